@@ -1,0 +1,91 @@
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+
+from live.models import ApiKey, AuditEntry, Broadcast, Event, Source, Viewer
+from live.services.apikeys import create_api_key
+from live.services.lifecycle import SourceConflict, live_broadcast, start_broadcast, stop_broadcast
+from live.services.sources import SourceUnavailable
+
+
+def _actor(request):
+    return f"staff:{request.user.get_username()}"
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "live_state", "host_page"]
+    search_fields = ["id", "name"]
+    actions = ["start_mock_stream", "stop_stream"]
+
+    @admin.display(description="Stream")
+    def live_state(self, event):
+        broadcast = live_broadcast(event.pk)
+        return f"live ({broadcast.source})" if broadcast else "idle"
+
+    @admin.display(description="Host page")
+    def host_page(self, event):
+        return format_html('<a href="{}">Open host page</a>', reverse("live:host", args=[event.pk]))
+
+    @admin.action(description="Start the stream (mock source)")
+    def start_mock_stream(self, request, queryset):
+        for event in queryset:
+            try:
+                _, created = start_broadcast(event, Source.MOCK, _actor(request))
+            except (SourceConflict, SourceUnavailable) as exc:
+                self.message_user(request, f"{event.pk}: {exc}", messages.ERROR)
+                continue
+            state = "started" if created else "was already live"
+            self.message_user(request, f"{event.pk}: {state}.", messages.SUCCESS)
+
+    @admin.action(description="Stop the stream")
+    def stop_stream(self, request, queryset):
+        for event in queryset:
+            stopped = stop_broadcast(event, _actor(request))
+            state = "stopped" if stopped else "was not live"
+            self.message_user(request, f"{event.pk}: {state}.", messages.SUCCESS)
+
+
+class ViewerInline(admin.TabularInline):
+    model = Viewer
+    extra = 0
+
+
+@admin.register(Broadcast)
+class BroadcastAdmin(admin.ModelAdmin):
+    list_display = ["id", "event", "source", "started_at", "started_by", "stopped_at", "stopped_by"]
+    list_filter = ["source", "event"]
+    readonly_fields = ["stream_name"]
+    inlines = [ViewerInline]
+
+
+@admin.register(Viewer)
+class ViewerAdmin(admin.ModelAdmin):
+    list_display = ["viewer_id", "broadcast", "joined_at", "user_agent"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "is_admin", "is_active", "created_at", "last_used_at"]
+    list_filter = ["is_admin", "is_active"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    fields = ["name", "is_admin", "is_active", "prefix", "created_at", "last_used_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        key, raw = create_api_key(obj.name, is_admin=obj.is_admin)
+        obj.pk, obj.prefix, obj.key_hash = key.pk, key.prefix, key.key_hash
+        obj.is_active = key.is_active = form.cleaned_data.get("is_active", True)
+        key.save(update_fields=["is_active"])
+        self.message_user(
+            request,
+            f"API key created. Copy it now, it will not be shown again: {raw}",
+            messages.WARNING,
+        )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["id", "__str__", "created_at", "appended_at"]
+    readonly_fields = ["record", "created_at", "appended_at"]

@@ -1,0 +1,49 @@
+"""One error shape everywhere: ``{"error": "<code>", "detail": ...}``."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the stream's current state."
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "source_unavailable"
+    default_detail = "The source is not available on this server."
+
+
+def _code_of(exc):
+    if isinstance(exc, exceptions.ValidationError):
+        return "validation_error"
+    return exc.default_code
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or None)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    set_rollback()
+    return Response(
+        {"error": _code_of(exc), "detail": exc.detail},
+        status=exc.status_code,
+        headers=headers,
+    )
+
+
+def json_error(status_code, code, detail):
+    return JsonResponse({"error": code, "detail": detail}, status=status_code)

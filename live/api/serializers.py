@@ -1,0 +1,80 @@
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from live.models import Source
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer: no strings, floats or booleans that DRF would coerce."""
+
+    default_error_messages = {"invalid": "Must be a whole number of seconds."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StartRequest(serializers.Serializer):
+    source = serializers.ChoiceField(choices=Source.values)
+
+
+class TokenRequest(serializers.Serializer):
+    ttl = StrictIntegerField(
+        min_value=1,
+        max_value=settings.LIVE_TOKEN_MAX_TTL,
+        default=settings.LIVE_TOKEN_DEFAULT_TTL,
+        help_text="Seconds the viewer link stays valid (1..86400, default 900).",
+    )
+
+
+class StatusQuery(serializers.Serializer):
+    token = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class SignQuery(serializers.Serializer):
+    path = serializers.CharField(trim_whitespace=False, allow_blank=True)
+
+
+class IngestResponse(serializers.Serializer):
+    whipUrl = serializers.CharField(required=False)
+
+
+class StreamStateResponse(serializers.Serializer):
+    running = serializers.BooleanField()
+    startedAt = serializers.DateTimeField(allow_null=True)
+    source = serializers.CharField(allow_null=True)
+    broadcastId = serializers.IntegerField(allow_null=True)
+
+
+class StartResponse(StreamStateResponse):
+    startedBy = serializers.CharField()
+    ingest = IngestResponse(required=False)
+
+
+class StopResponse(StreamStateResponse):
+    stoppedAt = serializers.DateTimeField(allow_null=True)
+
+
+class StatusResponse(StreamStateResponse):
+    hlsPath = serializers.CharField(required=False)
+    expiresAt = serializers.DateTimeField(required=False)
+
+
+class TokenResponse(serializers.Serializer):
+    token = serializers.CharField()
+    expiresAt = serializers.DateTimeField()
+    viewerUrl = serializers.CharField()
+
+
+class SignResponse(serializers.Serializer):
+    url = serializers.CharField()
+    expiresAt = serializers.DateTimeField()
+
+
+class ErrorResponse(serializers.Serializer):
+    error = serializers.CharField()
+    detail = serializers.JSONField()

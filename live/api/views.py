@@ -1,0 +1,189 @@
+import time
+from datetime import datetime, timezone as dt_timezone
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from live.api import serializers as s
+from live.api.auth import actor_of
+from live.api.errors import Conflict, ServiceUnavailable
+from live.api.permissions import IsAdminClient
+from live.models import Event
+from live.services import telemetry
+from live.services.access import check_viewer_access
+from live.services.lifecycle import (
+    SourceConflict,
+    live_broadcast,
+    start_broadcast,
+    stop_broadcast,
+)
+from live.services.media import InvalidMediaPath, parse_media_path, sign_media_path
+from live.services.sources import SourceUnavailable, ingest_for
+from live.services.tokens import mint_viewer_token
+
+ERRORS = {code: s.ErrorResponse for code in (400, 401, 403, 404, 409, 503)}
+
+
+def get_event(event_id):
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        raise Http404(f"No event with id {event_id!r}.")
+    return event
+
+
+def stream_state(broadcast):
+    return {
+        "running": broadcast is not None and broadcast.is_live,
+        "startedAt": broadcast.started_at if broadcast else None,
+        "source": broadcast.source if broadcast else None,
+        "broadcastId": broadcast.pk if broadcast else None,
+    }
+
+
+def viewer_path(event_id, token):
+    return f"{reverse('live:viewer', args=[event_id])}?token={token}"
+
+
+class StartView(APIView):
+    permission_classes = [IsAdminClient]
+
+    @extend_schema(
+        request=s.StartRequest,
+        responses={200: s.StartResponse, 201: s.StartResponse, **ERRORS},
+        summary="Start the event's broadcast (admin)",
+    )
+    def post(self, request, event_id):
+        event = get_event(event_id)
+        body = s.StartRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            broadcast, created = start_broadcast(
+                event, body.validated_data["source"], actor_of(request)
+            )
+        except SourceUnavailable as exc:
+            raise ServiceUnavailable(str(exc))
+        except SourceConflict as exc:
+            raise Conflict(str(exc))
+        answer = {**stream_state(broadcast), "startedBy": broadcast.started_by}
+        ingest = ingest_for(broadcast)
+        if ingest:
+            answer["ingest"] = ingest
+        return Response(answer, status=status.HTTP_201_CREATED if created else 200)
+
+
+class StopView(APIView):
+    permission_classes = [IsAdminClient]
+
+    @extend_schema(
+        request=None,
+        responses={200: s.StopResponse, **ERRORS},
+        summary="Stop the event's broadcast (admin); idempotent",
+    )
+    def post(self, request, event_id):
+        event = get_event(event_id)
+        broadcast = stop_broadcast(event, actor_of(request))
+        return Response(
+            {
+                **stream_state(broadcast),
+                "stoppedAt": broadcast.stopped_at if broadcast else None,
+            }
+        )
+
+
+class TokenView(APIView):
+    permission_classes = [IsAdminClient]
+
+    @extend_schema(
+        request=s.TokenRequest,
+        responses={200: s.TokenResponse, **ERRORS},
+        summary="Mint a viewer token for the live broadcast (admin)",
+    )
+    def post(self, request, event_id):
+        event = get_event(event_id)
+        body = s.TokenRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        broadcast = live_broadcast(event.pk)
+        if broadcast is None:
+            raise Conflict("The event is not live: start it before minting viewer links.")
+        token, claims = mint_viewer_token(
+            event.pk, broadcast.pk, body.validated_data["ttl"]
+        )
+        telemetry.emit(
+            "live.token",
+            eventId=event.pk,
+            broadcastId=broadcast.pk,
+            ttl=body.validated_data["ttl"],
+            tokenId=telemetry.fingerprint(token),
+            actor=actor_of(request),
+        )
+        return Response(
+            {
+                "token": token,
+                "expiresAt": claims.expires_at,
+                "viewerUrl": viewer_path(event.pk, token),
+            }
+        )
+
+
+class StatusView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("token", str, description="A viewer token: adds hlsPath")
+        ],
+        responses={200: s.StatusResponse, **ERRORS},
+        summary="The stream's state; hlsPath only for a valid viewer token",
+    )
+    def get(self, request, event_id):
+        event = get_event(event_id)
+        query = s.StatusQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        broadcast = live_broadcast(event.pk)
+        answer = stream_state(broadcast)
+        raw_token = query.validated_data.get("token")
+        token_valid = False
+        if raw_token and broadcast is not None:
+            access = check_viewer_access(event.pk, raw_token, broadcast=broadcast)
+            if access.token is not None:
+                token_valid = True
+                answer["hlsPath"] = access.hls_path
+                answer["expiresAt"] = access.token.expires_at
+        telemetry.emit(
+            "live.status",
+            eventId=event.pk,
+            running=answer["running"],
+            withToken=bool(raw_token),
+            tokenValid=token_valid,
+        )
+        return Response(answer)
+
+
+class MediaSignView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "path", str, required=True, description="e.g. /hls/tee/index.m3u8"
+            )
+        ],
+        responses={200: s.SignResponse, **ERRORS},
+        summary="Sign a media path under /hls/",
+    )
+    def get(self, request):
+        query = s.SignQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            media_path = parse_media_path(query.validated_data["path"])
+        except InvalidMediaPath as exc:
+            raise ValidationError({"path": [str(exc)]})
+        expires = int(time.time()) + settings.LIVE_MEDIA_URL_TTL
+        return Response(
+            {
+                "url": sign_media_path(media_path, expires),
+                "expiresAt": datetime.fromtimestamp(expires, tz=dt_timezone.utc),
+            }
+        )

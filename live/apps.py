@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class LiveConfig(AppConfig):
+    name = "live"
+    verbose_name = "Live streaming"
+
+    def ready(self):
+        from live.services import audit  # noqa: F401  (connects the audit receivers)

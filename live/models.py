@@ -1,0 +1,111 @@
+from django.db import models
+from django.db.models import Q
+
+
+class Event(models.Model):
+    id = models.SlugField(primary_key=True, max_length=64)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.id})"
+
+
+class Source(models.TextChoices):
+    MOCK = "mock", "Mock (looped test fixture)"
+    LIVEKIT = "livekit", "LiveKit (WHIP ingest)"
+
+
+class Broadcast(models.Model):
+    """One start-to-stop run of an event's stream; live while stopped_at is null."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="broadcasts")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    # The public name of the stream's media folder: /hls/<sig>/<exp>/<stream_name>/.
+    stream_name = models.SlugField(max_length=80, unique=True)
+    started_at = models.DateTimeField()
+    started_by = models.CharField(max_length=150)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # The database, not only Python, refuses a second live broadcast.
+            models.UniqueConstraint(
+                fields=["event"],
+                condition=Q(stopped_at__isnull=True),
+                name="one_live_broadcast_per_event",
+            )
+        ]
+
+    def __str__(self):
+        state = "live" if self.is_live else "ended"
+        return f"{self.event_id} #{self.pk} ({self.source}, {state})"
+
+    @property
+    def is_live(self):
+        return self.stopped_at is None
+
+
+class Viewer(models.Model):
+    """A viewer whose player started playing the current broadcast."""
+
+    broadcast = models.ForeignKey(
+        Broadcast, on_delete=models.CASCADE, related_name="viewers"
+    )
+    viewer_id = models.CharField(max_length=64)
+    user_agent = models.CharField(max_length=300, blank=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["joined_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["broadcast", "viewer_id"], name="one_join_per_viewer"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.viewer_id} on {self.broadcast}"
+
+
+class ApiKey(models.Model):
+    name = models.CharField(max_length=100)
+    # The non-secret part of the key, used to find the row; the secret is only hashed.
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    is_admin = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["name"]
+
+    def __str__(self):
+        role = "admin" if self.is_admin else "client"
+        return f"{self.name} ({role}, {self.prefix}…)"
+
+
+class AuditEntry(models.Model):
+    """A transition waiting to be, or already, appended to streams.jsonl.
+
+    Written in the same transaction as the state change, so a transition that
+    happened always has its line, even if the append fails the first time.
+    """
+
+    record = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    appended_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"#{self.pk} {self.record.get('action')} {self.record.get('event')}"

@@ -1,0 +1,1 @@
+"""The rules of teecam that are not HTTP: one module per rule."""

@@ -1,0 +1,47 @@
+"""API keys: ``tc_<prefix>_<secret>``. Only a SHA-256 of the whole key is stored.
+
+The prefix finds the row without a scan; the hash is compared in constant time.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import timedelta
+
+from django.utils import timezone
+
+from live.models import ApiKey
+
+_KEY_RE = re.compile(r"\Atc_([a-z0-9]{12})_([A-Za-z0-9_-]{32,64})\Z")
+# Writing last_used_at on every request would make each status poll a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def create_api_key(name, is_admin=False):
+    """Returns (ApiKey, raw key). The raw key is never stored: show it once."""
+    prefix = secrets.token_hex(6)
+    raw = f"tc_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        name=name, prefix=prefix, key_hash=_hash(raw), is_admin=is_admin
+    )
+    return key, raw
+
+
+def find_api_key(raw_key):
+    """The active key this raw key belongs to, or None."""
+    match = _KEY_RE.match(raw_key or "")
+    if not match:
+        return None
+    key = ApiKey.objects.filter(prefix=match[1], is_active=True).first()
+    if key is None or not hmac.compare_digest(key.key_hash, _hash(raw_key)):
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key

@@ -1,0 +1,72 @@
+"""Finding the bytes behind a verified media path (Django's fallback to nginx)."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from live.models import Broadcast, Source
+from live.services import mock_source
+
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".aac": "audio/aac",
+}
+PLAYLIST_CACHE = "no-cache"
+SEGMENT_CACHE = "public, max-age=86400, immutable"
+LIVE_SEGMENT_CACHE = "public, max-age=60"
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    content_type: str
+    cache_control: str
+    path: Path | None = None
+    text: str | None = None
+
+
+def live_output_dir() -> Path:
+    return Path(settings.LIVE_STREAM_DATA_DIR) / "hls"
+
+
+def _within(folder: Path, relative: str):
+    candidate = (folder / relative).resolve()
+    if folder.resolve() not in candidate.parents or not candidate.is_file():
+        return None
+    return candidate
+
+
+def find_media(media_path, now=None):
+    """The MediaFile for a verified path, or None when nothing is there."""
+    suffix = Path(media_path.file).suffix
+    content_type = CONTENT_TYPES.get(suffix)
+    if content_type is None:
+        return None
+    is_playlist = suffix == ".m3u8"
+
+    mock = Broadcast.objects.filter(
+        stream_name=media_path.stream, source=Source.MOCK, stopped_at__isnull=True
+    ).first()
+    if mock is not None:
+        if media_path.file == "index.m3u8":
+            text = mock_source.live_playlist(mock.started_at, now or timezone.now())
+            return MediaFile(content_type, PLAYLIST_CACHE, text=text)
+        path = mock_source.fixture_file(media_path.file)
+        return MediaFile(content_type, SEGMENT_CACHE, path=path) if path else None
+
+    live_path = _within(live_output_dir() / media_path.stream, media_path.file)
+    if live_path is not None:
+        cache = PLAYLIST_CACHE if is_playlist else LIVE_SEGMENT_CACHE
+        return MediaFile(content_type, cache, path=live_path)
+
+    fixture_path = _within(
+        Path(settings.LIVE_SAMPLES_HLS_DIR) / media_path.stream, media_path.file
+    )
+    if fixture_path is not None:
+        cache = PLAYLIST_CACHE if is_playlist else SEGMENT_CACHE
+        return MediaFile(content_type, cache, path=fixture_path)
+    return None

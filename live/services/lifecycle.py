@@ -1,0 +1,95 @@
+"""Starting and stopping an event's broadcast; at most one is live per event."""
+
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from live.models import Broadcast, Viewer
+from live.services import telemetry
+from live.services.sources import require_source
+from live.signals import broadcast_started, broadcast_stopped
+
+
+class SourceConflict(Exception):
+    def __init__(self, broadcast):
+        super().__init__(
+            f"The event is already live with the {broadcast.source!r} source; "
+            "stop it before starting another source."
+        )
+        self.broadcast = broadcast
+
+
+def live_broadcast(event_id):
+    return Broadcast.objects.filter(event_id=event_id, stopped_at__isnull=True).first()
+
+
+def _new_stream_name(event_id):
+    return f"{event_id[:40]}-{secrets.token_hex(8)}"
+
+
+def start_broadcast(event, source, actor):
+    """Returns (broadcast, created). The same source twice is idempotent."""
+    require_source(source)
+    try:
+        with transaction.atomic():
+            # The row lock queues concurrent starts on PostgreSQL; SQLite's
+            # IMMEDIATE transactions already serialise writers.
+            type(event).objects.select_for_update().filter(pk=event.pk).first()
+            current = live_broadcast(event.pk)
+            if current is None:
+                current = Broadcast.objects.create(
+                    event=event,
+                    source=source,
+                    stream_name=_new_stream_name(event.pk),
+                    started_at=timezone.now(),
+                    started_by=actor,
+                )
+                broadcast_started.send(Broadcast, broadcast=current, actor=actor)
+                created = True
+            else:
+                created = False
+    except IntegrityError:
+        # The partial unique index refused a second live broadcast that slipped
+        # past the lock (e.g. an event row created in the same instant).
+        current, created = live_broadcast(event.pk), False
+        if current is None:
+            raise
+    if current.source != source:
+        raise SourceConflict(current)
+    if created:
+        telemetry.emit(
+            "live.start",
+            eventId=event.pk,
+            broadcastId=current.pk,
+            source=source,
+            actor=actor,
+        )
+    return current, created
+
+
+def stop_broadcast(event, actor):
+    """Stops the live broadcast, if any, and returns it (None when idle)."""
+    with transaction.atomic():
+        type(event).objects.select_for_update().filter(pk=event.pk).first()
+        current = live_broadcast(event.pk)
+        if current is None:
+            return None
+        current.stopped_at = timezone.now()
+        current.stopped_by = actor
+        current.save(update_fields=["stopped_at", "stopped_by"])
+        Viewer.objects.filter(broadcast=current).delete()
+        broadcast_stopped.send(Broadcast, broadcast=current, actor=actor)
+    telemetry.emit(
+        "live.stop",
+        eventId=event.pk,
+        broadcastId=current.pk,
+        source=current.source,
+        actor=actor,
+    )
+    return current
+
+
+def uptime_seconds(broadcast, now=None):
+    end = broadcast.stopped_at or now or timezone.now()
+    return max(0, int((end - broadcast.started_at).total_seconds()))

@@ -1,0 +1,241 @@
+import secrets
+import time
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+
+from live.api.errors import json_error
+from live.api.views import viewer_path
+from live.forms import JoinForm, StartForm, StopForm, ViewerLinkForm
+from live.models import Event
+from live.services import telemetry
+from live.services.access import PLAYLIST, check_viewer_access
+from live.services.lifecycle import (
+    SourceConflict,
+    live_broadcast,
+    start_broadcast,
+    stop_broadcast,
+    uptime_seconds,
+)
+from live.services.media import MediaPath, sign_media_path
+from live.services.sources import SourceUnavailable
+from live.services.tokens import mint_viewer_token
+from live.services.viewers import join_viewer, viewer_count
+
+# How long the staff preview's signed URL lives; it is re-signed on each render.
+PREVIEW_URL_TTL = 4 * 3600
+
+VIEWER_PROBLEMS = {
+    # problem: (HTTP status, heading, explanation)
+    "missing": (400, "This link is incomplete", "The viewer link has no token. Ask the organiser for the full link."),
+    "malformed": (400, "This link is not valid", "The viewer link is damaged. Copy the whole link and try again."),
+    "invalid": (403, "This link is not valid", "The viewer link is not valid for this event."),
+    "expired": (410, "This link has expired", "Ask the organiser for a new viewer link."),
+    "ended": (410, "This broadcast has ended", "Thanks for watching."),
+}
+
+
+def no_store(response):
+    """Token-bearing pages must not be cached or leak the token in Referer."""
+    patch_cache_control(response, no_store=True, private=True)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def staff_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("The host page is for staff only.")
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def actor(request):
+    return f"staff:{request.user.get_username()}"
+
+
+@require_GET
+def home(request):
+    events = Event.objects.all() if request.user.is_authenticated else []
+    return render(request, "live/home.html", {"events": events})
+
+
+def _host_context(request, event, **extra):
+    broadcast = live_broadcast(event.pk)
+    preview_url = None
+    if broadcast is not None:
+        preview_url = sign_media_path(
+            MediaPath(broadcast.stream_name, PLAYLIST), int(time.time()) + PREVIEW_URL_TTL
+        )
+    context = {
+        "event": event,
+        "broadcast": broadcast,
+        "preview_url": preview_url,
+        "start_form": StartForm(),
+        "stop_form": StopForm(),
+        "link_form": ViewerLinkForm(),
+        "poll_seconds": settings.LIVE_HOST_POLL_SECONDS,
+        **_status_context(broadcast),
+    }
+    context.update(extra)
+    return context
+
+
+def _status_context(broadcast):
+    return {
+        "broadcast": broadcast,
+        "uptime": uptime_seconds(broadcast) if broadcast else None,
+        "viewer_count": viewer_count(broadcast),
+    }
+
+
+def _render_console(request, event, status=200, **extra):
+    """The console partial for HTMX, the whole page otherwise (JavaScript off)."""
+    context = _host_context(request, event, **extra)
+    template = "live/_host_console.html" if request.htmx else "live/host.html"
+    response = render(request, template, context, status=status)
+    if request.htmx:
+        trigger_client_event(response, "live-changed")
+    return no_store(response)
+
+
+@staff_required
+@require_GET
+def host(request, event_id):
+    event = get_object_or_404(Event, pk=event_id)
+    return no_store(render(request, "live/host.html", _host_context(request, event)))
+
+
+@staff_required
+@require_GET
+def host_status(request, event_id):
+    event = get_object_or_404(Event, pk=event_id)
+    context = {"event": event, **_status_context(live_broadcast(event.pk))}
+    return no_store(render(request, "live/_host_status.html", context))
+
+
+@staff_required
+@require_POST
+def host_start(request, event_id):
+    event = get_object_or_404(Event, pk=event_id)
+    form = StartForm(request.POST)
+    if not form.is_valid():
+        return _render_console(request, event, status=400, start_form=form)
+    try:
+        start_broadcast(event, form.cleaned_data["source"], actor(request))
+    except (SourceUnavailable, SourceConflict) as exc:
+        return _render_console(request, event, status=409, error=str(exc))
+    return _render_console(request, event, notice="The broadcast is live.")
+
+
+@staff_required
+@require_POST
+def host_stop(request, event_id):
+    event = get_object_or_404(Event, pk=event_id)
+    form = StopForm(request.POST)
+    if not form.is_valid():
+        return _render_console(request, event, status=400, stop_form=form)
+    stopped = stop_broadcast(event, actor(request))
+    notice = "The broadcast has ended." if stopped else "The broadcast was not live."
+    return _render_console(request, event, notice=notice)
+
+
+@staff_required
+@require_POST
+def host_link(request, event_id):
+    event = get_object_or_404(Event, pk=event_id)
+    form = ViewerLinkForm(request.POST)
+    if not form.is_valid():
+        return _render_console(request, event, status=400, link_form=form)
+    broadcast = live_broadcast(event.pk)
+    if broadcast is None:
+        return _render_console(
+            request,
+            event,
+            status=409,
+            error="The event is not live: start the broadcast before minting a viewer link.",
+        )
+    ttl = form.cleaned_data["ttl"]
+    token, claims = mint_viewer_token(event.pk, broadcast.pk, ttl)
+    telemetry.emit(
+        "live.token",
+        eventId=event.pk,
+        broadcastId=broadcast.pk,
+        ttl=ttl,
+        tokenId=telemetry.fingerprint(token),
+        actor=actor(request),
+    )
+    link = request.build_absolute_uri(viewer_path(event.pk, token))
+    return _render_console(
+        request, event, viewer_link=link, viewer_link_expires=claims.expires_at, link_form=form
+    )
+
+
+def _viewer_context(event, access):
+    problem = VIEWER_PROBLEMS.get(access.problem)
+    return {
+        "event": event,
+        "access": access,
+        "state": access.problem or "live",
+        "problem": problem,
+        "poll_seconds": settings.LIVE_VIEWER_POLL_SECONDS,
+    }
+
+
+@require_GET
+def viewer(request, event_id):
+    event = get_object_or_404(Event, pk=event_id)
+    raw_token = request.GET.get("token", "")
+    access = check_viewer_access(event.pk, raw_token)
+    context = _viewer_context(event, access)
+    context["token"] = raw_token
+    context["viewer_id"] = secrets.token_hex(12)
+    status = context["problem"][0] if context["problem"] else 200
+    return no_store(render(request, "live/viewer.html", context, status=status))
+
+
+@require_GET
+def viewer_state(request, event_id):
+    """The polled partial. 204 while nothing changed; 286 stops polling at the end."""
+    event = get_object_or_404(Event, pk=event_id)
+    raw_token = request.GET.get("token", "")
+    access = check_viewer_access(event.pk, raw_token)
+    context = _viewer_context(event, access)
+    context["token"] = raw_token
+    if request.GET.get("shown") == context["state"]:
+        return no_store(HttpResponse(status=204))
+    if context["problem"]:
+        response = render(request, "live/_viewer_state.html", context)
+        response.status_code = HttpResponseStopPolling.status_code
+        return no_store(response)
+    return no_store(render(request, "live/_viewer_state.html", context))
+
+
+@csrf_exempt  # authenticated by the viewer token in the body, not by a session
+@require_POST
+def viewer_join(request, event_id):
+    event = get_object_or_404(Event, pk=event_id)
+    form = JoinForm(request.POST)
+    if not form.is_valid():
+        return json_error(400, "validation_error", form.errors.get_json_data())
+    access = check_viewer_access(event.pk, form.cleaned_data["token"])
+    if access.token is None:
+        status = VIEWER_PROBLEMS[access.problem][0]
+        return json_error(status, access.problem, VIEWER_PROBLEMS[access.problem][1])
+    added = join_viewer(
+        access.broadcast,
+        form.cleaned_data["viewer"],
+        request.headers.get("User-Agent", ""),
+    )
+    return no_store(JsonResponse({"joined": added}))

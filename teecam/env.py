@@ -1,0 +1,62 @@
+"""Reading teecam's settings from the environment.
+
+Kept free of Django imports so that manage.py, wsgi.py and asgi.py can refuse
+to start with a one-line message before Django prints a traceback.
+"""
+
+import os
+import sys
+
+SIGN_KEY_VAR = "LIVE_VIEWER_SIGN_KEY"
+SIGN_KEY_MIN_LENGTH = 32
+
+
+def sign_key_problem(environ=os.environ):
+    """Why the signing key in the environment is unusable, or None."""
+    value = environ.get(SIGN_KEY_VAR, "")
+    if not value.strip():
+        return (
+            f"{SIGN_KEY_VAR} is not set. teecam needs it to sign viewer tokens and "
+            f"media URLs: set it to a random string of at least "
+            f"{SIGN_KEY_MIN_LENGTH} characters, e.g. "
+            f'export {SIGN_KEY_VAR}="$(python3 -c '
+            f"'import secrets; print(secrets.token_urlsafe(48))')\""
+        )
+    if len(value) < SIGN_KEY_MIN_LENGTH:
+        return (
+            f"{SIGN_KEY_VAR} is too short ({len(value)} characters): use at least "
+            f"{SIGN_KEY_MIN_LENGTH} random characters."
+        )
+    return None
+
+
+def exit_unless_sign_key():
+    problem = sign_key_problem()
+    if problem:
+        sys.stderr.write(f"teecam: {problem}\n")
+        sys.exit(2)
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        sys.stderr.write(f"teecam: {name} must be an integer, got {value!r}\n")
+        sys.exit(2)
+
+
+def env_list(name, default):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]

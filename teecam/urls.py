@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from live.media_views import signed_media
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    re_path(
+        r"^hls/(?P<signature>[^/]+)/(?P<expires>[^/]+)/(?P<rest>.+)$",
+        signed_media,
+        name="signed-media",
+    ),
+    path("", include("live.api.urls")),
+    path("", include("live.urls")),
+]
+
+handler400 = "live.error_views.bad_request"
+handler403 = "live.error_views.permission_denied"
+handler404 = "live.error_views.page_not_found"
+handler500 = "live.error_views.server_error"
