@@ -25,7 +25,9 @@ class EventAdmin(admin.ModelAdmin):
 
     @admin.display(description="Host page")
     def host_page(self, event):
-        return format_html('<a href="{}">Open host page</a>', reverse("live:host", args=[event.pk]))
+        return format_html(
+            '<a href="{}">Open host page</a>', reverse("live:host", args=[event.pk])
+        )
 
     @admin.action(description="Start the stream (mock source)")
     def start_mock_stream(self, request, queryset):
@@ -53,7 +55,15 @@ class ViewerInline(admin.TabularInline):
 
 @admin.register(Broadcast)
 class BroadcastAdmin(admin.ModelAdmin):
-    list_display = ["id", "event", "source", "started_at", "started_by", "stopped_at", "stopped_by"]
+    list_display = [
+        "id",
+        "event",
+        "source",
+        "started_at",
+        "started_by",
+        "stopped_at",
+        "stopped_by",
+    ]
     list_filter = ["source", "event"]
     readonly_fields = ["stream_name"]
     inlines = [ViewerInline]

@@ -16,9 +16,7 @@ def _wants_json(request):
 def _error(request, status, code, message):
     if _wants_json(request):
         return json_error(status, code, message)
-    return render(
-        request, "error.html", {"status": status, "message": message}, status=status
-    )
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
 def bad_request(request, exception=None):

@@ -54,9 +54,7 @@ class Broadcast(models.Model):
 class Viewer(models.Model):
     """A viewer whose player started playing the current broadcast."""
 
-    broadcast = models.ForeignKey(
-        Broadcast, on_delete=models.CASCADE, related_name="viewers"
-    )
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="viewers")
     viewer_id = models.CharField(max_length=64)
     user_agent = models.CharField(max_length=300, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
@@ -64,9 +62,7 @@ class Viewer(models.Model):
     class Meta:
         ordering = ["joined_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["broadcast", "viewer_id"], name="one_join_per_viewer"
-            )
+            models.UniqueConstraint(fields=["broadcast", "viewer_id"], name="one_join_per_viewer")
         ]
 
     def __str__(self):

@@ -34,8 +34,16 @@ PREVIEW_URL_TTL = 4 * 3600
 
 VIEWER_PROBLEMS = {
     # problem: (HTTP status, heading, explanation)
-    "missing": (400, "This link is incomplete", "The viewer link has no token. Ask the organiser for the full link."),
-    "malformed": (400, "This link is not valid", "The viewer link is damaged. Copy the whole link and try again."),
+    "missing": (
+        400,
+        "This link is incomplete",
+        "The viewer link has no token. Ask the organiser for the full link.",
+    ),
+    "malformed": (
+        400,
+        "This link is not valid",
+        "The viewer link is damaged. Copy the whole link and try again.",
+    ),
     "invalid": (403, "This link is not valid", "The viewer link is not valid for this event."),
     "expired": (410, "This link has expired", "Ask the organiser for a new viewer link."),
     "ended": (410, "This broadcast has ended", "Thanks for watching."),
@@ -43,10 +51,19 @@ VIEWER_PROBLEMS = {
 
 
 def no_store(response):
-    """Token-bearing pages must not be cached or leak the token in Referer."""
+    """Pages showing tokens or signed URLs must not be cached."""
     patch_cache_control(response, no_store=True, private=True)
-    response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def token_in_url(response):
+    """The viewer page's URL carries its token: keep it out of caches and Referer.
+
+    Not for the host page: with no-referrer, Chromium sends ``Origin: null`` on
+    form posts, which Django's CSRF check rightly refuses.
+    """
+    response["Referrer-Policy"] = "no-referrer"
+    return no_store(response)
 
 
 def staff_required(view):
@@ -202,7 +219,7 @@ def viewer(request, event_id):
     context["token"] = raw_token
     context["viewer_id"] = secrets.token_hex(12)
     status = context["problem"][0] if context["problem"] else 200
-    return no_store(render(request, "live/viewer.html", context, status=status))
+    return token_in_url(render(request, "live/viewer.html", context, status=status))
 
 
 @require_GET
@@ -214,12 +231,12 @@ def viewer_state(request, event_id):
     context = _viewer_context(event, access)
     context["token"] = raw_token
     if request.GET.get("shown") == context["state"]:
-        return no_store(HttpResponse(status=204))
+        return token_in_url(HttpResponse(status=204))
     if context["problem"]:
         response = render(request, "live/_viewer_state.html", context)
         response.status_code = HttpResponseStopPolling.status_code
-        return no_store(response)
-    return no_store(render(request, "live/_viewer_state.html", context))
+        return token_in_url(response)
+    return token_in_url(render(request, "live/_viewer_state.html", context))
 
 
 @csrf_exempt  # authenticated by the viewer token in the body, not by a session

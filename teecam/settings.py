@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -19,9 +20,12 @@ LIVE_VIEWER_SIGN_KEY = os.environ[SIGN_KEY_VAR]
 
 # Django's own key (sessions, CSRF) defaults to one derived from the signing key,
 # so the demo needs a single secret; production may set its own.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or hmac.new(
-    LIVE_VIEWER_SIGN_KEY.encode(), b"teecam django secret key", hashlib.sha256
-).hexdigest()
+SECRET_KEY = (
+    os.environ.get("DJANGO_SECRET_KEY")
+    or hmac.new(
+        LIVE_VIEWER_SIGN_KEY.encode(), b"teecam django secret key", hashlib.sha256
+    ).hexdigest()
+)
 
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
@@ -105,14 +109,17 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if env_bool("STATIC_MANIFEST", False)
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env_bool("STATIC_MANIFEST", False)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
     },
 }
 # Serve straight from the finders so runserver and gunicorn show the same pages
 # without a collectstatic step in the demo.
 WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/accounts/login/"

@@ -111,9 +111,7 @@ class TokenView(APIView):
         broadcast = live_broadcast(event.pk)
         if broadcast is None:
             raise Conflict("The event is not live: start it before minting viewer links.")
-        token, claims = mint_viewer_token(
-            event.pk, broadcast.pk, body.validated_data["ttl"]
-        )
+        token, claims = mint_viewer_token(event.pk, broadcast.pk, body.validated_data["ttl"])
         telemetry.emit(
             "live.token",
             eventId=event.pk,
@@ -133,9 +131,7 @@ class TokenView(APIView):
 
 class StatusView(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("token", str, description="A viewer token: adds hlsPath")
-        ],
+        parameters=[OpenApiParameter("token", str, description="A viewer token: adds hlsPath")],
         responses={200: s.StatusResponse, **ERRORS},
         summary="The stream's state; hlsPath only for a valid viewer token",
     )
@@ -166,9 +162,7 @@ class StatusView(APIView):
 class MediaSignView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "path", str, required=True, description="e.g. /hls/tee/index.m3u8"
-            )
+            OpenApiParameter("path", str, required=True, description="e.g. /hls/tee/index.m3u8")
         ],
         responses={200: s.SignResponse, **ERRORS},
         summary="Sign a media path under /hls/",

@@ -26,9 +26,7 @@ def create_api_key(name, is_admin=False):
     """Returns (ApiKey, raw key). The raw key is never stored: show it once."""
     prefix = secrets.token_hex(6)
     raw = f"tc_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.objects.create(
-        name=name, prefix=prefix, key_hash=_hash(raw), is_admin=is_admin
-    )
+    key = ApiKey.objects.create(name=name, prefix=prefix, key_hash=_hash(raw), is_admin=is_admin)
     return key, raw
 
 

@@ -44,17 +44,13 @@ def _record(broadcast, action, actor, at):
 
 @receiver(broadcast_started)
 def _on_started(sender, broadcast, actor, **kwargs):
-    AuditEntry.objects.create(
-        record=_record(broadcast, "start", actor, broadcast.started_at)
-    )
+    AuditEntry.objects.create(record=_record(broadcast, "start", actor, broadcast.started_at))
     transaction.on_commit(flush_pending)
 
 
 @receiver(broadcast_stopped)
 def _on_stopped(sender, broadcast, actor, **kwargs):
-    AuditEntry.objects.create(
-        record=_record(broadcast, "stop", actor, broadcast.stopped_at)
-    )
+    AuditEntry.objects.create(record=_record(broadcast, "stop", actor, broadcast.stopped_at))
     transaction.on_commit(flush_pending)
 
 
@@ -83,8 +79,7 @@ def flush_pending():
                 return 0
             already = _sequences_in_tail(log_file)
             lines = [
-                json.dumps({**entry.record, "seq": entry.pk}, separators=(",", ":"))
-                + "\n"
+                json.dumps({**entry.record, "seq": entry.pk}, separators=(",", ":")) + "\n"
                 for entry in pending
                 if entry.pk not in already
             ]

@@ -12,9 +12,7 @@ from django.utils import timezone
 
 logger = logging.getLogger("live.telemetry")
 
-EVENTS = frozenset(
-    {"live.start", "live.stop", "live.token", "live.status", "live.viewer_join"}
-)
+EVENTS = frozenset({"live.start", "live.stop", "live.token", "live.status", "live.viewer_join"})
 
 
 def fingerprint(secret: str) -> str:

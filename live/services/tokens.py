@@ -43,9 +43,7 @@ class ViewerToken:
 
 def _signature(event_id: str, broadcast_id: int, expires: int) -> str:
     message = f"teecam-viewer-token-v1\n{event_id}\n{broadcast_id}\n{expires}".encode()
-    digest = hmac.new(
-        settings.LIVE_VIEWER_SIGN_KEY.encode(), message, hashlib.sha256
-    ).digest()
+    digest = hmac.new(settings.LIVE_VIEWER_SIGN_KEY.encode(), message, hashlib.sha256).digest()
     return b64url(digest)
 
 

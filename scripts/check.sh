@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every check: black, flake8, the test suite with coverage on SQLite (browser
+# tests included, in Debian's Chromium), then the suite again on PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --browser --media
+
+export LIVE_VIEWER_SIGN_KEY="${LIVE_VIEWER_SIGN_KEY:-check-run-signing-key-$(date +%s)-0123456789abcdef}"
+unset DATABASE_URL
+
+echo "== black" && .venv/bin/black --check --quiet .
+echo "== flake8" && .venv/bin/flake8
+
+postgres_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
+    sleep 2
+  fi
+fi
+
+echo "== pytest on SQLite (with coverage and browser tests)"
+.venv/bin/pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=90 \
+  -p no:cacheprovider "$@"
+
+echo "== pytest on PostgreSQL ($postgres_url)"
+DATABASE_URL="$postgres_url" .venv/bin/pytest -q -m "not browser" -p no:cacheprovider "$@"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what teecam needs on a fresh Debian machine: system packages when
+# missing, then a virtual environment in .venv with the pinned requirements.
+# Usage: scripts/setup.sh [--browser] [--media]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=0
+want_media=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=1 ;;
+    --media) want_media=1 ;;
+  esac
+done
+
+packages=()
+command -v ffmpeg >/dev/null || packages+=(ffmpeg)
+if [ "$want_browser" = 1 ]; then
+  command -v chromium >/dev/null || packages+=(chromium)
+fi
+if [ "$want_media" = 1 ]; then
+  command -v nginx >/dev/null || packages+=(nginx)
+  [ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ] || packages+=(libnginx-mod-rtmp)
+  command -v wrk >/dev/null || packages+=(wrk)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
+  echo "setup: installing ${packages[*]} with apt-get" >&2
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+stamp=.venv/.requirements-stamp
+if [ ! -f "$stamp" ] || ! cmp -s <(cat requirements.txt requirements-dev.txt) "$stamp"; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r requirements-dev.txt
+  cat requirements.txt requirements-dev.txt > "$stamp"
+fi

@@ -1,0 +1,79 @@
+import os
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the
+# tests make between browser steps are plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup.sh --browser installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def fast_polling(settings):
+    settings.LIVE_HOST_POLL_SECONDS = 1
+    settings.LIVE_VIEWER_POLL_SECONDS = 1
+
+
+@pytest.fixture
+def new_context(browser):
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, base_url, username, password, next_path):
+    page.goto(f"{base_url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}{next_path}")
+
+
+PLAYS_JS = "document.querySelector('video') && document.querySelector('video').videoWidth > 0"
+
+
+def assert_video_plays(page):
+    """Live currentTime starts at the stream's timestamp: require it to advance."""
+    page.wait_for_function(PLAYS_JS, timeout=20_000)
+    first = page.evaluate("document.querySelector('video').currentTime")
+    page.wait_for_timeout(2500)
+    second = page.evaluate("document.querySelector('video').currentTime")
+    assert second - first > 1.0, (first, second)
+    assert page.evaluate("document.querySelector('video').videoWidth") > 0

@@ -1,0 +1,65 @@
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from live.models import Event
+from live.services.apikeys import create_api_key
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, settings):
+    """Each test gets its own data folder (audit log, live HLS output)."""
+    folder = tmp_path / "live-data"
+    settings.LIVE_STREAM_DATA_DIR = folder
+    return folder
+
+
+@pytest.fixture
+def event(db):
+    return Event.objects.create(pk="open-2026", name="The Open 2026, 1st tee")
+
+
+@pytest.fixture
+def other_event(db):
+    return Event.objects.create(pk="other-cup", name="Other Cup")
+
+
+@pytest.fixture
+def admin_key(db):
+    return create_api_key("ops", is_admin=True)[1]
+
+
+@pytest.fixture
+def client_key(db):
+    return create_api_key("website")[1]
+
+
+@pytest.fixture
+def admin_api(admin_key):
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=admin_key)
+    return client
+
+
+@pytest.fixture
+def client_api(client_key):
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=client_key)
+    return client
+
+
+@pytest.fixture
+def anonymous_api():
+    return APIClient()
+
+
+@pytest.fixture
+def staff_user(db):
+    return get_user_model().objects.create_user(
+        "marshal", password="pw-marshal-123", is_staff=True
+    )
+
+
+@pytest.fixture
+def plain_user(db):
+    return get_user_model().objects.create_user("fan", password="pw-fan-123456")
