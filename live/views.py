@@ -112,9 +112,13 @@ def _host_context(request, event, **extra):
 def _status_context(broadcast):
     return {
         "broadcast": broadcast,
-        "uptime": uptime_seconds(broadcast) if broadcast else None,
+        "uptime": _clock(uptime_seconds(broadcast)) if broadcast else None,
         "viewer_count": viewer_count(broadcast),
     }
+
+
+def _clock(seconds):
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def _render_console(request, event, status=200, **extra):

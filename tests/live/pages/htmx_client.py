@@ -28,7 +28,7 @@ except ImportError:  # django-htmx < the release that added django_htmx.testing
                     for key, value in htmx.items():
                         if key not in _HEADERS:
                             raise ValueError(f"unknown htmx header {key!r}")
-                        headers[_HEADERS[key]] = str(value).lower() if value is True else value
+                        headers[_HEADERS[key]] = "true" if value is True else str(value)
             return super().generic(method, path, *args, headers=headers, **extra)
 
 

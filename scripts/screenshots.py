@@ -1,0 +1,111 @@
+"""Takes the README's screenshots with the same Chromium the browser tests drive.
+
+Runs the demo on a throw-away database and data folder on a loopback port:
+    .venv/bin/python scripts/screenshots.py
+"""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+PORT = int(os.environ.get("SCREENSHOT_PORT", "8765"))
+BASE = f"http://127.0.0.1:{PORT}"
+sys.path.insert(0, str(ROOT))
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+
+def api(path, key, body=None):
+    request = urllib.request.Request(
+        BASE + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"X-API-Key": key, "Content-Type": "application/json"},
+        method="POST" if body is not None else "GET",
+    )
+    with urllib.request.urlopen(request) as answer:
+        return json.load(answer)
+
+
+def main():
+    work = Path(tempfile.mkdtemp(prefix="teecam-shots-"))
+    env = {
+        **os.environ,
+        "LIVE_VIEWER_SIGN_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+        "LIVE_STREAM_DATA_DIR": str(work / "live"),
+        "LIVE_VIEWER_POLL_SECONDS": "1",
+        "LIVE_HOST_POLL_SECONDS": "1",
+    }
+    python = str(ROOT / ".venv" / "bin" / "python")
+    demo = subprocess.run(
+        [python, "manage.py", "demo", "--base-url", BASE],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    ).stdout
+    password = re.search(r"staff / (\S+)", demo)[1]
+    admin_key = re.search(r"Admin API key: (\S+)", demo)[1]
+    server = subprocess.Popen(
+        [python, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(BASE + "/accounts/login/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        OUT.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            host = browser.new_context(viewport={"width": 1200, "height": 860}).new_page()
+            host.goto(f"{BASE}/accounts/login/?next=/events/demo-open/live-host")
+            host.fill("#id_username", "staff")
+            host.fill("#id_password", password)
+            host.click("button[type=submit]")
+            host.get_by_role("button", name="Start broadcast").click()
+            host.select_option("#id_ttl", "3600")
+            host.get_by_role("button", name="Create viewer link").click()
+            link = host.input_value("#viewer-link")
+
+            phone = browser.new_context(viewport={"width": 375, "height": 720}).new_page()
+            phone.goto(link)
+            phone.wait_for_function("document.querySelector('video').currentTime > 0")
+            phone.wait_for_timeout(2500)
+            phone.screenshot(path=OUT / "viewer-playing.png")
+
+            host.wait_for_function(
+                "document.querySelector('[data-testid=viewer-count]').textContent.trim()==='1'"
+            )
+            host.wait_for_function("document.querySelector('video.preview').currentTime > 0")
+            host.wait_for_timeout(1500)
+            host.screenshot(path=OUT / "host-live.png", full_page=True)
+
+            short = api("/events/demo-open/live/token", admin_key, {"ttl": 1})
+            time.sleep(2)
+            expired = browser.new_context(viewport={"width": 375, "height": 500}).new_page()
+            expired.goto(BASE + short["viewerUrl"])
+            expired.screenshot(path=OUT / "viewer-expired.png")
+
+            host.check("input[name=confirm]")
+            host.get_by_role("button", name="Stop broadcast").click()
+            phone.get_by_text("This broadcast has ended").wait_for()
+            phone.screenshot(path=OUT / "viewer-ended.png")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"screenshots written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""GET /events/<id>/live-host: the staff console."""
+
+import re
+
+from django.test import Client
+
+HOST = "/events/open-2026/live-host"
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(event):
+    response = Client().get(HOST)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={HOST}"
+
+
+def test_it_refuses_a_logged_in_fan_with_a_readable_page(fan_client, event):
+    response = fan_client.get(HOST)
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Not allowed" in html
+    assert "The host page is for staff only." in html
+    assert "Traceback" not in html
+
+
+def test_it_shows_the_idle_console_to_staff(staff_client, event):
+    response = staff_client.get(HOST)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The Open 2026, 1st tee" in html
+    assert "Idle" in html
+    assert 'action="/events/open-2026/live-host/start"' in html
+    assert "Start broadcast" in html
+    assert 'name="confirm"' not in html  # no Stop form while idle
+
+
+def test_it_offers_only_the_mock_source_without_livekit(staff_client, event, settings):
+    settings.LIVEKIT_WHIP_URL = ""
+
+    response = staff_client.get(HOST)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<select name="source"' in html
+    assert '<option value="mock">Mock (looped test fixture)</option>' in html
+    assert 'value="livekit"' not in html
+
+
+def test_it_offers_livekit_when_the_whip_url_is_set(staff_client, event, settings):
+    settings.LIVEKIT_WHIP_URL = "https://livekit.example.test/whip"
+
+    response = staff_client.get(HOST)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<option value="mock">' in html
+    assert '<option value="livekit">LiveKit (WHIP ingest)</option>' in html
+
+
+def test_it_shows_the_stop_form_and_a_preview_while_live(staff_client, event, on_air):
+    response = staff_client.get(HOST)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Live" in html
+    assert 'name="confirm"' in html
+    assert "Stop broadcast" in html
+    assert "Start broadcast" not in html
+    assert re.search(r'<video class="preview" data-hls-src="/hls/[^"]+/index\.m3u8"', html)
+
+
+def test_it_answers_an_unknown_event_with_a_404_page(staff_client):
+    response = staff_client.get("/events/no-such-event/live-host")
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Not found" in html
+    assert "<html" in html
+
+
+def test_it_forbids_caching_and_cross_origin_referrers(staff_client, event):
+    response = staff_client.get(HOST)
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    # Not no-referrer: that makes Chromium post "Origin: null", which fails CSRF
+    # (see live.views.token_in_url). same-origin still keeps the signed preview
+    # URL away from other sites.
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_it_refuses_a_post_to_the_page_itself(staff_client, event):
+    response = staff_client.post(HOST)
+
+    assert response.status_code == 405
