@@ -17,6 +17,15 @@ class Event(models.Model):
 class Source(models.TextChoices):
     MOCK = "mock", "Mock (looped test fixture)"
     LIVEKIT = "livekit", "LiveKit (WHIP ingest)"
+    RTMP = "rtmp", "RTMP push (OBS, encoders)"
+    SRT = "srt", "SRT push"
+    RTSP = "rtsp", "RTSP pull (IP camera)"
+
+
+class Health(models.TextChoices):
+    WAITING = "waiting", "Waiting for the camera"
+    RECEIVING = "receiving", "Receiving"
+    STALLED = "stalled", "Stalled"
 
 
 class Broadcast(models.Model):
@@ -30,6 +39,15 @@ class Broadcast(models.Model):
     started_by = models.CharField(max_length=150)
     stopped_at = models.DateTimeField(null=True, blank=True)
     stopped_by = models.CharField(max_length=150, blank=True)
+    # Ingest: the RTMP stream key or SRT passphrase made for this broadcast, the
+    # camera URL an RTSP pull reads (credentials included), the SRT listener port.
+    ingest_secret = models.CharField(max_length=64, blank=True)
+    camera_url = models.CharField(max_length=500, blank=True)
+    ingest_port = models.PositiveIntegerField(null=True, blank=True)
+    # Written by the packager (or, for the mock, implied).
+    health = models.CharField(max_length=16, choices=Health.choices, blank=True)
+    last_segment_at = models.DateTimeField(null=True, blank=True)
+    stalled_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -39,7 +57,12 @@ class Broadcast(models.Model):
                 fields=["event"],
                 condition=Q(stopped_at__isnull=True),
                 name="one_live_broadcast_per_event",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["ingest_port"],
+                condition=Q(stopped_at__isnull=True, ingest_port__isnull=False),
+                name="one_live_broadcast_per_ingest_port",
+            ),
         ]
 
     def __str__(self):
@@ -51,11 +74,47 @@ class Broadcast(models.Model):
         return self.stopped_at is None
 
 
+class PackagerLease(models.Model):
+    """Which packager runs a broadcast's ffmpeg; a lapsed lease may be taken over."""
+
+    broadcast = models.OneToOneField(
+        Broadcast, on_delete=models.CASCADE, primary_key=True, related_name="lease"
+    )
+    owner = models.CharField(max_length=120)
+    child_pid = models.IntegerField(null=True, blank=True)
+    renewed_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.broadcast_id} held by {self.owner}"
+
+
+class ViewerLink(models.Model):
+    """A minted viewer link. Only a fingerprint of its token is kept, for revocation."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="viewer_links")
+    fingerprint = models.CharField(max_length=32, unique=True)
+    minted_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"link {self.fingerprint[:8]} on {self.broadcast}"
+
+
 class Viewer(models.Model):
     """A viewer whose player started playing the current broadcast."""
 
     broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="viewers")
     viewer_id = models.CharField(max_length=64)
+    link = models.ForeignKey(
+        ViewerLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="viewers"
+    )
     user_agent = models.CharField(max_length=300, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
 
@@ -78,6 +137,11 @@ class ApiKey(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set on the new key when a key is rotated.
+    replaces = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = "API key"

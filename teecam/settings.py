@@ -183,3 +183,14 @@ LOGGING = {
         "live": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Ingest and packaging
+LIVE_SEGMENT_SECONDS = env_int("LIVE_SEGMENT_SECONDS", 1)
+LIVE_PLAYLIST_SEGMENTS = env_int("LIVE_PLAYLIST_SEGMENTS", 6)
+LIVE_RECONNECT_WINDOW_SECONDS = env_int("LIVE_RECONNECT_WINDOW_SECONDS", 60)
+# What camera operators are told to connect to (the public side of the ingest).
+LIVE_INGEST_HOST = os.environ.get("LIVE_INGEST_HOST", "127.0.0.1")
+LIVE_RTMP_PORT = env_int("LIVE_RTMP_PORT", 1935)
+LIVE_SRT_PORTS = os.environ.get("LIVE_SRT_PORTS", "9000-9099")
+# Who may call the RTMP on_publish hook (nginx on the same host by default).
+LIVE_INGEST_HOOK_ADDRESSES = env_list("LIVE_INGEST_HOOK_ADDRESSES", ["127.0.0.1", "::1"])

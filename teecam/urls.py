@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from live import ingest_views
 from live.media_views import signed_media
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
         signed_media,
         name="signed-media",
     ),
+    path("ingest/rtmp/publish", ingest_views.rtmp_publish, name="rtmp-publish"),
+    path("ingest/rtmp/publish-done", ingest_views.rtmp_publish_done, name="rtmp-publish-done"),
     path("", include("live.api.urls")),
     path("", include("live.urls")),
 ]

@@ -20,6 +20,13 @@ class StrictIntegerField(serializers.IntegerField):
 
 class StartRequest(serializers.Serializer):
     source = serializers.ChoiceField(choices=Source.values)
+    cameraUrl = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=500,
+        help_text="For the rtsp source: the camera's rtsp:// or rtsps:// URL.",
+    )
 
 
 class TokenRequest(serializers.Serializer):
@@ -41,6 +48,11 @@ class SignQuery(serializers.Serializer):
 
 class IngestResponse(serializers.Serializer):
     whipUrl = serializers.CharField(required=False)
+    url = serializers.CharField(required=False)
+    streamKey = serializers.CharField(required=False)
+    publishUrl = serializers.CharField(required=False)
+    passphrase = serializers.CharField(required=False)
+    cameraUrl = serializers.CharField(required=False)
 
 
 class StreamStateResponse(serializers.Serializer):
@@ -60,6 +72,9 @@ class StopResponse(StreamStateResponse):
 
 
 class StatusResponse(StreamStateResponse):
+    health = serializers.CharField(allow_null=True)
+    lastSegmentAt = serializers.DateTimeField(allow_null=True)
+    reconnecting = serializers.BooleanField()
     hlsPath = serializers.CharField(required=False)
     expiresAt = serializers.DateTimeField(required=False)
 

@@ -24,7 +24,8 @@ from live.services.lifecycle import (
     stop_broadcast,
 )
 from live.services.media import InvalidMediaPath, parse_media_path, sign_media_path
-from live.services.sources import SourceUnavailable, ingest_for
+from live.services.health import health_of
+from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
 from live.services.tokens import mint_viewer_token
 
 ERRORS = {code: s.ErrorResponse for code in (400, 401, 403, 404, 409, 503)}
@@ -64,8 +65,13 @@ class StartView(APIView):
         body.is_valid(raise_exception=True)
         try:
             broadcast, created = start_broadcast(
-                event, body.validated_data["source"], actor_of(request)
+                event,
+                body.validated_data["source"],
+                actor_of(request),
+                camera_url=body.validated_data.get("cameraUrl", ""),
             )
+        except InvalidCameraUrl as exc:
+            raise ValidationError({"cameraUrl": [str(exc)]})
         except SourceUnavailable as exc:
             raise ServiceUnavailable(str(exc))
         except SourceConflict as exc:
@@ -140,7 +146,7 @@ class StatusView(APIView):
         query = s.StatusQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         broadcast = live_broadcast(event.pk)
-        answer = stream_state(broadcast)
+        answer = {**stream_state(broadcast), **health_of(broadcast)}
         raw_token = query.validated_data.get("token")
         token_valid = False
         if raw_token and broadcast is not None:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from live.models import Broadcast, Viewer
 from live.services import telemetry
-from live.services.sources import require_source
+from live.services.sources import ingest_fields, require_source
 from live.signals import broadcast_started, broadcast_stopped
 
 
@@ -28,7 +28,7 @@ def _new_stream_name(event_id):
     return f"{event_id[:40]}-{secrets.token_hex(8)}"
 
 
-def start_broadcast(event, source, actor):
+def start_broadcast(event, source, actor, camera_url=""):
     """Returns (broadcast, created). The same source twice is idempotent."""
     require_source(source)
     try:
@@ -44,6 +44,7 @@ def start_broadcast(event, source, actor):
                     stream_name=_new_stream_name(event.pk),
                     started_at=timezone.now(),
                     started_by=actor,
+                    **ingest_fields(source, camera_url),
                 )
                 broadcast_started.send(Broadcast, broadcast=current, actor=actor)
                 created = True

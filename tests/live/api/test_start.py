@@ -1,7 +1,5 @@
 """POST /events/<id>/live/start: admin keys and staff sessions start a broadcast."""
 
-import time
-
 import pytest
 from django.conf import settings as django_settings
 from django.middleware.csrf import get_token
@@ -152,7 +150,7 @@ def test_a_start_on_one_event_does_not_touch_another(admin_api, event, other_eve
     assert Broadcast.objects.filter(stopped_at__isnull=True).count() == 2
 
 
-@pytest.mark.parametrize("source", ["rtmp", "", "MOCK", 1, None])
+@pytest.mark.parametrize("source", ["webcam", "", "MOCK", "mock ", 1, None])
 def test_it_rejects_an_unknown_source_with_400_naming_source(admin_api, event, source):
     response = admin_api.post(start_url(event.pk), {"source": source}, format="json")
 
@@ -270,9 +268,3 @@ def test_an_anonymous_session_is_told_to_authenticate(event):
     assert response.status_code == 401
     assert not Broadcast.objects.exists()
 
-
-def test_the_answer_is_quick_enough_for_a_button(admin_api, event):
-    # A smoke check that nothing in the start path waits on a timeout.
-    began = time.monotonic()
-    start(admin_api, event.pk)
-    assert time.monotonic() - began < 5

@@ -9,6 +9,12 @@ from live.services.tokens import mint_viewer_token
 from tests.live.pages.htmx_client import HtmxClient
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The default PBKDF2 makes each create_user/login take ~0.3 s; no test here needs it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def staff_client(staff_user):
     client = Client()

@@ -179,6 +179,15 @@ def test_it_refuses_a_viewer_link_while_idle(staff_client, event):
     assert not Broadcast.objects.exists()
 
 
+def test_it_refuses_a_viewer_link_while_idle_over_htmx(staff_htmx, event):
+    response = staff_htmx.post(LINK, {"ttl": "900"}, htmx=True)
+
+    assert response.status_code == 409
+    assert_htmx_partial(response)
+    assert "not live: start the broadcast before minting a viewer link" in text(response)
+    assert not Broadcast.objects.exists()
+
+
 def test_it_shows_a_copyable_absolute_viewer_link(staff_client, event, on_air):
     response = staff_client.post(LINK, {"ttl": "3600"})
 
@@ -194,6 +203,7 @@ def test_it_shows_a_copyable_absolute_viewer_link(staff_client, event, on_air):
     assert 'data-copy-target="#viewer-link"' in html
     claims = read_viewer_token(match[2], event.pk)
     assert claims.broadcast_id == on_air.pk
+    assert f"valid until {claims.expires_at:%Y-%m-%d %H:%M} UTC" in html
     assert on_air.is_live
 
 

@@ -1,0 +1,37 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from live.services.nginx_config import NginxOptions, write_nginx_config
+
+
+class Command(BaseCommand):
+    help = "Write the nginx config (signed /hls/, static, proxy, RTMP ingest) from settings."
+
+    def add_arguments(self, parser):
+        defaults = NginxOptions()
+        parser.add_argument("--out", default="data/nginx/nginx.conf")
+        parser.add_argument("--listen", default=defaults.listen)
+        parser.add_argument("--upstream", default=defaults.upstream, help="gunicorn's address")
+        parser.add_argument("--prefix", default="", help="folder for pid, logs, temp files")
+        parser.add_argument("--static-root", default="", help="serve /static/ from here")
+        parser.add_argument("--rtmp-listen", default=defaults.rtmp_listen)
+        parser.add_argument("--no-rtmp", action="store_true")
+        parser.add_argument("--workers", default=defaults.workers)
+        parser.add_argument("--user", default="", help="worker user (when started as root)")
+        parser.add_argument("--access-log", action="store_true")
+
+    def handle(self, **opts):
+        options = NginxOptions(
+            listen=opts["listen"],
+            upstream=opts["upstream"],
+            prefix=opts["prefix"],
+            static_root=opts["static_root"],
+            rtmp=not opts["no_rtmp"],
+            rtmp_listen=opts["rtmp_listen"],
+            workers=opts["workers"],
+            user=opts["user"],
+            access_log=opts["access_log"],
+        )
+        path = write_nginx_config(options, Path(opts["out"]))
+        self.stdout.write(f"Wrote {path} (mode 600: it holds the media signing secret).")

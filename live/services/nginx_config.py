@@ -1,0 +1,57 @@
+"""Renders the nginx config from settings: the one place nginx learns the secret."""
+
+import os
+import pwd
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from live.services.delivery import live_output_dir
+from live.services.media import media_secret
+
+
+@dataclass
+class NginxOptions:
+    listen: str = "127.0.0.1:8080"
+    upstream: str = "127.0.0.1:8000"
+    prefix: str = ""
+    static_root: str = ""
+    rtmp: bool = True
+    rtmp_listen: str = "127.0.0.1:1935"
+    workers: str = "auto"
+    user: str = ""
+    access_log: bool = False
+
+
+def render_nginx_config(options: NginxOptions) -> str:
+    prefix = Path(options.prefix or Path(settings.LIVE_STREAM_DATA_DIR).parent / "nginx")
+    user = options.user
+    if not user and os.geteuid() == 0:
+        # Workers must read the media and, for RTMP, write HLS as the data's owner.
+        user = pwd.getpwuid(os.stat(settings.BASE_DIR).st_uid).pw_name
+    context = {
+        **asdict(options),
+        "prefix": prefix.resolve(),
+        "user": user,
+        "media_secret": media_secret(),
+        "live_hls_dir": live_output_dir().resolve(),
+        "samples_hls_dir": Path(settings.LIVE_SAMPLES_HLS_DIR).resolve(),
+        "segment_seconds": settings.LIVE_SEGMENT_SECONDS,
+        "playlist_seconds": settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS,
+    }
+    return render_to_string("deploy/nginx.conf", context)
+
+
+def write_nginx_config(options: NginxOptions, path: Path) -> Path:
+    prefix = Path(options.prefix or Path(settings.LIVE_STREAM_DATA_DIR).parent / "nginx")
+    for folder in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
+        (prefix / folder).mkdir(parents=True, exist_ok=True)
+    live_output_dir().mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The file holds the media secret: readable by its owner only.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as config:
+        config.write(render_nginx_config(options))
+    return path

@@ -1,0 +1,411 @@
+"""The packager: one ffmpeg per live SRT or RTSP broadcast, and health for all ingest.
+
+``manage.py livepackager`` runs ``Packager().run()``. Each pass reconciles the
+database with the running processes:
+
+- a live SRT/RTSP broadcast whose lease this packager holds (or can take
+  because it lapsed) gets exactly one ffmpeg writing a live HLS window into
+  ``<data dir>/hls/<stream name>/``; one that dies is restarted with backoff;
+- a broadcast that stopped, or whose lease was lost, has its ffmpeg stopped;
+- every live ingest broadcast (RTMP too, whose HLS nginx-rtmp writes) gets its
+  health written back from the age of its newest segment.
+
+Children get SIGKILL from the kernel if the packager dies (PR_SET_PDEATHSIG),
+and their pids are kept in the lease, so a ``kill -9`` of the packager leaves
+no ffmpeg behind and the next packager reaps any that survived.
+"""
+
+import ctypes
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone as dt_timezone
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
+
+from live.models import Broadcast, Health, PackagerLease, Source
+from live.services.delivery import live_output_dir
+from live.services.lifecycle import stop_broadcast
+from live.services.sources import INGEST_SOURCES, PACKAGED_SOURCES, redact_camera_url
+
+logger = logging.getLogger("live.packager")
+
+LEASE_SECONDS = 10
+RENEW_EVERY_SECONDS = 2
+MAX_BACKOFF_SECONDS = 10
+CHILD_MARKER = "TEECAM_PACKAGER_BROADCAST"
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    # Runs in the child between fork and exec.
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    os.setpgrp()
+
+
+def output_dir_for(broadcast) -> Path:
+    return live_output_dir() / broadcast.stream_name
+
+
+def ffmpeg_command(broadcast, transcode=False, resume=False):
+    """The ffmpeg that turns the camera into a live HLS window."""
+    folder = output_dir_for(broadcast)
+    seconds = settings.LIVE_SEGMENT_SECONDS
+    if broadcast.source == Source.SRT:
+        source = [
+            "-i",
+            f"srt://0.0.0.0:{broadcast.ingest_port}?mode=listener"
+            f"&passphrase={broadcast.ingest_secret}&pbkeylen=16&latency=200000",
+        ]
+    else:
+        source = ["-rtsp_transport", "tcp", "-timeout", "5000000", "-i", broadcast.camera_url]
+    if transcode:
+        codecs = [
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+            "-pix_fmt", "yuv420p", "-g", str(30 * seconds), "-sc_threshold", "0",
+            "-force_key_frames", f"expr:gte(t,n_forced*{seconds})",
+            "-c:a", "aac", "-b:a", "128k",
+        ]  # fmt: skip
+    else:
+        codecs = ["-c", "copy"]
+    flags = "delete_segments+program_date_time+independent_segments+temp_file+omit_endlist"
+    if resume:
+        # Continue the same playlist after a reconnect: same path, rising
+        # sequence numbers, and a discontinuity where the camera came back.
+        flags += "+append_list+discont_start"
+    return [
+        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "info",
+        "-analyzeduration", "1000000", "-probesize", "1000000",
+        *source,
+        "-map", "0:v:0", "-map", "0:a:0?",
+        *codecs,
+        "-f", "hls", "-hls_time", str(seconds),
+        "-hls_list_size", str(settings.LIVE_PLAYLIST_SEGMENTS),
+        "-hls_flags", flags,
+        "-hls_start_number_source", "epoch",
+        "-hls_segment_filename", str(folder / "s%d.ts"),
+        str(folder / "index.m3u8"),
+    ]  # fmt: skip
+
+
+@dataclass
+class Child:
+    broadcast_id: int
+    process: subprocess.Popen
+    log_path: Path
+    transcode: bool
+    started_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Restart:
+    failures: int = 0
+    not_before: float = 0.0
+    transcode: bool = False
+
+
+class Packager:
+    def __init__(self, poll_seconds=0.5, owner=None):
+        self.poll_seconds = poll_seconds
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.children: dict[int, Child] = {}
+        self.restarts: dict[int, Restart] = {}
+        self.renewed: dict[int, float] = {}
+        self.stopping = False
+
+    # The loop -----------------------------------------------------------
+
+    def run(self, max_seconds=None):
+        signal.signal(signal.SIGTERM, self._request_stop)
+        signal.signal(signal.SIGINT, self._request_stop)
+        deadline = time.monotonic() + max_seconds if max_seconds else None
+        logger.info("packager %s starting", self.owner)
+        self.reap_orphans()
+        try:
+            while not self.stopping and (deadline is None or time.monotonic() < deadline):
+                close_old_connections()
+                try:
+                    self.reconcile()
+                except Exception:  # a bad pass must not kill every stream
+                    logger.exception("packager pass failed; retrying")
+                time.sleep(self.poll_seconds)
+        finally:
+            self.shutdown()
+
+    def _request_stop(self, signum, frame):
+        self.stopping = True
+
+    def shutdown(self):
+        for broadcast_id in list(self.children):
+            self.stop_child(broadcast_id)
+        PackagerLease.objects.filter(owner=self.owner).delete()
+        logger.info("packager %s stopped", self.owner)
+
+    def reconcile(self):
+        now = timezone.now()
+        live = list(Broadcast.objects.filter(stopped_at__isnull=True, source__in=INGEST_SOURCES))
+        live_ids = {broadcast.pk for broadcast in live}
+        for broadcast_id in list(self.children):
+            if broadcast_id not in live_ids:
+                self.stop_child(broadcast_id)
+                self.release(broadcast_id)
+        for broadcast in live:
+            if not self.hold_lease(broadcast, now):
+                if broadcast.pk in self.children:
+                    self.stop_child(broadcast.pk)
+                continue
+            if broadcast.source in PACKAGED_SOURCES:
+                self.keep_child_running(broadcast)
+            self.write_health(broadcast, now)
+        self.remove_stale_output(live)
+
+    # Leases -------------------------------------------------------------
+
+    def hold_lease(self, broadcast, now):
+        """True if this packager holds (or just took) the broadcast's lease."""
+        last = self.renewed.get(broadcast.pk)
+        if last is not None and time.monotonic() - last < RENEW_EVERY_SECONDS:
+            return True
+        expires = now + timedelta(seconds=LEASE_SECONDS)
+        try:
+            with transaction.atomic():
+                lease = (
+                    PackagerLease.objects.select_for_update()
+                    .filter(broadcast_id=broadcast.pk)
+                    .first()
+                )
+                if lease is None:
+                    PackagerLease.objects.create(
+                        broadcast_id=broadcast.pk,
+                        owner=self.owner,
+                        renewed_at=now,
+                        expires_at=expires,
+                    )
+                elif lease.owner == self.owner or lease.expires_at < now:
+                    if lease.owner != self.owner:
+                        logger.warning(
+                            "taking over broadcast %s from lapsed packager %s",
+                            broadcast.pk,
+                            lease.owner,
+                        )
+                        kill_orphan(lease.child_pid, broadcast.pk)
+                    lease.owner, lease.renewed_at, lease.expires_at = self.owner, now, expires
+                    child = self.children.get(broadcast.pk)
+                    lease.child_pid = child.process.pid if child else None
+                    lease.save()
+                else:
+                    self.renewed.pop(broadcast.pk, None)
+                    return False
+        except IntegrityError:
+            return False
+        self.renewed[broadcast.pk] = time.monotonic()
+        return True
+
+    def release(self, broadcast_id):
+        self.renewed.pop(broadcast_id, None)
+        self.restarts.pop(broadcast_id, None)
+        PackagerLease.objects.filter(broadcast_id=broadcast_id, owner=self.owner).delete()
+
+    def reap_orphans(self):
+        """Kill ffmpegs left by a packager that died (e.g. kill -9) whose lease lapsed."""
+        now = timezone.now()
+        for lease in PackagerLease.objects.filter(expires_at__lt=now):
+            kill_orphan(lease.child_pid, lease.broadcast_id)
+        for pid, broadcast_id in find_marked_processes():
+            lease = PackagerLease.objects.filter(broadcast_id=broadcast_id).first()
+            if lease is None or lease.expires_at < now:
+                kill_orphan(pid, broadcast_id)
+
+    # Children -----------------------------------------------------------
+
+    def keep_child_running(self, broadcast):
+        child = self.children.get(broadcast.pk)
+        restart = self.restarts.setdefault(broadcast.pk, Restart())
+        if child is not None:
+            code = child.process.poll()
+            if code is None:
+                if not child.transcode and needs_transcode(child.log_path):
+                    logger.info("broadcast %s: input is not H.264/AAC, transcoding", broadcast.pk)
+                    restart.transcode = True
+                    self.stop_child(broadcast.pk)
+                return
+            del self.children[broadcast.pk]
+            ran = time.monotonic() - child.started_at
+            # A listener exits 0 when its camera leaves: restart at once to
+            # wait for the reconnect. Failures back off up to 10 s.
+            if code == 0 or ran > 30:
+                restart.failures = 0
+            else:
+                restart.failures += 1
+            delay = (
+                0
+                if restart.failures == 0
+                else min(2 ** (restart.failures - 1), MAX_BACKOFF_SECONDS)
+            )
+            restart.not_before = time.monotonic() + delay
+            logger.info(
+                "broadcast %s: ffmpeg exited with %s after %.1f s; restarting in %s s",
+                broadcast.pk,
+                code,
+                ran,
+                delay,
+            )
+        if time.monotonic() < restart.not_before:
+            return
+        self.start_child(broadcast, restart.transcode)
+
+    def start_child(self, broadcast, transcode):
+        folder = output_dir_for(broadcast)
+        folder.mkdir(parents=True, exist_ok=True)
+        resume = (folder / "index.m3u8").exists()
+        log_path = folder.parent / f".{broadcast.stream_name}.ffmpeg.log"
+        command = ffmpeg_command(broadcast, transcode=transcode, resume=resume)
+        with open(log_path, "ab") as log_file:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
+                env={**os.environ, CHILD_MARKER: str(broadcast.pk)},
+                preexec_fn=_die_with_parent,
+            )
+        self.children[broadcast.pk] = Child(broadcast.pk, process, log_path, transcode)
+        PackagerLease.objects.filter(broadcast_id=broadcast.pk, owner=self.owner).update(
+            child_pid=process.pid
+        )
+        where = (
+            redact_camera_url(broadcast.camera_url)
+            if broadcast.source == Source.RTSP
+            else f"SRT port {broadcast.ingest_port}"
+        )
+        logger.info("broadcast %s: ffmpeg %s started for %s", broadcast.pk, process.pid, where)
+
+    def stop_child(self, broadcast_id, grace_seconds=1.0):
+        child = self.children.pop(broadcast_id, None)
+        if child is None:
+            return
+        terminate(child.process, grace_seconds)
+        logger.info("broadcast %s: ffmpeg %s stopped", broadcast_id, child.process.pid)
+
+    # Health -------------------------------------------------------------
+
+    def write_health(self, broadcast, now):
+        last = newest_segment_time(output_dir_for(broadcast), since=broadcast.started_at)
+        stall_after = timedelta(seconds=3 * settings.LIVE_SEGMENT_SECONDS)
+        if last is None:
+            health, stalled_since = Health.WAITING, None
+        elif now - last <= stall_after:
+            health, stalled_since = Health.RECEIVING, None
+        else:
+            health = Health.STALLED
+            stalled_since = broadcast.stalled_since or last + stall_after
+            window = timedelta(seconds=settings.LIVE_RECONNECT_WINDOW_SECONDS)
+            if settings.LIVE_RECONNECT_WINDOW_SECONDS > 0 and now - stalled_since > window:
+                logger.warning(
+                    "broadcast %s: no picture for over %s s, ending it",
+                    broadcast.pk,
+                    settings.LIVE_RECONNECT_WINDOW_SECONDS,
+                )
+                stop_broadcast(broadcast.event, "packager:camera-lost")
+                return
+        changed = (broadcast.health, broadcast.last_segment_at, broadcast.stalled_since) != (
+            health,
+            last,
+            stalled_since,
+        )
+        if changed:
+            Broadcast.objects.filter(pk=broadcast.pk, stopped_at__isnull=True).update(
+                health=health, last_segment_at=last, stalled_since=stalled_since
+            )
+
+    def remove_stale_output(self, live):
+        """Delete HLS folders of broadcasts no longer live, a minute after their last write."""
+        root = live_output_dir()
+        if not root.is_dir():
+            return
+        keep = {broadcast.stream_name for broadcast in live}
+        cutoff = time.time() - 60
+        for folder in root.iterdir():
+            if folder.is_dir() and folder.name not in keep and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def newest_segment_time(folder: Path, since=None):
+    """When the newest finished segment was written, or None."""
+    try:
+        times = [
+            entry.stat().st_mtime for entry in os.scandir(folder) if entry.name.endswith(".ts")
+        ]
+    except FileNotFoundError:
+        return None
+    if not times:
+        return None
+    newest = datetime.fromtimestamp(max(times), tz=dt_timezone.utc)
+    if since is not None and newest < since:
+        return None
+    return newest
+
+
+def needs_transcode(log_path: Path):
+    """ffmpeg's input report names a codec that HLS copy cannot carry."""
+    try:
+        text = log_path.read_text(errors="replace")[-20000:]
+    except FileNotFoundError:
+        return False
+    inputs = [line for line in text.splitlines() if "Stream #0:" in line and "->" not in line]
+    for line in inputs[-4:]:
+        if "Video:" in line and "Video: h264" not in line:
+            return True
+        if "Audio:" in line and "Audio: aac" not in line:
+            return True
+    return False
+
+
+def terminate(process, grace_seconds=1.0):
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def find_marked_processes():
+    """(pid, broadcast id) of every process started by a packager, found in /proc."""
+    found = []
+    marker = f"{CHILD_MARKER}=".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        for item in environ.split(b"\0"):
+            if item.startswith(marker):
+                found.append((int(entry.name), int(item[len(marker) :] or 0)))
+    return found
+
+
+def kill_orphan(pid, broadcast_id):
+    """Kill pid only if it is a packager child of this broadcast (pids get reused)."""
+    if not pid:
+        return
+    if (pid, broadcast_id) not in find_marked_processes():
+        return
+    try:
+        os.kill(pid, signal.SIGKILL)
+        logger.warning("killed orphan ffmpeg %s of broadcast %s", pid, broadcast_id)
+    except ProcessLookupError:
+        pass
