@@ -12,6 +12,13 @@ LINK_LIFETIMES = [
 
 class StartForm(forms.Form):
     source = forms.ChoiceField(label="Source")
+    camera_url = forms.CharField(
+        label="Camera URL (RTSP source only)",
+        required=False,
+        max_length=500,
+        strip=False,
+        widget=forms.TextInput(attrs={"placeholder": "rtsp://user:password@camera.local/stream"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,15 +1,21 @@
+import functools
 import secrets
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    HttpResponseStopPolling,
+    trigger_client_event,
+)
 
 from live.api.errors import json_error
 from live.api.views import viewer_path
@@ -25,7 +31,8 @@ from live.services.lifecycle import (
     uptime_seconds,
 )
 from live.services.media import MediaPath, sign_media_path
-from live.services.sources import SourceUnavailable
+from live.services.health import health_of
+from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
 from live.services.tokens import mint_viewer_token
 from live.services.viewers import join_viewer, viewer_count
 
@@ -67,14 +74,21 @@ def token_in_url(response):
 
 
 def staff_required(view):
-    @login_required
+    @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            if request.htmx:
+                # A lapsed session reloads the page at the login form instead
+                # of swapping the login page into a panel.
+                page = request.htmx.current_url_abs_path or request.get_full_path()
+                return HttpResponseClientRedirect(
+                    f"{settings.LOGIN_URL}?{urlencode({'next': page})}"
+                )
+            return redirect_to_login(request.get_full_path())
         if not request.user.is_staff:
             raise PermissionDenied("The host page is for staff only.")
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
@@ -99,6 +113,7 @@ def _host_context(request, event, **extra):
         "event": event,
         "broadcast": broadcast,
         "preview_url": preview_url,
+        "ingest": ingest_for(broadcast) if broadcast else None,
         "start_form": StartForm(),
         "stop_form": StopForm(),
         "link_form": ViewerLinkForm(),
@@ -112,6 +127,7 @@ def _host_context(request, event, **extra):
 def _status_context(broadcast):
     return {
         "broadcast": broadcast,
+        "health": health_of(broadcast),
         "uptime": _clock(uptime_seconds(broadcast)) if broadcast else None,
         "viewer_count": viewer_count(broadcast),
     }
@@ -154,7 +170,15 @@ def host_start(request, event_id):
     if not form.is_valid():
         return _render_console(request, event, status=400, start_form=form)
     try:
-        start_broadcast(event, form.cleaned_data["source"], actor(request))
+        start_broadcast(
+            event,
+            form.cleaned_data["source"],
+            actor(request),
+            camera_url=form.cleaned_data["camera_url"],
+        )
+    except InvalidCameraUrl as exc:
+        form.add_error("camera_url", str(exc))
+        return _render_console(request, event, status=400, start_form=form)
     except (SourceUnavailable, SourceConflict) as exc:
         return _render_console(request, event, status=409, error=str(exc))
     return _render_console(request, event, notice="The broadcast is live.")

@@ -119,7 +119,7 @@ STORAGES = {
 # Serve straight from the finders so runserver and gunicorn show the same pages
 # without a collectstatic step in the demo.
 WHITENOISE_USE_FINDERS = True
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at")
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/accounts/login/"
@@ -194,3 +194,4 @@ LIVE_RTMP_PORT = env_int("LIVE_RTMP_PORT", 1935)
 LIVE_SRT_PORTS = os.environ.get("LIVE_SRT_PORTS", "9000-9099")
 # Who may call the RTMP on_publish hook (nginx on the same host by default).
 LIVE_INGEST_HOOK_ADDRESSES = env_list("LIVE_INGEST_HOOK_ADDRESSES", ["127.0.0.1", "::1"])
+LOGOUT_REDIRECT_URL = "/"

@@ -1,8 +1,6 @@
 """Small helpers shared by the tests in tests/live (not fixtures: import them)."""
 
-import contextlib
 import json
-import logging
 from datetime import datetime
 
 
@@ -44,14 +42,3 @@ def audit_lines(data_dir):
         return []
     return [json.loads(line) for line in path.read_text().splitlines()]
 
-
-@contextlib.contextmanager
-def caplog_on(caplog, logger_name):
-    """Routes a logger that does not propagate to the root (settings.LOGGING sets
-    ``propagate: False`` on ``live`` and ``live.telemetry``) into caplog."""
-    logger = logging.getLogger(logger_name)
-    logger.addHandler(caplog.handler)
-    try:
-        yield caplog
-    finally:
-        logger.removeHandler(caplog.handler)

@@ -3,6 +3,7 @@ appended only after the transition commits, never lost, never doubled."""
 
 import json
 import logging
+import os
 from io import StringIO
 
 import pytest
@@ -12,7 +13,7 @@ from django.db import transaction
 from live.models import AuditEntry, Broadcast
 from live.services.audit import audit_log_path, flush_pending
 from live.services.lifecycle import start_broadcast, stop_broadcast
-from tests.live.support import audit_lines, caplog_on, parse_time, start, stop_url
+from tests.live.support import audit_lines, parse_time, start, stop_url
 
 pytestmark = pytest.mark.django_db
 
@@ -131,10 +132,24 @@ def test_with_real_transactions_the_line_appears_only_once_the_outer_block_commi
 # A log that cannot be written: the entry waits, an error is logged, nothing is lost.
 
 
-@pytest.fixture(params=["data-dir-under-a-file", "log-path-is-a-folder"])
+@pytest.fixture(params=["read-only-data-dir", "data-dir-under-a-file", "log-path-is-a-folder"])
 def broken_log(request, tmp_path, settings):
-    """Breaks the audit log in a way that holds even for root (chmod does not)."""
-    if request.param == "data-dir-under-a-file":
+    """Breaks the audit log; returns a function that repairs it.
+
+    chmod does not stop root, so the other two ways break it for root as well.
+    """
+    if request.param == "read-only-data-dir":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into a read-only folder")
+        folder = tmp_path / "live-data"
+        folder.mkdir()
+        folder.chmod(0o500)
+        request.addfinalizer(lambda: folder.chmod(0o700))
+
+        def repair():
+            folder.chmod(0o700)
+
+    elif request.param == "data-dir-under-a-file":
         blocker = tmp_path / "a-file"
         blocker.write_text("not a folder")
         settings.LIVE_STREAM_DATA_DIR = blocker / "live"
@@ -154,10 +169,11 @@ def broken_log(request, tmp_path, settings):
 def test_a_failed_append_logs_an_error_and_keeps_the_entry_pending(
     admin_api, event, broken_log, caplog, django_capture_on_commit_callbacks
 ):
-    with caplog_on(caplog, "live.audit"), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = start(admin_api, event.pk)
 
     assert response.status_code == 201
+    # pytest attaches caplog to loggers that do not propagate, such as "live".
     errors = [r for r in caplog.records if r.name == "live.audit" and r.levelno == logging.ERROR]
     assert len(errors) == 1
     assert "1 entries stay pending" in errors[0].getMessage()
@@ -168,9 +184,9 @@ def test_a_failed_append_logs_an_error_and_keeps_the_entry_pending(
 
 
 def test_after_the_repair_a_flush_writes_the_pending_entry_exactly_once(
-    admin_api, event, broken_log, caplog, django_capture_on_commit_callbacks
+    admin_api, event, broken_log, django_capture_on_commit_callbacks
 ):
-    with caplog_on(caplog, "live.audit"), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         start(admin_api, event.pk)
     broken_log()
 
@@ -184,9 +200,9 @@ def test_after_the_repair_a_flush_writes_the_pending_entry_exactly_once(
 
 
 def test_after_the_repair_flushaudit_writes_the_pending_entry_exactly_once(
-    admin_api, event, broken_log, caplog, django_capture_on_commit_callbacks
+    admin_api, event, broken_log, django_capture_on_commit_callbacks
 ):
-    with caplog_on(caplog, "live.audit"), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         start(admin_api, event.pk)
     broken_log()
 
@@ -197,9 +213,9 @@ def test_after_the_repair_flushaudit_writes_the_pending_entry_exactly_once(
 
 
 def test_the_next_transition_also_writes_the_entries_left_pending(
-    admin_api, event, broken_log, caplog, django_capture_on_commit_callbacks
+    admin_api, event, broken_log, django_capture_on_commit_callbacks
 ):
-    with caplog_on(caplog, "live.audit"), django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         start(admin_api, event.pk)
     broken_log()
 
