@@ -22,7 +22,8 @@ from live.api.views import viewer_path
 from live.forms import JoinForm, StartForm, StopForm, ViewerLinkForm
 from live.models import Event
 from live.services import telemetry
-from live.services.access import PLAYLIST, check_viewer_access
+from live.models import Health
+from live.services.access import NOT_LIVE, PLAYLIST, check_viewer_access
 from live.services.lifecycle import (
     SourceConflict,
     live_broadcast,
@@ -32,7 +33,12 @@ from live.services.lifecycle import (
 )
 from live.services.media import MediaPath, sign_media_path
 from live.services.health import health_of
-from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
+from live.services.sources import (
+    INGEST_SOURCES,
+    InvalidCameraUrl,
+    SourceUnavailable,
+    ingest_for,
+)
 from live.services.tokens import mint_viewer_token
 from live.services.viewers import join_viewer, viewer_count
 
@@ -227,23 +233,45 @@ def host_link(request, event_id):
     )
 
 
-def _viewer_context(event, access):
-    problem = VIEWER_PROBLEMS.get(access.problem)
+def _viewer_state(access):
+    if access.problem:
+        return access.problem
+    if access.broadcast.source in INGEST_SOURCES and access.broadcast.health == Health.WAITING:
+        return "waiting"
+    return "live"
+
+
+def _viewer_context(event_id, access):
+    state = _viewer_state(access)
     return {
-        "event": event,
+        "event_id": event_id,
         "access": access,
-        "state": access.problem or "live",
-        "problem": problem,
-        "poll_seconds": settings.LIVE_VIEWER_POLL_SECONDS,
+        "state": state,
+        "problem": VIEWER_PROBLEMS.get(access.problem),
+        # A playing viewer polls only to learn that the broadcast ended.
+        "poll_seconds": (
+            settings.LIVE_VIEWER_PLAYING_POLL_SECONDS
+            if state == "live"
+            else settings.LIVE_VIEWER_POLL_SECONDS
+        ),
     }
+
+
+def _viewer_access(event_id, raw_token):
+    """Access for this token; 404 for an unknown event, checked only when nothing is live."""
+    broadcast = live_broadcast(event_id)
+    if broadcast is None:
+        get_object_or_404(Event, pk=event_id)
+    return check_viewer_access(event_id, raw_token, broadcast=broadcast or NOT_LIVE)
 
 
 @require_GET
 def viewer(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
     raw_token = request.GET.get("token", "")
-    access = check_viewer_access(event.pk, raw_token)
-    context = _viewer_context(event, access)
+    access = _viewer_access(event.pk, raw_token)
+    context = _viewer_context(event.pk, access)
+    context["event"] = event
     context["token"] = raw_token
     context["viewer_id"] = secrets.token_hex(12)
     status = context["problem"][0] if context["problem"] else 200
@@ -252,11 +280,13 @@ def viewer(request, event_id):
 
 @require_GET
 def viewer_state(request, event_id):
-    """The polled partial. 204 while nothing changed; 286 stops polling at the end."""
-    event = get_object_or_404(Event, pk=event_id)
+    """The polled partial. 204 while nothing changed; 286 stops polling at the end.
+
+    On the hot path (a live broadcast, nothing changed) this is one indexed query.
+    """
     raw_token = request.GET.get("token", "")
-    access = check_viewer_access(event.pk, raw_token)
-    context = _viewer_context(event, access)
+    access = _viewer_access(event_id, raw_token)
+    context = _viewer_context(event_id, access)
     context["token"] = raw_token
     if request.GET.get("shown") == context["state"]:
         return token_in_url(HttpResponse(status=204))

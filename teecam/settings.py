@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -162,6 +163,7 @@ LIVE_TOKEN_MAX_TTL = 86400
 # How often the pages poll, in seconds.
 LIVE_HOST_POLL_SECONDS = env_int("LIVE_HOST_POLL_SECONDS", 3)
 LIVE_VIEWER_POLL_SECONDS = env_int("LIVE_VIEWER_POLL_SECONDS", 5)
+LIVE_VIEWER_PLAYING_POLL_SECONDS = env_int("LIVE_VIEWER_PLAYING_POLL_SECONDS", 15)
 
 LOGGING = {
     "version": 1,

@@ -142,27 +142,30 @@ class StatusView(APIView):
         summary="The stream's state; hlsPath only for a valid viewer token",
     )
     def get(self, request, event_id):
-        event = get_event(event_id)
         query = s.StatusQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        broadcast = live_broadcast(event.pk)
+        # One indexed query on the hot path: a live broadcast proves the event exists.
+        broadcast = live_broadcast(event_id)
+        if broadcast is None:
+            get_event(event_id)
         answer = {**stream_state(broadcast), **health_of(broadcast)}
         raw_token = query.validated_data.get("token")
         token_valid = False
         if raw_token and broadcast is not None:
-            access = check_viewer_access(event.pk, raw_token, broadcast=broadcast)
+            access = check_viewer_access(event_id, raw_token, broadcast=broadcast)
             if access.token is not None:
                 token_valid = True
                 answer["hlsPath"] = access.hls_path
                 answer["expiresAt"] = access.token.expires_at
         telemetry.emit(
             "live.status",
-            eventId=event.pk,
+            eventId=event_id,
             running=answer["running"],
             withToken=bool(raw_token),
             tokenValid=token_valid,
         )
-        return Response(answer)
+        # Clients may keep the answer but must revalidate (ETag, 304).
+        return Response(answer, headers={"Cache-Control": "private, no-cache"})
 
 
 class MediaSignView(APIView):

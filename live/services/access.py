@@ -8,6 +8,8 @@ from live.services.media import MediaPath, sign_media_path
 from live.services.tokens import InvalidToken, ViewerToken, read_viewer_token
 
 PLAYLIST = "index.m3u8"
+# Pass as ``broadcast`` when the caller already knows nothing is live.
+NOT_LIVE = object()
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class ViewerAccess:
 def check_viewer_access(event_id, raw_token, broadcast=None, now=None) -> ViewerAccess:
     if broadcast is None:
         broadcast = live_broadcast(event_id)
+    elif broadcast is NOT_LIVE:
+        broadcast = None
     try:
         token = read_viewer_token(raw_token, event_id, now=now)
     except InvalidToken as exc:

@@ -41,6 +41,7 @@ def browser():
 def fast_polling(settings):
     settings.LIVE_HOST_POLL_SECONDS = 1
     settings.LIVE_VIEWER_POLL_SECONDS = 1
+    settings.LIVE_VIEWER_PLAYING_POLL_SECONDS = 1
 
 
 @pytest.fixture

@@ -41,4 +41,3 @@ def audit_lines(data_dir):
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines()]
-

@@ -68,7 +68,9 @@ def test_simultaneous_starts_make_exactly_one_broadcast(admin_key, event, data_d
 def test_interleaved_starts_and_stops_never_leave_two_live_broadcasts(
     admin_api, admin_key, event, data_dir
 ):
-    assert admin_api.post(start_url(event.pk), {"source": "mock"}, format="json").status_code == 201
+    assert (
+        admin_api.post(start_url(event.pk), {"source": "mock"}, format="json").status_code == 201
+    )
 
     for _ in range(3):
         results = run_together(admin_key, ["start", "stop"] * (THREADS // 2))

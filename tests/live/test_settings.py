@@ -20,9 +20,7 @@ def run(command, key=None):
     env = {name: value for name, value in os.environ.items() if name != KEY}
     if key is not None:
         env[KEY] = key
-    return subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,9 @@ def test_the_expiry_is_an_aware_utc_datetime():
 def test_a_token_with_a_changed_signature_is_invalid(token):
     head, signature = token.rsplit(".", 1)
     middle = len(signature) // 2
-    flipped = signature[:middle] + ("A" if signature[middle] != "A" else "B") + signature[middle + 1 :]
+    flipped = (
+        signature[:middle] + ("A" if signature[middle] != "A" else "B") + signature[middle + 1 :]
+    )
 
     assert reason_for(f"{head}.{flipped}") == "invalid"
 
@@ -139,9 +141,7 @@ def test_a_malformed_token_is_malformed(token, name):
 # Properties: whatever arrives from a URL, the readers answer or refuse, never crash.
 
 
-@hypothesis_settings(
-    max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@hypothesis_settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.one_of(
         st.text(),
@@ -165,9 +165,7 @@ def test_reading_any_text_as_a_token_returns_claims_or_raises_invalid_token(text
         assert isinstance(claims, ViewerToken)
 
 
-@hypothesis_settings(
-    max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@hypothesis_settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.one_of(
         st.text(),
@@ -194,9 +192,7 @@ def test_parsing_any_media_path_returns_a_path_or_raises_invalid_media_path(path
     assert "\\" not in media_path.path
 
 
-@hypothesis_settings(
-    max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@hypothesis_settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(), st.text(), st.text())
 @example("A" * 22, "1", "tee/index.m3u8")
 @example("A" * 22, "9" * 12, "tee/../x")
@@ -211,9 +207,7 @@ def test_verifying_any_signed_request_returns_a_path_or_raises_media_denied(
         assert isinstance(media_path, MediaPath)
 
 
-@hypothesis_settings(
-    max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@hypothesis_settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.one_of(
         st.text(),

@@ -22,9 +22,7 @@ def no_whip_url(settings):
     settings.LIVEKIT_WHIP_URL = ""
 
 
-def test_it_refuses_a_request_without_a_key_with_401_and_names_the_header(
-    anonymous_api, event
-):
+def test_it_refuses_a_request_without_a_key_with_401_and_names_the_header(anonymous_api, event):
     response = start(anonymous_api, event.pk)
 
     assert response.status_code == 401
@@ -267,4 +265,3 @@ def test_an_anonymous_session_is_told_to_authenticate(event):
 
     assert response.status_code == 401
     assert not Broadcast.objects.exists()
-

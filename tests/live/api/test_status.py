@@ -107,9 +107,7 @@ def tampered(token):
         pytest.param(lambda event, live, good: "", id="empty"),
     ],
 )
-def test_a_bad_token_gives_the_state_but_no_hls_path(
-    client_api, event, live, token, make_token
-):
+def test_a_bad_token_gives_the_state_but_no_hls_path(client_api, event, live, token, make_token):
     response = status(client_api, event.pk, token=make_token(event, live, token))
 
     assert response.status_code == 200
