@@ -197,3 +197,23 @@ LIVE_SRT_PORTS = os.environ.get("LIVE_SRT_PORTS", "9000-9099")
 # Who may call the RTMP on_publish hook (nginx on the same host by default).
 LIVE_INGEST_HOOK_ADDRESSES = env_list("LIVE_INGEST_HOOK_ADDRESSES", ["127.0.0.1", "::1"])
 LOGOUT_REDIRECT_URL = "/"
+
+# Production: behind TLS (nginx or a load balancer). `HTTPS_ONLY=1` turns on
+# secure cookies, HSTS and the HTTPS redirect; `manage.py check --deploy` is
+# clean with it and DEBUG off.
+HTTPS_ONLY = env_bool("HTTPS_ONLY", False)
+if HTTPS_ONLY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^ingest/"]  # nginx-rtmp calls its hooks over loopback HTTP
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }

@@ -1,0 +1,344 @@
+"""Helpers for the ingest tests (plain functions; the fixtures are in conftest.py).
+
+Everything here drives real processes: nginx with the RTMP module, the packager
+(``manage.py livepackager``), ffmpeg camera simulators, GStreamer's RTSP server.
+Every wait is bounded; every process is started through a ``Processes`` registry
+that kills it at teardown.
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import quote
+from urllib.request import Request, urlopen
+
+from django.conf import settings
+
+from live.services.packager import CHILD_MARKER, find_marked_processes
+
+BASE_DIR = Path(settings.BASE_DIR)
+PYTHON = str(BASE_DIR / ".venv" / "bin" / "python")
+SYSTEM_PYTHON = "/usr/bin/python3"
+NGINX = "/usr/sbin/nginx"
+RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+RTSP_SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
+
+
+# Waiting ----------------------------------------------------------------------------------
+
+
+def wait_for(predicate, timeout, what, interval=0.1):
+    """Poll predicate until it returns something truthy; fail naming `what` after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def wait_exit(process, timeout):
+    """The exit code of process, which must end within timeout seconds."""
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"{process.args[0]} ({process.pid}) still running after {timeout} s")
+
+
+# Ports ------------------------------------------------------------------------------------
+
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def free_udp_ports(count):
+    """`count` consecutive UDP ports that are free on every address right now."""
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = probe.getsockname()[1]
+        if first + count > 65535:
+            continue
+        sockets = []
+        try:
+            for port in range(first, first + count):
+                held = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                sockets.append(held)
+                held.bind(("0.0.0.0", port))
+            return list(range(first, first + count))
+        except OSError:
+            continue
+        finally:
+            for held in sockets:
+                held.close()
+    raise AssertionError(f"found no {count} consecutive free UDP ports")
+
+
+def tcp_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+# The database the live server uses, for the packager subprocess ---------------------------
+
+
+def database_url():
+    """A DATABASE_URL naming the database this test run uses (SQLite or PostgreSQL).
+
+    Read at test time: by then pytest-django has switched NAME to the test database.
+    """
+    db = settings.DATABASES["default"]
+    engine = db["ENGINE"]
+    if engine == "django.db.backends.sqlite3":
+        name = str(db["NAME"])
+        if name == ":memory:" or name.startswith("file:"):
+            raise AssertionError("the ingest tests need a file-backed SQLite test database")
+        return f"sqlite:///{Path(name).resolve()}"
+    if engine == "django.db.backends.postgresql":
+        user = quote(db.get("USER") or "", safe="")
+        password = quote(str(db.get("PASSWORD") or ""), safe="")
+        credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        host = db.get("HOST") or "localhost"
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        port = f":{db['PORT']}" if db.get("PORT") else ""
+        return f"postgres://{credentials}{host}{port}/{quote(db['NAME'], safe='')}"
+    raise AssertionError(f"no DATABASE_URL recipe for {engine}")
+
+
+# Processes --------------------------------------------------------------------------------
+
+
+class Processes:
+    """Every process a test starts; `close` kills what is still running, by pid."""
+
+    def __init__(self, log_dir):
+        self.log_dir = Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.started = []  # (name, Popen, log path)
+
+    def start(self, name, command, env=None, cwd=None):
+        log_path = self.log_dir / f"{len(self.started):02d}-{name}.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=cwd or BASE_DIR,
+            )
+        self.started.append((name, process, log_path))
+        return process
+
+    def log_of(self, process):
+        for _, candidate, log_path in self.started:
+            if candidate is process:
+                return log_path.read_text(errors="replace")
+        return ""
+
+    def logs(self, tail=3000):
+        parts = []
+        for name, process, log_path in self.started:
+            text = log_path.read_text(errors="replace") if log_path.exists() else ""
+            parts.append(f"--- {name} (pid {process.pid}, exit {process.poll()})\n{text[-tail:]}")
+        return "\n".join(parts)
+
+    def close(self):
+        for _, process, _ in reversed(self.started):
+            stop_process(process)
+
+
+def stop_process(process, grace=3.0):
+    """SIGTERM, then SIGKILL after `grace` seconds; always reaps."""
+    if process.poll() is not None:
+        return process.returncode
+    try:
+        process.send_signal(signal.SIGTERM)
+        return process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait(timeout=10)
+
+
+# Packager children ------------------------------------------------------------------------
+
+
+def marked_pids(broadcast_id):
+    """Pids of processes a packager of this data dir started for the broadcast."""
+    return sorted(pid for pid, marked in find_marked_processes() if marked == broadcast_id)
+
+
+def parent_pid(pid):
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def process_env(pid):
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {key.decode(errors="replace"): value.decode(errors="replace") for key, value in pairs}
+
+
+def kill_marked(run_id):
+    """Kill packager children left by this test only (they carry its TEECAM_TEST_RUN)."""
+    for pid, _ in find_marked_processes():
+        if process_env(pid).get("TEECAM_TEST_RUN") == run_id:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+assert CHILD_MARKER == "TEECAM_PACKAGER_BROADCAST"
+
+
+# Cameras ----------------------------------------------------------------------------------
+
+
+def camera_command(url, muxer, size="426x240", rate=30, video="libx264", seconds=None):
+    """ffmpeg as a camera: testsrc2 + sine, H.264/AAC by default, in real time."""
+    if video == "libx264":
+        video_codec = [
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+            "-g", str(rate), "-pix_fmt", "yuv420p",
+        ]  # fmt: skip
+    elif video == "libx265":
+        video_codec = [
+            "-c:v", "libx265", "-preset", "ultrafast", "-tune", "zerolatency",
+            "-x265-params", f"keyint={rate}:log-level=error", "-pix_fmt", "yuv420p",
+        ]  # fmt: skip
+    else:
+        video_codec = ["-c:v", video, "-g", str(rate), "-pix_fmt", "yuv420p"]
+    duration = ["-t", str(seconds)] if seconds else []
+    return [
+        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning", "-re",
+        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+        *duration, *video_codec, "-c:a", "aac", "-b:a", "64k",
+        "-f", muxer, url,
+    ]  # fmt: skip
+
+
+# Media ------------------------------------------------------------------------------------
+
+
+def segment_files(folder):
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (path for path in folder.iterdir() if path.suffix == ".ts"),
+        key=lambda path: path.stat().st_mtime if path.exists() else 0,
+    )
+
+
+def segment_names(folder):
+    return {path.name for path in segment_files(folder)}
+
+
+def playlist_segments(folder):
+    """The segment file names index.m3u8 lists now (only those that exist)."""
+    playlist = Path(folder) / "index.m3u8"
+    try:
+        lines = playlist.read_text().splitlines()
+    except FileNotFoundError:
+        return []
+    names = [line for line in lines if line and not line.startswith("#")]
+    return [name for name in names if (Path(folder) / name).exists()]
+
+
+def probe_codecs(path):
+    """{"video": codec, "audio": codec} of a media file, read by ffprobe."""
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type,codec_name",
+         "-of", "json", str(path)],
+        capture_output=True, text=True, timeout=20,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    streams = json.loads(result.stdout).get("streams", [])
+    return {stream["codec_type"]: stream["codec_name"] for stream in streams}
+
+
+def wait_for_playable_segments(folder, count=2, timeout=20):
+    """Wait until the playlist lists `count` segments that exist; returns their names."""
+    return wait_for(
+        lambda: (lambda names: names if len(names) >= count else None)(playlist_segments(folder)),
+        timeout,
+        f"{count} segments listed in {folder}/index.m3u8",
+    )
+
+
+def paths_under(folder):
+    return [str(path) for path in Path(folder).rglob("*")]
+
+
+# The HTTP API, through the live server ----------------------------------------------------
+
+
+class Api:
+    """JSON over HTTP to the live server, as an API client would call it."""
+
+    def __init__(self, base_url, key):
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+
+    def call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = Request(f"{self.base_url}{path}", data=data, method=method)
+        request.add_header("X-API-Key", self.key)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urlopen(request, timeout=20) as answer:
+                status, raw = answer.status, answer.read()
+        except HTTPError as error:
+            status, raw = error.code, error.read()
+        return status, (json.loads(raw) if raw else None)
+
+    def start(self, event_id, source, **extra):
+        return self.call("POST", f"/events/{event_id}/live/start", {"source": source, **extra})
+
+    def stop(self, event_id):
+        return self.call("POST", f"/events/{event_id}/live/stop")
+
+    def status(self, event_id, token=None):
+        query = f"?token={token}" if token else ""
+        return self.call("GET", f"/events/{event_id}/live/status{query}")
+
+    def token(self, event_id, ttl=900):
+        return self.call("POST", f"/events/{event_id}/live/token", {"ttl": ttl})
+
+
+def fetch(url, timeout=10):
+    """(status, bytes) of a GET."""
+    try:
+        with urlopen(url, timeout=timeout) as answer:
+            return answer.status, answer.read()
+    except HTTPError as error:
+        return error.code, error.read()
+
+
+def with_port(url, port):
+    """The URL with its port replaced (e.g. ingest URLs naming the configured port)."""
+    return re.sub(r"^(\w+://[^/:?]+):\d+", rf"\g<1>:{port}", url)
