@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -20,8 +21,7 @@ from django_htmx.http import (
 from live.api.errors import json_error
 from live.api.views import viewer_path
 from live.forms import JoinForm, StartForm, StopForm, ViewerLinkForm
-from live.models import Event
-from live.services import telemetry
+from live.models import Event, ViewerLink
 from live.models import Health
 from live.services.access import NOT_LIVE, PLAYLIST, check_viewer_access
 from live.services.lifecycle import (
@@ -39,7 +39,7 @@ from live.services.sources import (
     SourceUnavailable,
     ingest_for,
 )
-from live.services.tokens import mint_viewer_token
+from live.services.viewer_links import links_of, mint_viewer_link, revoke_viewer_link
 from live.services.viewers import join_viewer, viewer_count
 
 # How long the staff preview's signed URL lives; it is re-signed on each render.
@@ -60,6 +60,7 @@ VIEWER_PROBLEMS = {
     "invalid": (403, "This link is not valid", "The viewer link is not valid for this event."),
     "expired": (410, "This link has expired", "Ask the organiser for a new viewer link."),
     "ended": (410, "This broadcast has ended", "Thanks for watching."),
+    "revoked": (403, "This link has been revoked", "Ask the organiser for a new viewer link."),
 }
 
 
@@ -120,6 +121,8 @@ def _host_context(request, event, **extra):
         "broadcast": broadcast,
         "preview_url": preview_url,
         "ingest": ingest_for(broadcast) if broadcast else None,
+        "links": links_of(broadcast),
+        "now": timezone.now(),
         "start_form": StartForm(),
         "stop_form": StopForm(),
         "link_form": ViewerLinkForm(),
@@ -217,20 +220,35 @@ def host_link(request, event_id):
             status=409,
             error="The event is not live: start the broadcast before minting a viewer link.",
         )
-    ttl = form.cleaned_data["ttl"]
-    token, claims = mint_viewer_token(event.pk, broadcast.pk, ttl)
-    telemetry.emit(
-        "live.token",
-        eventId=event.pk,
-        broadcastId=broadcast.pk,
-        ttl=ttl,
-        tokenId=telemetry.fingerprint(token),
-        actor=actor(request),
-    )
+    token, claims, _ = mint_viewer_link(broadcast, form.cleaned_data["ttl"], actor(request))
     link = request.build_absolute_uri(viewer_path(event.pk, token))
     return _render_console(
         request, event, viewer_link=link, viewer_link_expires=claims.expires_at, link_form=form
     )
+
+
+@staff_required
+@require_GET
+def host_links(request, event_id):
+    event = get_object_or_404(Event, pk=event_id)
+    context = {
+        "event": event,
+        "links": links_of(live_broadcast(event.pk)),
+        "now": timezone.now(),
+    }
+    return no_store(render(request, "live/_host_links.html", context))
+
+
+@staff_required
+@require_POST
+def host_revoke_link(request, event_id, link_id):
+    event = get_object_or_404(Event, pk=event_id)
+    link = ViewerLink.objects.filter(pk=link_id, broadcast__event=event).first()
+    if link is None:
+        return _render_console(request, event, status=404, error="No such viewer link.")
+    revoked = revoke_viewer_link(link, actor(request))
+    notice = "The viewer link is revoked." if revoked else "The link was already revoked."
+    return _render_console(request, event, notice=notice)
 
 
 def _viewer_state(access):
@@ -289,7 +307,11 @@ def viewer_state(request, event_id):
     context = _viewer_context(event_id, access)
     context["token"] = raw_token
     if request.GET.get("shown") == context["state"]:
-        return token_in_url(HttpResponse(status=204))
+        response = HttpResponse(status=204)
+        if access.token is not None:
+            # The player swaps in freshly signed media URLs (static/live/player.js).
+            trigger_client_event(response, "teecam:hls-path", {"path": access.hls_path})
+        return token_in_url(response)
     if context["problem"]:
         response = render(request, "live/_viewer_state.html", context)
         response.status_code = HttpResponseStopPolling.status_code
@@ -312,5 +334,6 @@ def viewer_join(request, event_id):
         access.broadcast,
         form.cleaned_data["viewer"],
         request.headers.get("User-Agent", ""),
+        link=access.link,
     )
     return no_store(JsonResponse({"joined": added}))

@@ -158,12 +158,17 @@ LIVE_SAMPLES_HLS_DIR = BASE_DIR / "samples" / "hls"
 LIVE_MOCK_FIXTURE = "tee"
 # Lifetime of a URL from GET /media/sign.
 LIVE_MEDIA_URL_TTL = env_int("LIVE_MEDIA_URL_TTL", 3600)
+# Lifetime of the media URLs a viewer's page or status gets; re-signed on each
+# poll, so revoking a link stops its media within this time.
+LIVE_VIEWER_MEDIA_TTL = env_int("LIVE_VIEWER_MEDIA_TTL", 60)
 LIVE_TOKEN_DEFAULT_TTL = 900
 LIVE_TOKEN_MAX_TTL = 86400
 # How often the pages poll, in seconds.
 LIVE_HOST_POLL_SECONDS = env_int("LIVE_HOST_POLL_SECONDS", 3)
 LIVE_VIEWER_POLL_SECONDS = env_int("LIVE_VIEWER_POLL_SECONDS", 5)
 LIVE_VIEWER_PLAYING_POLL_SECONDS = env_int("LIVE_VIEWER_PLAYING_POLL_SECONDS", 15)
+# bench/: mounts /bench/bare, a bare JSON view to compare our endpoints with.
+LIVE_BENCH_BARE_VIEW = env_bool("LIVE_BENCH_BARE_VIEW", False)
 
 LOGGING = {
     "version": 1,

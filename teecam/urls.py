@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -22,6 +24,15 @@ urlpatterns = [
     path("", include("live.api.urls")),
     path("", include("live.urls")),
 ]
+
+
+def bench_bare(request):
+    """The floor our endpoints are compared with in bench/ (same server, same middleware)."""
+    return JsonResponse({"ok": True})
+
+
+if settings.LIVE_BENCH_BARE_VIEW:
+    urlpatterns.insert(0, path("bench/bare", bench_bare, name="bench-bare"))
 
 handler400 = "live.error_views.bad_request"
 handler403 = "live.error_views.permission_denied"

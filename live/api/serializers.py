@@ -75,8 +75,11 @@ class StatusResponse(StreamStateResponse):
     health = serializers.CharField(allow_null=True)
     lastSegmentAt = serializers.DateTimeField(allow_null=True)
     reconnecting = serializers.BooleanField()
-    hlsPath = serializers.CharField(required=False)
-    expiresAt = serializers.DateTimeField(required=False)
+    hlsPath = serializers.CharField(
+        required=False, help_text="Signed playlist path; re-read status before it expires"
+    )
+    hlsPathExpiresAt = serializers.DateTimeField(required=False)
+    expiresAt = serializers.DateTimeField(required=False, help_text="When the token expires")
 
 
 class TokenResponse(serializers.Serializer):

@@ -26,7 +26,7 @@ from live.services.lifecycle import (
 from live.services.media import InvalidMediaPath, parse_media_path, sign_media_path
 from live.services.health import health_of
 from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
-from live.services.tokens import mint_viewer_token
+from live.services.viewer_links import mint_viewer_link
 
 ERRORS = {code: s.ErrorResponse for code in (400, 401, 403, 404, 409, 503)}
 
@@ -117,14 +117,8 @@ class TokenView(APIView):
         broadcast = live_broadcast(event.pk)
         if broadcast is None:
             raise Conflict("The event is not live: start it before minting viewer links.")
-        token, claims = mint_viewer_token(event.pk, broadcast.pk, body.validated_data["ttl"])
-        telemetry.emit(
-            "live.token",
-            eventId=event.pk,
-            broadcastId=broadcast.pk,
-            ttl=body.validated_data["ttl"],
-            tokenId=telemetry.fingerprint(token),
-            actor=actor_of(request),
+        token, claims, _ = mint_viewer_link(
+            broadcast, body.validated_data["ttl"], actor_of(request)
         )
         return Response(
             {
@@ -156,6 +150,9 @@ class StatusView(APIView):
             if access.token is not None:
                 token_valid = True
                 answer["hlsPath"] = access.hls_path
+                answer["hlsPathExpiresAt"] = datetime.fromtimestamp(
+                    access.media_expires(), tz=dt_timezone.utc
+                )
                 answer["expiresAt"] = access.token.expires_at
         telemetry.emit(
             "live.status",

@@ -1,28 +1,46 @@
 """What a viewer token unlocks right now: the live broadcast's signed playlist."""
 
+import math
+import time
 from dataclasses import dataclass
 
-from live.models import Broadcast
+from django.conf import settings
+
+from live.models import Broadcast, ViewerLink
 from live.services.lifecycle import live_broadcast
 from live.services.media import MediaPath, sign_media_path
 from live.services.tokens import InvalidToken, ViewerToken, read_viewer_token
+from live.services.viewer_links import find_link
 
 PLAYLIST = "index.m3u8"
 # Pass as ``broadcast`` when the caller already knows nothing is live.
 NOT_LIVE = object()
+# Media expiries are rounded up to this step so that viewers polling at about
+# the same time get the same URLs, which a CDN can then cache once.
+MEDIA_EXPIRY_STEP = 30
 
 
 @dataclass(frozen=True)
 class ViewerAccess:
     broadcast: Broadcast | None  # the live broadcast, if any
     token: ViewerToken | None  # set only when the token admits the viewer
-    problem: str | None  # missing, malformed, invalid, expired, ended
+    problem: str | None  # missing, malformed, invalid, expired, ended, revoked
+    link: ViewerLink | None = None
+
+    def media_expires(self, now=None):
+        """Short-lived, re-signed on every poll: a revoked link's media stops soon."""
+        now = time.time() if now is None else now
+        step = MEDIA_EXPIRY_STEP
+        short = math.ceil((now + settings.LIVE_VIEWER_MEDIA_TTL) / step) * step
+        return min(self.token.expires, short)
 
     @property
     def hls_path(self):
         if self.token is None:
             return None
-        return sign_media_path(MediaPath(self.broadcast.stream_name, PLAYLIST), self.token.expires)
+        return sign_media_path(
+            MediaPath(self.broadcast.stream_name, PLAYLIST), self.media_expires()
+        )
 
 
 def check_viewer_access(event_id, raw_token, broadcast=None, now=None) -> ViewerAccess:
@@ -36,4 +54,7 @@ def check_viewer_access(event_id, raw_token, broadcast=None, now=None) -> Viewer
         return ViewerAccess(broadcast, None, exc.reason)
     if broadcast is None or broadcast.pk != token.broadcast_id:
         return ViewerAccess(broadcast, None, "ended")
-    return ViewerAccess(broadcast, token, None)
+    link = find_link(raw_token)
+    if link is not None and link.revoked_at is not None:
+        return ViewerAccess(broadcast, None, "revoked", link)
+    return ViewerAccess(broadcast, token, None, link)

@@ -16,6 +16,7 @@ no ffmpeg behind and the next packager reaps any that survived.
 """
 
 import ctypes
+import hashlib
 import logging
 import os
 import shutil
@@ -43,7 +44,19 @@ LEASE_SECONDS = 10
 RENEW_EVERY_SECONDS = 2
 MAX_BACKOFF_SECONDS = 10
 CHILD_MARKER = "TEECAM_PACKAGER_BROADCAST"
+# Which deployment a child belongs to: broadcast ids repeat across databases, so a
+# packager must never reap the children of another deployment on the same host.
+SCOPE_MARKER = "TEECAM_PACKAGER_SCOPE"
 PR_SET_PDEATHSIG = 1
+
+
+def default_lease_seconds():
+    return getattr(settings, "LIVE_PACKAGER_LEASE_SECONDS", LEASE_SECONDS)
+
+
+def packager_scope():
+    """Names this deployment: its HLS output folder (two deployments cannot share one)."""
+    return hashlib.sha256(str(live_output_dir().resolve()).encode()).hexdigest()[:16]
 
 
 def _die_with_parent():
@@ -76,7 +89,9 @@ def ffmpeg_command(broadcast, transcode=False, resume=False):
             "-c:a", "aac", "-b:a", "128k",
         ]  # fmt: skip
     else:
-        codecs = ["-c", "copy"]
+        # The bitstream filter accepts only H.264: any other video fails ffmpeg at
+        # once, before a segment is written, and the restart transcodes.
+        codecs = ["-c", "copy", "-bsf:v", "h264_mp4toannexb"]
     flags = "delete_segments+program_date_time+independent_segments+temp_file+omit_endlist"
     if resume:
         # Continue the same playlist after a reconnect: same path, rising
@@ -114,8 +129,11 @@ class Restart:
 
 
 class Packager:
-    def __init__(self, poll_seconds=0.5, owner=None):
+    def __init__(self, poll_seconds=0.5, owner=None, lease_seconds=None):
         self.poll_seconds = poll_seconds
+        self.lease_seconds = lease_seconds or default_lease_seconds()
+        # Renew well before the lease lapses, however short it is.
+        self.renew_every = min(RENEW_EVERY_SECONDS, self.lease_seconds / 3)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.children: dict[int, Child] = {}
         self.restarts: dict[int, Restart] = {}
@@ -173,9 +191,9 @@ class Packager:
     def hold_lease(self, broadcast, now):
         """True if this packager holds (or just took) the broadcast's lease."""
         last = self.renewed.get(broadcast.pk)
-        if last is not None and time.monotonic() - last < RENEW_EVERY_SECONDS:
+        if last is not None and time.monotonic() - last < self.renew_every:
             return True
-        expires = now + timedelta(seconds=LEASE_SECONDS)
+        expires = now + timedelta(seconds=self.lease_seconds)
         try:
             with transaction.atomic():
                 lease = (
@@ -242,7 +260,11 @@ class Packager:
             ran = time.monotonic() - child.started_at
             # A listener exits 0 when its camera leaves: restart at once to
             # wait for the reconnect. Failures back off up to 10 s.
-            if code == 0 or ran > 30:
+            if not child.transcode and needs_transcode(child.log_path):
+                logger.info("broadcast %s: input is not H.264/AAC, transcoding", broadcast.pk)
+                restart.transcode = True
+                restart.failures = 0
+            elif code == 0 or ran > 30:
                 restart.failures = 0
             else:
                 restart.failures += 1
@@ -275,7 +297,11 @@ class Packager:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=log_file,
-                env={**os.environ, CHILD_MARKER: str(broadcast.pk)},
+                env={
+                    **os.environ,
+                    CHILD_MARKER: str(broadcast.pk),
+                    SCOPE_MARKER: packager_scope(),
+                },
                 preexec_fn=_die_with_parent,
             )
         self.children[broadcast.pk] = Child(broadcast.pk, process, log_path, transcode)
@@ -381,20 +407,30 @@ def terminate(process, grace_seconds=1.0):
         process.wait()
 
 
-def find_marked_processes():
-    """(pid, broadcast id) of every process started by a packager, found in /proc."""
+def find_marked_processes(scope=None):
+    """(pid, broadcast id) of every process a packager of this deployment started.
+
+    Found in /proc by the environment the packager gave them; processes of
+    another deployment (another scope) are left alone.
+    """
     found = []
     marker = f"{CHILD_MARKER}=".encode()
+    wanted_scope = f"{SCOPE_MARKER}={scope or packager_scope()}".encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            environ = (entry / "environ").read_bytes()
+            environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        for item in environ.split(b"\0"):
+        if wanted_scope not in environ:
+            continue
+        for item in environ:
             if item.startswith(marker):
-                found.append((int(entry.name), int(item[len(marker) :] or 0)))
+                try:
+                    found.append((int(entry.name), int(item[len(marker) :])))
+                except ValueError:
+                    pass
     return found
 
 

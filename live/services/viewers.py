@@ -6,12 +6,12 @@ from live.models import Viewer
 from live.services import telemetry
 
 
-def join_viewer(broadcast, viewer_id, user_agent=""):
+def join_viewer(broadcast, viewer_id, user_agent="", link=None):
     """Registers a viewer once per page view; returns True if newly added."""
     try:
         with transaction.atomic():
             Viewer.objects.create(
-                broadcast=broadcast, viewer_id=viewer_id, user_agent=user_agent[:300]
+                broadcast=broadcast, viewer_id=viewer_id, user_agent=user_agent[:300], link=link
             )
     except IntegrityError:
         return False

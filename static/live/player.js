@@ -9,7 +9,14 @@
     video.dataset.attached = "1";
     var url = video.dataset.hlsSrc;
     if (window.Hls && window.Hls.isSupported()) {
-      var hls = new window.Hls({ liveDurationInfinity: true });
+      var hls = new window.Hls({
+        liveDurationInfinity: true,
+        // Media URLs are signed for about a minute and re-signed on every poll:
+        // each request goes out under the newest signature.
+        xhrSetup: function (xhr, requestUrl) {
+          xhr.open("GET", resign(requestUrl, video.dataset.hlsSrc), true);
+        },
+      });
       hls.on(window.Hls.Events.ERROR, function (event, data) {
         if (!data.fatal) return;
         if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
@@ -25,6 +32,35 @@
     var started = video.play();
     if (started && started.catch) started.catch(function () {});
   }
+
+  var SIGNED = /^(.*\/hls\/)[^/]+\/[0-9]+\/(.*)$/;
+
+  // The same file under the signature and expiry of the newest signed URL.
+  function resign(requestUrl, newestUrl) {
+    var request = SIGNED.exec(requestUrl);
+    var newest = SIGNED.exec(new URL(newestUrl, location.href).href);
+    if (!request || !newest) return requestUrl;
+    var prefix = newest[0].slice(0, newest[0].length - newest[2].length);
+    return prefix + request[2];
+  }
+
+  function expiresWithin(url, seconds) {
+    var match = /\/hls\/[^/]+\/([0-9]+)\//.exec(url);
+    return match && Number(match[1]) - Date.now() / 1000 < seconds;
+  }
+
+  // The viewer page's poll hands over a freshly signed playlist path.
+  document.addEventListener("teecam:hls-path", function (event) {
+    document.querySelectorAll("video[data-hls-src]").forEach(function (video) {
+      var old = video.dataset.hlsSrc;
+      video.dataset.hlsSrc = event.detail.path;
+      // Native HLS cannot re-sign each request: reload before the URL lapses.
+      if (!video._hls && video.dataset.attached && expiresWithin(old, 30)) {
+        video.src = event.detail.path;
+        video.play().catch(function () {});
+      }
+    });
+  });
 
   function detach(video) {
     if (video._hls) {

@@ -12,6 +12,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 from urllib.error import HTTPError
@@ -238,6 +239,40 @@ def camera_command(url, muxer, size="426x240", rate=30, video="libx264", seconds
         *duration, *video_codec, "-c:a", "aac", "-b:a", "64k",
         "-f", muxer, url,
     ]  # fmt: skip
+
+
+class ReconnectingCamera:
+    """Restarts a camera command whenever it exits, half a second later, until stopped."""
+
+    def __init__(self, procs, name, command, pause=0.5):
+        self.procs, self.name, self.command, self.pause = procs, name, command, pause
+        self.processes = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stopping.is_set():
+            with self.lock:
+                if self.stopping.is_set():
+                    return
+                process = self.procs.start(self.name, self.command)
+                self.processes.append(process)
+            while process.poll() is None and not self.stopping.wait(0.1):
+                pass
+            self.stopping.wait(self.pause)
+
+    @property
+    def starts(self):
+        return len(self.processes)
+
+    def stop(self):
+        self.stopping.set()
+        with self.lock:
+            for process in self.processes:
+                stop_process(process)
+        self.thread.join(timeout=5)
 
 
 # Media ------------------------------------------------------------------------------------

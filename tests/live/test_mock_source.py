@@ -209,3 +209,13 @@ def test_each_fixture_segment_exists_and_holds_h264_video_and_aac_audio(name):
     assert ("audio", "aac") in codecs
     video = next(stream for stream in streams if stream["codec_type"] == "video")
     assert int(video["width"]) > 0 and int(video["height"]) > 0
+
+
+def test_a_fixture_that_lists_no_segments_is_a_clear_error(tmp_path, settings):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "index.m3u8").write_text("#EXTM3U\n#EXT-X-ENDLIST\n")
+    settings.LIVE_SAMPLES_HLS_DIR = tmp_path
+    settings.LIVE_MOCK_FIXTURE = "empty"
+
+    with pytest.raises(RuntimeError, match="lists no segments"):
+        mock_source.fixture_segments()

@@ -196,3 +196,52 @@ def test_the_media_of_a_stopped_mock_broadcast_is_404(admin_api, anonymous_api, 
 
     assert anonymous_api.get(hls_path).status_code == 404
     assert anonymous_api.get(sibling(hls_path, "seg000.ts")).status_code == 404
+
+
+def test_the_live_output_of_a_packaged_stream_is_served_from_the_data_dir(
+    admin_api, anonymous_api, event, data_dir, settings
+):
+    settings.LIVEKIT_WHIP_URL = "https://livekit.example.test/whip"
+    start(admin_api, event.pk, "livekit")
+    stream = Broadcast.objects.get().stream_name
+    folder = data_dir / "hls" / stream
+    folder.mkdir(parents=True)
+    (folder / "index.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nlive0.ts\n"
+    )
+    (folder / "live0.ts").write_bytes(bytes([MPEG_TS_SYNC]) + bytes(187))
+    expires = int(time.time()) + 600
+
+    playlist = anonymous_api.get(sign_media_path(MediaPath(stream, "index.m3u8"), expires))
+    segment = anonymous_api.get(sign_media_path(MediaPath(stream, "live0.ts"), expires))
+    missing = anonymous_api.get(sign_media_path(MediaPath(stream, "live1.ts"), expires))
+
+    assert playlist.status_code == 200
+    assert playlist["Cache-Control"] == "no-cache"
+    assert body_of(playlist).decode().endswith("live0.ts\n")
+    assert segment.status_code == 200
+    assert segment["Cache-Control"] == "public, max-age=60"
+    assert body_of(segment)[0] == MPEG_TS_SYNC
+    assert missing.status_code == 404
+
+
+def test_a_file_type_that_is_not_media_is_never_served(anonymous_api, data_dir):
+    folder = data_dir / "hls" / "some-stream"
+    folder.mkdir(parents=True)
+    (folder / "notes.txt").write_text("not media")
+
+    path = sign_media_path(MediaPath("some-stream", "notes.txt"), int(time.time()) + 600)
+
+    assert anonymous_api.get(path).status_code == 404
+
+
+def test_a_symlink_out_of_the_live_output_is_not_followed(anonymous_api, data_dir, tmp_path):
+    secret = tmp_path / "outside.ts"
+    secret.write_bytes(b"secret bytes")
+    folder = data_dir / "hls" / "some-stream"
+    folder.mkdir(parents=True)
+    (folder / "escape.ts").symlink_to(secret)
+
+    path = sign_media_path(MediaPath("some-stream", "escape.ts"), int(time.time()) + 600)
+
+    assert anonymous_api.get(path).status_code == 404

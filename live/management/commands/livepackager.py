@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from live.services.packager import Packager
+from live.services.packager import Packager, default_lease_seconds
 
 
 class Command(BaseCommand):
@@ -11,6 +11,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-seconds", type=float, default=None, help="exit after this long (tests)"
         )
+        parser.add_argument(
+            "--lease-seconds",
+            type=float,
+            default=None,
+            help="how long a broadcast's lease outlives its packager before another takes it "
+            f"(default LIVE_PACKAGER_LEASE_SECONDS or {default_lease_seconds()})",
+        )
 
-    def handle(self, poll, max_seconds, **options):
-        Packager(poll_seconds=poll).run(max_seconds=max_seconds)
+    def handle(self, poll, max_seconds, lease_seconds, **options):
+        if lease_seconds is not None and lease_seconds <= 0:
+            raise CommandError("--lease-seconds must be positive")
+        Packager(poll_seconds=poll, lease_seconds=lease_seconds).run(max_seconds=max_seconds)

@@ -1,0 +1,174 @@
+"""Fixtures that run the real ingest chain: nginx-rtmp, the packager, cameras.
+
+Django is pytest-django's live server (a thread in this process, on the test
+database); nginx and the packager are subprocesses pointed at it. Each test gets
+its own data dir (tests/conftest.py), nginx prefix, ports and processes, and every
+process is killed at teardown, before the test database is flushed.
+"""
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+from live.services.nginx_config import NginxOptions, write_nginx_config
+from tests.browser.conftest import browser, new_context  # noqa: F401  (shared fixtures)
+from tests.ingest.support import (
+    NGINX,
+    PYTHON,
+    RTMP_MODULE,
+    Api,
+    Processes,
+    ReconnectingCamera,
+    camera_command,
+    database_url,
+    free_tcp_port,
+    free_udp_ports,
+    kill_marked,
+    tcp_open,
+    wait_for,
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/ingest" in str(item.fspath):
+            item.add_marker(pytest.mark.ingest)
+
+
+@pytest.fixture
+def run_id():
+    """Marks this test's processes (inherited by the packager's ffmpegs)."""
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def procs(transactional_db, tmp_path, run_id, request):
+    """Starts processes and kills them at teardown (before the database flush)."""
+    registry = Processes(tmp_path / "logs")
+    yield registry
+    registry.close()
+    kill_marked(run_id)
+    report = getattr(request.node, "rep_call", None)
+    if (report is not None and report.failed) or os.environ.get("INGEST_SHOW_LOGS"):
+        print(registry.logs())  # pytest shows it with the failure (or with -s)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def srt_ports(settings):
+    ports = free_udp_ports(4)
+    settings.LIVE_SRT_PORTS = f"{ports[0]}-{ports[-1]}"
+    return ports
+
+
+@pytest.fixture
+def api(live_server, admin_key):
+    return Api(live_server.url, admin_key)
+
+
+def _live_server_address(live_server):
+    return f"127.0.0.1:{urlsplit(live_server.url).port}"
+
+
+@pytest.fixture
+def packager_env(live_server, data_dir, srt_ports, run_id):
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "LIVE_STREAM_DATA_DIR": str(data_dir),
+        "LIVE_SRT_PORTS": settings.LIVE_SRT_PORTS,
+        "LIVE_VIEWER_SIGN_KEY": settings.LIVE_VIEWER_SIGN_KEY,
+        "LIVE_SEGMENT_SECONDS": str(settings.LIVE_SEGMENT_SECONDS),
+        "LIVE_RECONNECT_WINDOW_SECONDS": str(settings.LIVE_RECONNECT_WINDOW_SECONDS),
+        "LIVE_TELEMETRY_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        "TEECAM_TEST_RUN": run_id,
+    }
+
+
+@pytest.fixture
+def start_packager(procs, packager_env):
+    """start_packager(lease_seconds=None) -> Popen of `manage.py livepackager --poll 0.25`."""
+
+    def start(lease_seconds=None, name="packager"):
+        command = [PYTHON, "manage.py", "livepackager", "--poll", "0.25"]
+        if lease_seconds is not None:
+            command += ["--lease-seconds", str(lease_seconds)]
+        return procs.start(name, command, env=packager_env)
+
+    return start
+
+
+@dataclass
+class Nginx:
+    http_port: int
+    rtmp_port: int
+    config: Path
+    prefix: Path
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.http_port}"
+
+
+@pytest.fixture
+def nginx(procs, live_server, tmp_path, settings):
+    """nginx with the rendered config (signed /hls/, RTMP ingest) on free loopback ports."""
+    if not (shutil.which(NGINX) and Path(RTMP_MODULE).exists()):
+        pytest.fail("nginx with libnginx-mod-rtmp is missing: scripts/setup.sh --media")
+    http_port, rtmp_port = free_tcp_port(), free_tcp_port()
+    while rtmp_port == http_port:
+        rtmp_port = free_tcp_port()
+    settings.LIVE_RTMP_PORT = rtmp_port  # what ingest.publishUrl names
+    prefix = tmp_path / "nginx"
+    options = NginxOptions(
+        listen=f"127.0.0.1:{http_port}",
+        upstream=_live_server_address(live_server),
+        prefix=str(prefix),
+        rtmp_listen=f"127.0.0.1:{rtmp_port}",
+        workers="1",
+    )
+    config = write_nginx_config(options, prefix / "nginx.conf")
+    process = procs.start(
+        "nginx", [NGINX, "-c", str(config), "-p", str(prefix), "-g", "daemon off;"]
+    )
+    wait_for(
+        lambda: process.poll() is not None or (tcp_open(http_port) and tcp_open(rtmp_port)),
+        10,
+        "nginx to listen",
+    )
+    assert process.poll() is None, procs.log_of(process)
+    return Nginx(http_port, rtmp_port, config, prefix)
+
+
+@pytest.fixture
+def camera(procs):
+    """camera(url, muxer, **options) -> Popen of an ffmpeg camera simulator.
+
+    camera(..., reconnect=True) -> a ReconnectingCamera, which starts the camera
+    again whenever it exits, as hardware encoders and OBS do.
+    """
+    reconnecting = []
+
+    def start(url, muxer, name="camera", reconnect=False, **options):
+        command = camera_command(url, muxer, **options)
+        if reconnect:
+            reconnecting.append(ReconnectingCamera(procs, name, command))
+            return reconnecting[-1]
+        return procs.start(name, command)
+
+    yield start
+    for each in reconnecting:
+        each.stop()

@@ -1,0 +1,71 @@
+"""RTMP push through nginx-rtmp, admitted by Django's on_publish hook, to a playing viewer."""
+
+import pytest
+
+from live.models import Broadcast
+from tests.browser.conftest import assert_video_plays
+from tests.ingest.support import (
+    fetch,
+    paths_under,
+    playlist_segments,
+    probe_codecs,
+    wait_exit,
+    wait_for,
+    wait_for_playable_segments,
+)
+
+pytestmark = [pytest.mark.ingest, pytest.mark.django_db(transaction=True)]
+
+
+def _health(api, event_id):
+    return api.status(event_id)[1]["health"]
+
+
+@pytest.mark.browser
+def test_rtmp_push_with_the_right_key_plays_and_a_wrong_key_is_refused(
+    api, event, nginx, start_packager, camera, data_dir, new_context, live_server
+):
+    start_packager()
+    status, answer = api.start(event.pk, "rtmp")
+    assert status == 201, answer
+    ingest = answer["ingest"]
+    broadcast = Broadcast.objects.get(pk=answer["broadcastId"])
+    secret = broadcast.ingest_secret
+    assert ingest["url"] == f"rtmp://127.0.0.1:{nginx.rtmp_port}/live"
+    assert ingest["publishUrl"] == f"{ingest['url']}/{ingest['streamKey']}"
+    folder = data_dir / "hls" / broadcast.stream_name
+
+    # Wrong key, no key, and the secret used as the stream name: all refused.
+    for bad in (
+        ingest["publishUrl"].replace(secret, "x" + secret[1:]),
+        f"{ingest['url']}/{broadcast.stream_name}",
+        f"{ingest['url']}/{secret}",
+    ):
+        refused = camera(bad, "flv", name="wrong-key-camera", seconds=5)
+        assert wait_exit(refused, 15) != 0, bad
+    assert not (data_dir / "hls").exists() or list((data_dir / "hls").iterdir()) == []
+
+    camera(ingest["publishUrl"], "flv")
+    names = wait_for_playable_segments(folder, count=2, timeout=20)
+    assert probe_codecs(folder / names[-1]) == {"video": "h264", "audio": "aac"}
+    assert not [path for path in paths_under(data_dir) if secret in path]
+    assert wait_for(lambda: _health(api, event.pk) == "receiving", 10, "health receiving")
+
+    status, minted = api.token(event.pk)
+    assert status == 200, minted
+    status, seen = api.status(event.pk, minted["token"])
+    assert f"/{broadcast.stream_name}/index.m3u8" in seen["hlsPath"]
+    assert secret not in seen["hlsPath"] and "ingest" not in seen
+    assert secret not in str(seen)
+
+    # nginx serves the same signed URL straight from the data dir.
+    code, body = fetch(f"{nginx.url}{seen['hlsPath']}")
+    assert code == 200 and body.startswith(b"#EXTM3U")
+    segment_path = seen["hlsPath"].replace("index.m3u8", playlist_segments(folder)[-1])
+    code, body = fetch(f"{nginx.url}{segment_path}")
+    assert code == 200 and body[:1] == b"\x47"  # MPEG-TS sync byte
+
+    # The viewer page plays it through Django's /hls/.
+    page = new_context().new_page()
+    page.goto(f"{live_server.url}{minted['viewerUrl']}")
+    assert_video_plays(page)
