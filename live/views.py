@@ -39,6 +39,8 @@ from live.services.sources import (
     SourceUnavailable,
     ingest_for,
 )
+from live.services import rate_limits
+from live.services.rate_limits import RateLimited
 from live.services.viewer_links import links_of, mint_viewer_link, revoke_viewer_link
 from live.services.viewers import join_viewer, viewer_count
 
@@ -220,7 +222,12 @@ def host_link(request, event_id):
             status=409,
             error="The event is not live: start the broadcast before minting a viewer link.",
         )
-    token, claims, _ = mint_viewer_link(broadcast, form.cleaned_data["ttl"], actor(request))
+    try:
+        token, claims, _ = mint_viewer_link(broadcast, form.cleaned_data["ttl"], actor(request))
+    except RateLimited as exc:
+        response = _render_console(request, event, status=429, error=str(exc))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     link = request.build_absolute_uri(viewer_path(event.pk, token))
     return _render_console(
         request, event, viewer_link=link, viewer_link_expires=claims.expires_at, link_form=form
@@ -326,6 +333,12 @@ def viewer_join(request, event_id):
     form = JoinForm(request.POST)
     if not form.is_valid():
         return json_error(400, "validation_error", form.errors.get_json_data())
+    try:
+        rate_limits.hit("join", form.cleaned_data["token"])
+    except RateLimited as exc:
+        response = json_error(429, "throttled", str(exc))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     access = check_viewer_access(event.pk, form.cleaned_data["token"])
     if access.token is None:
         status = VIEWER_PROBLEMS[access.problem][0]

@@ -163,6 +163,13 @@ LIVE_MEDIA_URL_TTL = env_int("LIVE_MEDIA_URL_TTL", 3600)
 LIVE_VIEWER_MEDIA_TTL = env_int("LIVE_VIEWER_MEDIA_TTL", 60)
 LIVE_TOKEN_DEFAULT_TTL = 900
 LIVE_TOKEN_MAX_TTL = 86400
+# Rate limits: (requests, per seconds).
+LIVE_RATE_LIMITS = {
+    "mint": (env_int("LIVE_RATE_MINT_PER_MINUTE", 60), 60),
+    "auth-failure": (env_int("LIVE_RATE_AUTH_FAILURES_PER_MINUTE", 20), 60),
+    "join": (env_int("LIVE_RATE_JOINS_PER_MINUTE", 10), 60),
+}
+LIVE_TRUSTED_PROXIES = env_list("LIVE_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 # How often the pages poll, in seconds.
 LIVE_HOST_POLL_SECONDS = env_int("LIVE_HOST_POLL_SECONDS", 3)
 LIVE_VIEWER_POLL_SECONDS = env_int("LIVE_VIEWER_POLL_SECONDS", 5)

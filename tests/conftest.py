@@ -14,6 +14,16 @@ def data_dir(tmp_path, settings):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit counters must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def event(db):
     return Event.objects.create(pk="open-2026", name="The Open 2026, 1st tee")

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from live.services import rate_limits
 from live.services.apikeys import find_api_key
 
 HEADER = "X-API-Key"
@@ -14,7 +15,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = request.headers.get(HEADER)
         if raw is None:
             return None
-        key = find_api_key(raw.strip())
+        address = rate_limits.client_address(request)
+        try:
+            # Guessing keys costs a budget of failures per client address.
+            rate_limits.check("auth-failure", address)
+            key = find_api_key(raw.strip())
+            if key is None:
+                rate_limits.hit("auth-failure", address)
+        except rate_limits.RateLimited as exc:
+            raise exceptions.Throttled(wait=exc.retry_after, detail=str(exc))
         if key is None:
             raise exceptions.AuthenticationFailed("Unknown or inactive API key.")
         return AnonymousUser(), key

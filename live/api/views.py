@@ -6,7 +6,7 @@ from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,6 +26,7 @@ from live.services.lifecycle import (
 from live.services.media import InvalidMediaPath, parse_media_path, sign_media_path
 from live.services.health import health_of
 from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
+from live.services.rate_limits import RateLimited
 from live.services.viewer_links import mint_viewer_link
 
 ERRORS = {code: s.ErrorResponse for code in (400, 401, 403, 404, 409, 503)}
@@ -117,9 +118,12 @@ class TokenView(APIView):
         broadcast = live_broadcast(event.pk)
         if broadcast is None:
             raise Conflict("The event is not live: start it before minting viewer links.")
-        token, claims, _ = mint_viewer_link(
-            broadcast, body.validated_data["ttl"], actor_of(request)
-        )
+        try:
+            token, claims, _ = mint_viewer_link(
+                broadcast, body.validated_data["ttl"], actor_of(request)
+            )
+        except RateLimited as exc:
+            raise Throttled(wait=exc.retry_after, detail=str(exc))
         return Response(
             {
                 "token": token,

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from live.models import ApiKey
+from live.services.prepared import PreparedLookup
 
 _KEY_RE = re.compile(r"\Atc_([a-z0-9]{12})_([A-Za-z0-9_-]{32,64})\Z")
 # Writing last_used_at on every request would make each status poll a write.
@@ -30,12 +31,18 @@ def create_api_key(name, is_admin=False):
     return key, raw
 
 
+# Every API request looks its key up: compiled once per connection.
+_ACTIVE_KEY = PreparedLookup(
+    lambda prefix: ApiKey.objects.filter(prefix=prefix, is_active=True).order_by("pk")[:1]
+)
+
+
 def find_api_key(raw_key):
     """The active key this raw key belongs to, or None."""
     match = _KEY_RE.match(raw_key or "")
     if not match:
         return None
-    key = ApiKey.objects.filter(prefix=match[1], is_active=True).first()
+    key = _ACTIVE_KEY.first(match[1])
     if key is None or not hmac.compare_digest(key.key_hash, _hash(raw_key)):
         return None
     now = timezone.now()

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from live.models import Broadcast, Viewer
 from live.services import telemetry
+from live.services.prepared import PreparedLookup
 from live.services.sources import ingest_fields, require_source
 from live.signals import broadcast_started, broadcast_stopped
 
@@ -20,8 +21,14 @@ class SourceConflict(Exception):
         self.broadcast = broadcast
 
 
+_LIVE_BROADCAST = PreparedLookup(
+    lambda event_id: Broadcast.objects.filter(event_id=event_id, stopped_at__isnull=True)[:1]
+)
+
+
 def live_broadcast(event_id):
-    return Broadcast.objects.filter(event_id=event_id, stopped_at__isnull=True).first()
+    """The event's live broadcast or None: one indexed query, compiled once (status polls)."""
+    return _LIVE_BROADCAST.first(event_id)
 
 
 def _new_stream_name(event_id):

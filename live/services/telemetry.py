@@ -12,7 +12,16 @@ from django.utils import timezone
 
 logger = logging.getLogger("live.telemetry")
 
-EVENTS = frozenset({"live.start", "live.stop", "live.token", "live.status", "live.viewer_join"})
+EVENTS = frozenset(
+    {
+        "live.start",
+        "live.stop",
+        "live.token",
+        "live.status",
+        "live.viewer_join",
+        "live.rate_limited",
+    }
+)
 
 
 def fingerprint(secret: str) -> str:

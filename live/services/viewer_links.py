@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from live.models import ViewerLink
-from live.services import telemetry
+from live.services import rate_limits, telemetry
 from live.services.tokens import mint_viewer_token
 
 
@@ -19,7 +19,8 @@ def token_fingerprint(token: str) -> str:
 
 
 def mint_viewer_link(broadcast, ttl, minted_by):
-    """Returns (token, claims, link)."""
+    """Returns (token, claims, link); RateLimited past the minting budget."""
+    rate_limits.hit("mint", minted_by)
     token, claims = mint_viewer_token(broadcast.event_id, broadcast.pk, ttl)
     link = ViewerLink.objects.create(
         broadcast=broadcast,

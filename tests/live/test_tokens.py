@@ -37,7 +37,7 @@ def token():
 def test_a_minted_token_reads_back_as_its_claims():
     token, claims = mint_viewer_token(EVENT, 42, 900, now=NOW)
 
-    assert claims == ViewerToken(EVENT, 42, NOW + 900)
+    assert claims == ViewerToken(EVENT, 42, NOW + 900, token.split(".")[2])
     assert read_viewer_token(token, EVENT, now=NOW) == claims
     assert token.split(".")[:2] == ["42", str(NOW + 900)]
 
@@ -50,7 +50,7 @@ def test_a_token_minted_without_a_clock_uses_the_current_time():
 
 
 def test_the_expiry_is_an_aware_utc_datetime():
-    claims = ViewerToken(EVENT, 1, NOW)
+    claims = ViewerToken(EVENT, 1, NOW, "n" * 11)
 
     assert claims.expires_at.timestamp() == NOW
     assert claims.expires_at.utcoffset().total_seconds() == 0
@@ -67,10 +67,19 @@ def test_a_token_with_a_changed_signature_is_invalid(token):
 
 
 def test_a_token_with_a_changed_broadcast_or_expiry_is_invalid(token):
-    broadcast, expires, signature = token.split(".")
+    broadcast, expires, nonce, signature = token.split(".")
+    other_nonce = ("A" if nonce[5] != "A" else "B").join([nonce[:5], nonce[6:]])
 
-    assert reason_for(f"43.{expires}.{signature}") == "invalid"
-    assert reason_for(f"{broadcast}.{int(expires) + 3600}.{signature}") == "invalid"
+    assert reason_for(f"43.{expires}.{nonce}.{signature}") == "invalid"
+    assert reason_for(f"{broadcast}.{int(expires) + 3600}.{nonce}.{signature}") == "invalid"
+    assert reason_for(f"{broadcast}.{expires}.{other_nonce}.{signature}") == "invalid"
+
+
+def test_two_tokens_minted_in_the_same_second_differ():
+    first, _ = mint_viewer_token(EVENT, 42, 900, now=NOW)
+    second, _ = mint_viewer_token(EVENT, 42, 900, now=NOW)
+
+    assert first != second
 
 
 def test_a_token_for_another_event_is_invalid(token):
@@ -103,37 +112,39 @@ def test_no_token_is_missing(token):
 
 
 def malformed_variants(token):
-    broadcast, expires, signature = token.split(".")
+    broadcast, expires, nonce, signature = token.split(".")
     return {
         "no dots": token.replace(".", ""),
         "two parts": f"{broadcast}.{signature}",
-        "extra dot": f"{broadcast}.{expires}.{signature}.",
-        "extra part": f"{broadcast}.{expires}.1.{signature}",
-        "leading zero broadcast": f"0{broadcast}.{expires}.{signature}",
-        "leading zero expiry": f"{broadcast}.0{expires}.{signature}",
-        "zero broadcast": f"0.{expires}.{signature}",
-        "negative broadcast": f"-{broadcast}.{expires}.{signature}",
-        "arabic-indic digits": f"\u0664\u0662.{expires}.{signature}",
-        "arabic-indic one": f"\u0661.{expires}.{signature}",
-        "fullwidth digits": f"\uff14\uff12.{expires}.{signature}",
-        "short signature": f"{broadcast}.{expires}.{signature[:-1]}",
-        "long signature": f"{broadcast}.{expires}.{signature}A",
-        "padded signature": f"{broadcast}.{expires}.{signature}=",
-        "standard base64": f"{broadcast}.{expires}.{signature[:-1]}+",
+        "extra dot": f"{broadcast}.{expires}.{nonce}.{signature}.",
+        "extra part": f"{broadcast}.{expires}.{nonce}.1.{signature}",
+        "leading zero broadcast": f"0{broadcast}.{expires}.{nonce}.{signature}",
+        "leading zero expiry": f"{broadcast}.0{expires}.{nonce}.{signature}",
+        "zero broadcast": f"0.{expires}.{nonce}.{signature}",
+        "negative broadcast": f"-{broadcast}.{expires}.{nonce}.{signature}",
+        "arabic-indic digits": f"\u0664\u0662.{expires}.{nonce}.{signature}",
+        "arabic-indic one": f"\u0661.{expires}.{nonce}.{signature}",
+        "fullwidth digits": f"\uff14\uff12.{expires}.{nonce}.{signature}",
+        "short signature": f"{broadcast}.{expires}.{nonce}.{signature[:-1]}",
+        "long signature": f"{broadcast}.{expires}.{nonce}.{signature}A",
+        "padded signature": f"{broadcast}.{expires}.{nonce}.{signature}=",
+        "standard base64": f"{broadcast}.{expires}.{nonce}.{signature[:-1]}+",
         "leading space": " " + token,
         "trailing space": token + " ",
         "trailing newline": token + "\n",
-        "inner tab": f"{broadcast}.\t{expires}.{signature}",
+        "inner tab": f"{broadcast}.\t{expires}.{nonce}.{signature}",
+        "short nonce": f"{broadcast}.{expires}.{nonce[:-1]}.{signature}",
+        "nonce with dot": f"{broadcast}.{expires}.{nonce[:-1]}..{signature}",
         "very long": token + "A" * 10_000,
-        "huge broadcast id": f"{'9' * 19}.{expires}.{signature}",
-        "huge expiry": f"{broadcast}.{'9' * 13}.{signature}",
+        "huge broadcast id": f"{'9' * 19}.{expires}.{nonce}.{signature}",
+        "huge expiry": f"{broadcast}.{'9' * 13}.{nonce}.{signature}",
         "bytes": token.encode(),
         "number": 42,
         "list": [token],
     }
 
 
-@pytest.mark.parametrize("name", list(malformed_variants("1.2.x")))
+@pytest.mark.parametrize("name", list(malformed_variants("1.2.n.x")))
 def test_a_malformed_token_is_malformed(token, name):
     assert reason_for(malformed_variants(token)[name]) == "malformed"
 

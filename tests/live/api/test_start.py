@@ -265,3 +265,12 @@ def test_an_anonymous_session_is_told_to_authenticate(event):
 
     assert response.status_code == 401
     assert not Broadcast.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"mock"', "1", "true"])
+def test_a_json_body_that_is_not_an_object_is_400(admin_api, event, body):
+    response = admin_api.post(start_url(event.pk), body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "validation_error"
+    assert not Broadcast.objects.exists()

@@ -135,3 +135,10 @@ def test_a_token_for_another_event_gives_no_hls_path_there(
 
     assert body["running"] is True
     assert "hlsPath" not in body
+
+
+def test_a_token_with_a_nul_character_is_a_bad_request_not_a_server_error(client_api, event, live):
+    response = status(client_api, event.pk, token="1.2.abc\x00")
+
+    assert response.status_code == 400
+    assert list(response.json()["detail"]) == ["token"]

@@ -97,3 +97,12 @@ def test_a_client_key_may_not_mint_viewer_links(client_api, event, live):
 
 def test_minting_for_an_unknown_event_is_404(admin_api, live):
     assert mint(admin_api, "no-such-event").status_code == 404
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"900"', "900", "true"])
+def test_a_json_body_that_is_not_an_object_is_400(admin_api, event, live, body):
+    response = admin_api.post(token_url(event.pk), body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "validation_error"
+    assert "token" not in response.json()
