@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from live.models import ApiKey, AuditEntry, Broadcast, Event, Source, Viewer
-from live.services.apikeys import create_api_key
+from live.services.apikeys import create_api_key, revoke_api_key, rotate_api_key
 from live.services.lifecycle import SourceConflict, live_broadcast, start_broadcast, stop_broadcast
 from live.services.sources import SourceUnavailable
 
@@ -76,10 +76,43 @@ class ViewerAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "is_admin", "is_active", "created_at", "last_used_at"]
+    list_display = [
+        "name",
+        "prefix",
+        "is_admin",
+        "is_active",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["is_admin", "is_active"]
-    readonly_fields = ["prefix", "created_at", "last_used_at"]
-    fields = ["name", "is_admin", "is_active", "prefix", "created_at", "last_used_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at", "replaces"]
+    fields = [
+        "name",
+        "is_admin",
+        "is_active",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "replaces",
+    ]
+    actions = ["revoke_keys", "rotate_keys"]
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke_keys(self, request, queryset):
+        revoked = sum(revoke_api_key(key) for key in queryset)
+        self.message_user(request, f"Revoked {revoked} API key(s).", messages.SUCCESS)
+
+    @admin.action(description="Rotate the selected keys (new key, old one revoked)")
+    def rotate_keys(self, request, queryset):
+        for key in queryset.filter(is_active=True):
+            new_key, raw = rotate_api_key(key)
+            self.message_user(
+                request,
+                f"{key.name}: new key (copy it now, it will not be shown again): {raw}",
+                messages.WARNING,
+            )
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -9,6 +9,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from live.models import ApiKey
@@ -23,6 +24,7 @@ def _hash(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
+@transaction.atomic
 def create_api_key(name, is_admin=False):
     """Returns (ApiKey, raw key). The raw key is never stored: show it once."""
     prefix = secrets.token_hex(6)
@@ -50,3 +52,26 @@ def find_api_key(raw_key):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+def revoke_api_key(key):
+    """Revokes the key: the next request with it fails, in every process."""
+    return bool(
+        ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+            is_active=False, revoked_at=timezone.now()
+        )
+    )
+
+
+@transaction.atomic
+def rotate_api_key(key):
+    """A new key with the same name and role; the old one is revoked. Returns (new, raw)."""
+    new_key, raw = create_api_key(key.name, is_admin=key.is_admin)
+    new_key.replaces = key
+    new_key.save(update_fields=["replaces"])
+    revoke_api_key(key)
+    return new_key, raw
+
+
+def find_by_prefix(prefix):
+    return ApiKey.objects.filter(prefix=prefix).first()

@@ -4,6 +4,7 @@ import pytest
 
 from live.models import Broadcast
 from tests.ingest.support import (
+    fetch,
     marked_pids,
     playlist_segments,
     probe_codecs,
@@ -19,6 +20,11 @@ def _status(api, event_id, token=None):
     status, answer = api.status(event_id, token)
     assert status == 200, answer
     return answer
+
+
+def _unsigned(hls_path):
+    """/hls/<sig>/<expiry>/<stream>/<file> -> <stream>/<file>."""
+    return hls_path.split("/", 4)[4]
 
 
 def _drop_and_return(api, event, folder, token, bring_back):
@@ -50,7 +56,11 @@ def _drop_and_return(api, event, folder, token, bring_back):
     assert back["reconnecting"] is False
     after = _status(api, event.pk, token)
     assert after["broadcastId"] == before["broadcastId"]
-    assert after["hlsPath"] == before["hlsPath"]  # viewers keep their link and playlist
+    # Viewers keep their link and their playlist URL: the same stream folder (the
+    # signature is re-issued in 30 s steps), and the URL they hold still serves it.
+    assert _unsigned(after["hlsPath"]) == _unsigned(before["hlsPath"])
+    code, body = fetch(f"{api.base_url}{before['hlsPath']}")
+    assert code == 200 and sorted(set(playlist_segments(folder)) - old_segments)[-1] in str(body)
     new_segment = sorted(set(playlist_segments(folder)) - old_segments)[-1]
     assert probe_codecs(folder / new_segment) == {"video": "h264", "audio": "aac"}
     return (folder / "index.m3u8").read_text()
