@@ -76,9 +76,13 @@ def token_in_url(response):
     """The viewer page's URL carries its token: keep it out of caches and Referer.
 
     Not for the host page: with no-referrer, Chromium sends ``Origin: null`` on
-    form posts, which Django's CSRF check rightly refuses.
+    form posts, which Django's CSRF check rightly refuses. The viewer page is
+    the one page that may be framed, by the sites in LIVE_VIEWER_FRAME_ANCESTORS.
     """
     response["Referrer-Policy"] = "no-referrer"
+    if settings.LIVE_VIEWER_FRAME_ANCESTORS:
+        response._csp_replace = {"frame-ancestors": settings.LIVE_VIEWER_FRAME_ANCESTORS}
+        response.xframe_options_exempt = True
     return no_store(response)
 
 

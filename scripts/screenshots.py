@@ -49,13 +49,20 @@ def main():
     python = str(ROOT / ".venv" / "bin" / "python")
     demo = subprocess.run(
         [python, "manage.py", "demo", "--base-url", BASE],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     password = re.search(r"staff / (\S+)", demo)[1]
     admin_key = re.search(r"Admin API key: (\S+)", demo)[1]
     server = subprocess.Popen(
         [python, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(50):
@@ -79,14 +86,14 @@ def main():
 
             phone = browser.new_context(viewport={"width": 375, "height": 720}).new_page()
             phone.goto(link)
-            phone.wait_for_function("document.querySelector('video').currentTime > 0")
+            phone.wait_for_function("() => document.querySelector('video').currentTime > 0")
             phone.wait_for_timeout(2500)
             phone.screenshot(path=OUT / "viewer-playing.png")
 
             host.wait_for_function(
-                "document.querySelector('[data-testid=viewer-count]').textContent.trim()==='1'"
+                "() => document.querySelector('[data-testid=viewer-count]').textContent.trim()==='1'"
             )
-            host.wait_for_function("document.querySelector('video.preview').currentTime > 0")
+            host.wait_for_function("() => document.querySelector('video.preview').currentTime > 0")
             host.wait_for_timeout(1500)
             host.screenshot(path=OUT / "host-live.png", full_page=True)
 

@@ -42,11 +42,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "csp",
+    "drf_spectacular_sidecar",
     "live",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,6 +126,25 @@ WHITENOISE_USE_FINDERS = True
 warnings.filterwarnings("ignore", message="No directory at")
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Content-Security-Policy: scripts only from our own static files (htmx, hls.js,
+# player.js). hls.js plays through blob: media and may run a blob: worker.
+LIVE_VIEWER_FRAME_ANCESTORS = env_list("LIVE_VIEWER_FRAME_ANCESTORS", [])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'", "blob:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -146,6 +168,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
@@ -184,9 +209,15 @@ LOGGING = {
         "plain": {"format": "%(message)s"},
         "standard": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
+    "filters": {"redact_secrets": {"()": "live.log_filters.RedactSecrets"}},
     "handlers": {
         "telemetry": {"class": "logging.StreamHandler", "formatter": "plain"},
         "console": {"class": "logging.StreamHandler", "formatter": "standard"},
+        "requests": {
+            "class": "logging.StreamHandler",
+            "formatter": "standard",
+            "filters": ["redact_secrets"],
+        },
     },
     "loggers": {
         "live.telemetry": {
@@ -195,6 +226,10 @@ LOGGING = {
             "propagate": False,
         },
         "live": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Request lines carry viewer tokens and signed media paths.
+        "django.server": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["requests"], "level": "WARNING", "propagate": False},
+        "django.security": {"handlers": ["requests"], "level": "WARNING", "propagate": False},
     },
 }
 
@@ -227,5 +262,8 @@ if HTTPS_ONLY:
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
     }

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from live.services import delivery
 from live.services.delivery import live_output_dir
 from live.services.media import media_secret
 
@@ -23,6 +24,17 @@ class NginxOptions:
     workers: str = "auto"
     user: str = ""
     access_log: bool = False
+    # Addresses (CIDR) of load balancers in front of nginx, comma-separated:
+    # their X-Forwarded-For and X-Forwarded-Proto are believed.
+    trusted_proxies: str = ""
+
+
+def _static_cache_control():
+    """Hashed names (STATIC_MANIFEST=1) never change; plain names must revalidate soon."""
+    backend = settings.STORAGES["staticfiles"]["BACKEND"]
+    if "Manifest" in backend:
+        return "public, max-age=31536000, immutable"
+    return "public, max-age=300"
 
 
 def render_nginx_config(options: NginxOptions) -> str:
@@ -38,6 +50,13 @@ def render_nginx_config(options: NginxOptions) -> str:
         "media_secret": media_secret(),
         "live_hls_dir": live_output_dir().resolve(),
         "samples_hls_dir": Path(settings.LIVE_SAMPLES_HLS_DIR).resolve(),
+        "playlist_cache": delivery.PLAYLIST_CACHE,
+        "segment_cache": delivery.SEGMENT_CACHE,
+        "live_segment_cache": delivery.LIVE_SEGMENT_CACHE,
+        "static_cache": _static_cache_control(),
+        "trusted_proxies": [
+            proxy.strip() for proxy in options.trusted_proxies.split(",") if proxy.strip()
+        ],
         "segment_seconds": settings.LIVE_SEGMENT_SECONDS,
         "playlist_seconds": settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS,
     }

@@ -46,17 +46,27 @@ def fast_polling(settings):
 
 @pytest.fixture
 def new_context(browser):
-    contexts = []
+    """Browser contexts whose pages fail the test on any CSP violation."""
+    contexts, violations = [], []
+
+    def watch(page):
+        page.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text
+            and violations.append(message.text),
+        )
 
     def make(**options):
         context = browser.new_context(**options)
         context.set_default_timeout(15_000)
+        context.on("page", watch)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert violations == [], violations
 
 
 def log_in(page, base_url, username, password, next_path):
@@ -67,7 +77,9 @@ def log_in(page, base_url, username, password, next_path):
     page.wait_for_url(f"{base_url}{next_path}")
 
 
-PLAYS_JS = "document.querySelector('video') && document.querySelector('video').videoWidth > 0"
+PLAYS_JS = (
+    "() => document.querySelector('video') && document.querySelector('video').videoWidth > 0"
+)
 
 
 def assert_video_plays(page):

@@ -46,7 +46,7 @@ def test_staff_start_mint_copy_and_a_viewer_watches_until_stop(
     assert viewer.evaluate("document.querySelector('video').muted") is False
 
     host.wait_for_function(
-        "document.querySelector('[data-testid=viewer-count]').textContent.trim() === '1'"
+        "() => document.querySelector('[data-testid=viewer-count]').textContent.trim() === '1'"
     )
     assert Viewer.objects.count() == 1
 

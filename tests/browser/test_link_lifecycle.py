@@ -54,7 +54,9 @@ def test_a_revoked_link_stops_on_the_viewer_page(
     viewer = new_context().new_page()
     viewer.goto(link)
     assert_video_plays(viewer)
-    host.wait_for_function("document.querySelector('#host-links').textContent.includes('In use')")
+    host.wait_for_function(
+        "() => document.querySelector('#host-links').textContent.includes('In use')"
+    )
 
     host.get_by_role("button", name=re.compile(r"Revoke link #\d+")).click()
     host.get_by_text("The viewer link is revoked.").wait_for()

@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", default=defaults.workers)
         parser.add_argument("--user", default="", help="worker user (when started as root)")
         parser.add_argument("--access-log", action="store_true")
+        parser.add_argument(
+            "--trusted-proxies",
+            default="",
+            help="load balancers in front (CIDR, comma-separated): believe their X-Forwarded-*",
+        )
 
     def handle(self, **opts):
         options = NginxOptions(
@@ -32,6 +37,7 @@ class Command(BaseCommand):
             workers=opts["workers"],
             user=opts["user"],
             access_log=opts["access_log"],
+            trusted_proxies=opts["trusted_proxies"],
         )
         path = write_nginx_config(options, Path(opts["out"]))
         self.stdout.write(f"Wrote {path} (mode 600: it holds the media signing secret).")
