@@ -1,4 +1,9 @@
-"""gunicorn settings for teecam: `gunicorn -c deploy/gunicorn.conf.py teecam.wsgi`."""
+"""gunicorn settings for teecam: `gunicorn -c deploy/gunicorn.conf.py teecam.wsgi`.
+
+Every value can be set from the environment: GUNICORN_BIND, GUNICORN_WORKERS,
+GUNICORN_MAX_REQUESTS, GUNICORN_CONTROL_SOCKET. Run it behind nginx (the
+config from `manage.py rendernginx`), which serves /hls/ and /static/ itself.
+"""
 
 import multiprocessing
 import os
@@ -8,8 +13,19 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 worker_class = "sync"
 keepalive = 5
-max_requests = 20000
-max_requests_jitter = 2000
+# Import Django once in the master: workers fork ready to serve, so a worker
+# recycled by max_requests costs a fork, not a second of CPU re-importing the
+# app in the middle of a traffic spike. (Code changes need a restart, not HUP.)
+preload_app = True
+# A worker answers thousands of polls a second, so recycle rarely: 20,000
+# requests meant a restart every few seconds per worker under load.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 1_000_000))
+max_requests_jitter = max_requests // 10
+# gunicorn's control socket defaults to one path per user, so every instance on
+# a host (several sites, or the two-server test) would take it over from the
+# others: off unless a path of its own is given.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 # Request lines carry viewer tokens: keep them out of the access log.
 accesslog = None
 errorlog = "-"

@@ -94,7 +94,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "data" / "test.sqlite3")}
+    (BASE_DIR / "data").mkdir(exist_ok=True)
+    # A file (not :memory:) so live-server threads and subprocesses in tests share
+    # it; one per test run so concurrent runs do not trample each other.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "data" / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -94,9 +94,17 @@ def ffmpeg_command(broadcast, transcode=False, resume=False):
         codecs = ["-c", "copy", "-bsf:v", "h264_mp4toannexb"]
     flags = "delete_segments+program_date_time+independent_segments+temp_file+omit_endlist"
     if resume:
-        # Continue the same playlist after a reconnect: same path, rising
-        # sequence numbers, and a discontinuity where the camera came back.
-        flags += "+append_list+discont_start"
+        # Continue the same playlist after a reconnect: same path, and append_list
+        # carries on the media sequence of the segments already listed and puts a
+        # discontinuity where the camera came back. (An epoch start number here
+        # would renumber the listed segments, and discont_start would add a
+        # second, bogus discontinuity before the first of them.)
+        flags += "+append_list"
+        numbering = []
+    else:
+        # Sequence numbers (and file names) from the clock: a fresh playlist never
+        # reuses a name a player or cache has already seen.
+        numbering = ["-hls_start_number_source", "epoch"]
     return [
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "info",
         "-analyzeduration", "1000000", "-probesize", "1000000",
@@ -106,7 +114,7 @@ def ffmpeg_command(broadcast, transcode=False, resume=False):
         "-f", "hls", "-hls_time", str(seconds),
         "-hls_list_size", str(settings.LIVE_PLAYLIST_SEGMENTS),
         "-hls_flags", flags,
-        "-hls_start_number_source", "epoch",
+        *numbering,
         "-hls_segment_filename", str(folder / "s%d.ts"),
         str(folder / "index.m3u8"),
     ]  # fmt: skip

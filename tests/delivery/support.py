@@ -58,12 +58,16 @@ class Answer:
 
 
 def request(port, method, path, headers=None, body=None, timeout=10):
-    """One HTTP/1.1 request with the path sent exactly as given (no normalisation)."""
+    """One HTTP/1.1 request with the path sent exactly as given (no normalisation).
+
+    ``body`` is sent as JSON, or as it is when it is bytes."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        data = None if body is None else json.dumps(body).encode()
         all_headers = dict(headers or {})
-        if data is not None:
+        if body is None or isinstance(body, bytes):
+            data = body
+        else:
+            data = json.dumps(body).encode()
             all_headers.setdefault("Content-Type", "application/json")
         connection.request(method, path, body=data, headers=all_headers)
         response = connection.getresponse()

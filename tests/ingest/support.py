@@ -377,3 +377,17 @@ def fetch(url, timeout=10):
 def with_port(url, port):
     """The URL with its port replaced (e.g. ingest URLs naming the configured port)."""
     return re.sub(r"^(\w+://[^/:?]+):\d+", rf"\g<1>:{port}", url)
+
+
+def playlist_entries(text):
+    """[(media sequence number, uri, discontinuity before it)] of a media playlist."""
+    sequence, discontinuity, entries = 0, False, []
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
+            sequence = int(line.split(":", 1)[1])
+        elif line.startswith("#EXT-X-DISCONTINUITY") and ":" not in line:
+            discontinuity = True
+        elif line and not line.startswith("#"):
+            entries.append((sequence, line, discontinuity))
+            sequence, discontinuity = sequence + 1, False
+    return entries

@@ -1,0 +1,376 @@
+"""nginx with the rendered config serves signed HLS from disk and proxies the rest to Django."""
+
+import re
+import time
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+
+from live.services.media import parse_media_path, sign_media_path
+from tests.browser.conftest import assert_video_plays
+from tests.delivery.support import get, request
+
+pytestmark = [pytest.mark.delivery, pytest.mark.django_db(transaction=True)]
+
+PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+SEGMENT_TYPE = "video/mp2t"
+MPEG_TS_SYNC = 0x47
+FIXTURE_DIR = settings.LIVE_SAMPLES_HLS_DIR / "tee"
+FIXTURE_SEGMENTS = sorted(path.name for path in FIXTURE_DIR.glob("*.ts"))
+# Markers of files outside the media folders that traversal might reach.
+SECRET_MARKERS = [b"root:", b"DJANGO_SETTINGS_MODULE", b"LIVE_VIEWER_SIGN_KEY", b"secure_link"]
+
+
+def signed(path, ttl=600, expires=None):
+    """The signed URL Django issues for an /hls/<stream>/<file> path."""
+    return sign_media_path(parse_media_path(path), expires or int(time.time()) + ttl)
+
+
+def sibling(path, name):
+    return path.rsplit("/", 1)[0] + "/" + name
+
+
+def with_part(path, index, value):
+    parts = path.split("/")  # ["", "hls", sig, exp, stream, file]
+    parts[index] = value
+    return "/".join(parts)
+
+
+def changed_middle_character(text):
+    middle = len(text) // 2
+    return text[:middle] + ("A" if text[middle] != "A" else "B") + text[middle + 1 :]
+
+
+def max_age(cache_control):
+    match = re.search(r"max-age=(\d+)", cache_control or "")
+    return int(match[1]) if match else 0
+
+
+def uris(playlist_text):
+    return [line for line in playlist_text.splitlines() if line and not line.startswith("#")]
+
+
+def served_by_nginx_from_disk(answer):
+    # Django's answers carry its security headers; nginx's file answers do not,
+    # and carry a file ETag and Last-Modified instead.
+    return "x-frame-options" not in answer.headers and "last-modified" in answer.headers
+
+
+def start_mock(api, event):
+    started = api.start(event.pk)
+    assert started.status == 201, started.text
+    token = api.token(event.pk).json()["token"]
+    status = api.status(event.pk, token)
+    assert status.status == 200, status.text
+    return status.json()
+
+
+# The fixture stream, served from disk -----------------------------------------------------
+
+
+def test_the_fixture_playlist_and_segments_come_from_disk_with_types_and_caching(nginx):
+    playlist_url = signed("/hls/tee/index.m3u8")
+
+    playlist = get(nginx.port, playlist_url)
+
+    assert playlist.status == 200
+    assert playlist.headers["content-type"] == PLAYLIST_TYPE
+    assert playlist.headers["cache-control"] == "no-cache"
+    assert playlist.body == (FIXTURE_DIR / "index.m3u8").read_bytes()
+    assert served_by_nginx_from_disk(playlist)
+    listed = uris(playlist.text)
+    assert listed == FIXTURE_SEGMENTS
+    for name in listed:
+        segment = get(nginx.port, sibling(playlist_url, name))
+        assert segment.status == 200, name
+        assert segment.headers["content-type"] == SEGMENT_TYPE
+        assert max_age(segment.headers["cache-control"]) >= 86400
+        assert segment.body == (FIXTURE_DIR / name).read_bytes()
+        assert served_by_nginx_from_disk(segment)
+
+
+def test_a_signed_path_to_a_missing_file_is_404(nginx):
+    assert get(nginx.port, signed("/hls/tee/seg999.ts")).status == 404
+    assert get(nginx.port, signed("/hls/no-such-stream/index.m3u8")).status == 404
+
+
+# A live mock broadcast: the playlist is computed by Django ---------------------------------
+
+
+def test_a_live_mock_broadcast_plays_through_nginx(nginx, api, event):
+    hls_path = start_mock(api, event)["hlsPath"]
+
+    playlist = get(nginx.port, hls_path)
+
+    assert playlist.status == 200
+    assert playlist.headers["content-type"] == PLAYLIST_TYPE
+    assert playlist.headers["cache-control"] == "no-cache"
+    assert "#EXT-X-MEDIA-SEQUENCE:" in playlist.text
+    assert "#EXT-X-ENDLIST" not in playlist.text
+    assert not served_by_nginx_from_disk(playlist), "the mock's playlist is Django's"
+    listed = uris(playlist.text)
+    assert len(listed) >= 3
+    for name in set(listed):
+        segment = get(nginx.port, sibling(hls_path, name))
+        assert segment.status == 200, name
+        assert segment.headers["content-type"] == SEGMENT_TYPE
+        assert max_age(segment.headers["cache-control"]) >= 86400
+        assert segment.body == (FIXTURE_DIR / name).read_bytes()
+        assert segment.body[0] == MPEG_TS_SYNC and segment.body[188] == MPEG_TS_SYNC
+
+
+def test_a_stopped_mock_broadcast_is_no_longer_served(nginx, api, event):
+    hls_path = start_mock(api, event)["hlsPath"]
+    assert api.stop(event.pk).status == 200
+
+    assert get(nginx.port, hls_path).status == 404
+    assert get(nginx.port, sibling(hls_path, "seg000.ts")).status == 404
+
+
+# Refusals ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("file", ["index.m3u8", "seg001.ts"])
+def test_a_tampered_signature_is_403(nginx, file):
+    url = signed(f"/hls/tee/{file}")
+    signature = url.split("/")[2]
+
+    answer = get(nginx.port, with_part(url, 2, changed_middle_character(signature)))
+
+    assert answer.status == 403
+
+
+@pytest.mark.parametrize("file", ["index.m3u8", "seg001.ts"])
+def test_an_expired_url_is_410(nginx, file):
+    url = signed(f"/hls/tee/{file}", expires=int(time.time()) - 5)
+
+    assert get(nginx.port, url).status == 410
+
+
+def test_an_expired_url_with_a_wrong_signature_is_403(nginx):
+    url = signed("/hls/tee/index.m3u8", expires=int(time.time()) - 5)
+    signature = url.split("/")[2]
+
+    assert get(nginx.port, with_part(url, 2, changed_middle_character(signature))).status == 403
+
+
+def test_a_changed_expiry_is_403(nginx):
+    url = signed("/hls/tee/index.m3u8")
+    later = str(int(url.split("/")[3]) + 3600)
+
+    assert get(nginx.port, with_part(url, 3, later)).status == 403
+
+
+@pytest.mark.parametrize(
+    "path", ["/hls/tee/index.m3u8", "/hls/tee/seg000.ts", "/hls/", "/hls/tee/"]
+)
+def test_unsigned_paths_are_403(nginx, path):
+    assert get(nginx.port, path).status == 403
+
+
+def test_the_signature_of_one_stream_does_not_open_another(nginx, api, event):
+    live_path = start_mock(api, event)["hlsPath"]
+    fixture_url = signed("/hls/tee/index.m3u8")
+
+    # The live stream's signature on the fixture, and the fixture's on the live stream.
+    assert get(nginx.port, with_part(live_path, 4, "tee")).status == 403
+    live_stream = live_path.split("/")[4]
+    assert get(nginx.port, with_part(fixture_url, 4, live_stream)).status == 403
+
+
+TRAVERSALS = [
+    "tee/../../../etc/passwd",
+    "tee/../../../../../../../../etc/passwd",
+    "tee/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "tee/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd",
+    "tee/..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "tee%2f..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+    "tee/%252e%252e/%252e%252e/etc/passwd",
+    "tee/..%252f..%252f..%252fetc%252fpasswd",
+    "tee/..\\..\\..\\etc\\passwd",
+    "tee/%5c..%5c..%5c..%5cetc%5cpasswd",
+    "tee/....//....//....//etc/passwd",
+    "tee/../../../manage.py",
+    "tee/../../../teecam/settings.py",
+    "tee/../../nginx/nginx.conf",
+    "tee/%00/../../../etc/passwd",
+    "tee/index.m3u8%00.ts",
+    "../../../../etc/passwd",
+    "%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+]
+
+
+@pytest.mark.parametrize("tail", TRAVERSALS)
+def test_path_traversal_is_never_served(nginx, tail):
+    prefix = signed("/hls/tee/index.m3u8").rsplit("/", 2)[0]  # /hls/<sig>/<exp>
+
+    for path in (f"{prefix}/{tail}", f"/hls/{tail}", f"/static/{tail}"):
+        answer = get(nginx.port, path)
+        assert answer.status != 200, (path, answer.status)
+        # nginx passes what resolves outside /static/ on to Django as it came; in
+        # tests that is the live server's static handler, which answers 500.
+        refused = (400, 403, 404, 500) if path.startswith("/static/") else (400, 403, 404)
+        assert answer.status in refused, (path, answer.status)
+        for marker in SECRET_MARKERS:
+            assert marker not in answer.body, (path, marker)
+
+
+def test_a_signature_for_a_stream_named_like_a_folder_of_another_is_useless(nginx):
+    """Signing "/hls/tee/../x" is refused by the signer, so no such signature exists."""
+    with pytest.raises(ValueError):
+        signed("/hls/tee/../../etc/passwd")
+    with pytest.raises(ValueError):
+        signed("/hls/tee/%2e%2e/passwd")
+
+
+# nginx and Django agree --------------------------------------------------------------------
+
+
+def test_nginx_and_django_answer_the_same_for_the_same_urls(nginx, api, event):
+    live_path = start_mock(api, event)["hlsPath"]
+    now = int(time.time())
+    good = signed("/hls/tee/index.m3u8")
+    expired = signed("/hls/tee/seg000.ts", expires=now - 5)
+    signature = good.split("/")[2]
+    cases = {
+        "fixture playlist": (good, 200),
+        "fixture segment": (sibling(good, "seg002.ts"), 200),
+        "live playlist": (live_path, 200),
+        "live segment": (sibling(live_path, "seg001.ts"), 200),
+        "tampered": (with_part(good, 2, changed_middle_character(signature)), 403),
+        "tampered live": (
+            with_part(live_path, 2, changed_middle_character(live_path.split("/")[2])),
+            403,
+        ),
+        "changed expiry": (with_part(good, 3, str(now + 99999)), 403),
+        "other stream": (with_part(good, 4, live_path.split("/")[4]), 403),
+        "expired": (expired, 410),
+        "expired and tampered": (
+            with_part(expired, 2, changed_middle_character(expired.split("/")[2])),
+            403,
+        ),
+        "short signature": (with_part(good, 2, signature[:-1]), 403),
+        "signed, missing file": (sibling(good, "seg999.ts"), 404),
+    }
+    for name, (path, expected) in cases.items():
+        through_nginx = get(nginx.port, path).status
+        from_django = get(nginx.app_port, path).status
+        assert (through_nginx, from_django) == (expected, expected), name
+
+
+# Everything else is proxied to Django, or served as static files ---------------------------
+
+
+def test_the_api_and_pages_are_proxied_to_django(nginx, api, event):
+    idle = api.status(event.pk)
+    assert idle.status == 200
+    assert idle.json()["running"] is False
+    assert api.call("GET", "/events/no-such-event/live/status").status == 404
+    assert request(nginx.port, "GET", f"/events/{event.pk}/live/status").status == 401
+
+    start_mock(api, event)
+    live = api.status(event.pk)
+    assert live.status == 200
+    assert live.json()["running"] is True
+    assert live.headers["content-type"].startswith("application/json")
+
+    login = get(nginx.port, "/accounts/login/")
+    assert login.status == 200
+    assert "x-frame-options" in login.headers
+    assert get(nginx.port, "/api/schema/").status == 200
+
+
+def test_conditional_status_polls_get_304_through_nginx(nginx, api, event):
+    start_mock(api, event)
+    first = api.status(event.pk)
+    etag = first.headers.get("etag")
+    assert etag
+
+    again = request(
+        nginx.port,
+        "GET",
+        f"/events/{event.pk}/live/status",
+        headers={"X-API-Key": api.key, "If-None-Match": etag},
+    )
+
+    assert again.status == 304
+    assert again.body == b""
+
+
+def test_a_form_post_through_nginx_passes_djangos_csrf_origin_check(nginx, staff_user):
+    """nginx forwards the Host with its port, which the Origin header names."""
+    login = get(nginx.port, "/accounts/login/")
+    cookie = re.search(r"csrftoken=([^;]+)", login.headers["set-cookie"])[1]
+    form_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)[1]
+    body = (
+        f"csrfmiddlewaretoken={quote(form_token)}&username=marshal&password=pw-marshal-123"
+        "&next=/"
+    )
+    headers = {
+        "Origin": f"http://127.0.0.1:{nginx.port}",
+        "Referer": f"http://127.0.0.1:{nginx.port}/accounts/login/",
+        "Cookie": f"csrftoken={cookie}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+    answer = request(nginx.port, "POST", "/accounts/login/", headers=headers, body=body.encode())
+
+    assert answer.status == 302, answer.text[:500]
+    assert answer.headers["location"] == "/"
+
+
+def test_static_files_are_served_by_nginx(nginx, static_root):
+    path = "/static/vendor/hls-1.6.19.min.js"
+
+    answer = get(nginx.port, path)
+
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "application/javascript"
+    assert answer.body == (static_root / "vendor" / "hls-1.6.19.min.js").read_bytes()
+    assert served_by_nginx_from_disk(answer)
+    assert "max-age=" in answer.headers["cache-control"]
+    assert get(nginx.port, "/static/live/teecam.css").headers["content-type"] == "text/css"
+    assert get(nginx.port, "/static/no-such-file.js").status == 404
+
+
+def test_static_files_are_compressed_for_clients_that_ask(nginx):
+    answer = get(nginx.port, "/static/vendor/hls-1.6.19.min.js", **{"Accept-Encoding": "gzip"})
+
+    assert answer.status == 200
+    assert answer.headers.get("content-encoding") == "gzip"
+
+
+def test_the_rendered_config_holds_the_media_secret_but_not_the_signing_key(nginx):
+    from live.services.media import media_secret
+
+    text = nginx.config.read_text()
+    assert media_secret() in text
+    assert settings.LIVE_VIEWER_SIGN_KEY not in text
+    assert nginx.config.stat().st_mode & 0o777 == 0o600
+
+
+# The viewer page, in Chromium, through nginx -----------------------------------------------
+
+
+@pytest.mark.browser
+def test_the_viewer_page_plays_through_nginx_in_chromium(nginx, api, event, new_context):
+    start_mock(api, event)
+    token = api.token(event.pk, ttl=600).json()["token"]
+    media = []
+    page = new_context().new_page()
+    page.on(
+        "response",
+        lambda response: media.append((response.url, response.status))
+        if "/hls/" in response.url
+        else None,
+    )
+
+    answer = page.goto(f"{nginx.url}/events/{event.pk}/live-view?token={token}")
+
+    assert answer.status == 200
+    assert_video_plays(page)
+    segments = [(url, status) for url, status in media if url.endswith(".ts")]
+    assert segments, media
+    assert all(url.startswith(f"{nginx.url}/hls/") for url, _ in media)
+    assert all(status == 200 for _, status in segments), segments
