@@ -21,18 +21,29 @@ def _from_hook_address(request):
 @csrf_exempt  # called by nginx-rtmp, which holds no session
 @require_POST
 def rtmp_publish(request):
-    """2xx admits the camera, 4xx refuses it (see sources.rtmp_stream_key)."""
+    """2xx admits the camera, 4xx refuses it (see sources.rtmp_stream_key).
+
+    nginx-rtmp calls this when a camera starts publishing (``call=publish``) and
+    again every few seconds while it sends (``call=update_publish``, on_update):
+    a refusal then drops the camera, so stopping the broadcast ends its RTMP feed.
+    """
     if not _from_hook_address(request):
         return json_error(403, "forbidden", "Only the ingest server may call this hook.")
     stream_name, key = request.POST.get("name", ""), request.POST.get("key", "")
     broadcast = find_rtmp_broadcast(stream_name, key)
     if broadcast is None:
-        logger.warning(
-            "refused an RTMP publish from %s to %r with a wrong key (%s)",
-            request.POST.get("addr", "?"),
-            stream_name[:80],
-            telemetry.fingerprint(key),
-        )
+        if request.POST.get("call") == "update_publish":
+            logger.info(
+                "dropping the RTMP camera of %r: its broadcast is no longer live",
+                stream_name[:80],
+            )
+        else:
+            logger.warning(
+                "refused an RTMP publish from %s to %r with a wrong key (%s)",
+                request.POST.get("addr", "?"),
+                stream_name[:80],
+                telemetry.fingerprint(key),
+            )
         return json_error(403, "forbidden", "Wrong stream key, or the broadcast is not live.")
     return HttpResponse(status=204)
 

@@ -6,18 +6,18 @@ app_name = "live"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("events/<str:event_id>/live-host", views.host, name="host"),
-    path("events/<str:event_id>/live-host/status", views.host_status, name="host-status"),
-    path("events/<str:event_id>/live-host/start", views.host_start, name="host-start"),
-    path("events/<str:event_id>/live-host/stop", views.host_stop, name="host-stop"),
-    path("events/<str:event_id>/live-host/link", views.host_link, name="host-link"),
-    path("events/<str:event_id>/live-host/links", views.host_links, name="host-links"),
+    path("events/<slug:event_id>/live-host", views.host, name="host"),
+    path("events/<slug:event_id>/live-host/status", views.host_status, name="host-status"),
+    path("events/<slug:event_id>/live-host/start", views.host_start, name="host-start"),
+    path("events/<slug:event_id>/live-host/stop", views.host_stop, name="host-stop"),
+    path("events/<slug:event_id>/live-host/link", views.host_link, name="host-link"),
+    path("events/<slug:event_id>/live-host/links", views.host_links, name="host-links"),
     path(
-        "events/<str:event_id>/live-host/links/<int:link_id>/revoke",
+        "events/<slug:event_id>/live-host/links/<int:link_id>/revoke",
         views.host_revoke_link,
         name="host-revoke-link",
     ),
-    path("events/<str:event_id>/live-view", views.viewer, name="viewer"),
-    path("events/<str:event_id>/live-view/state", views.viewer_state, name="viewer-state"),
-    path("events/<str:event_id>/live-view/join", views.viewer_join, name="viewer-join"),
+    path("events/<slug:event_id>/live-view", views.viewer, name="viewer"),
+    path("events/<slug:event_id>/live-view/state", views.viewer_state, name="viewer-state"),
+    path("events/<slug:event_id>/live-view/join", views.viewer_join, name="viewer-join"),
 ]

@@ -148,6 +148,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Database sessions that treat a malformed session cookie as no session (live/sessions.py).
+SESSION_ENGINE = "live.sessions"
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -175,6 +178,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Event ids are slugs: anything else in their place is a 404 from the URL resolver.
+    "PATH_CONVERTER_OVERRIDES": {"slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}},
 }
 
 # teecam

@@ -38,10 +38,6 @@ class TokenRequest(serializers.Serializer):
     )
 
 
-class StatusQuery(serializers.Serializer):
-    token = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-
-
 class SignQuery(serializers.Serializer):
     path = serializers.CharField(trim_whitespace=False, allow_blank=True)
 
@@ -93,6 +89,27 @@ class SignResponse(serializers.Serializer):
     expiresAt = serializers.DateTimeField()
 
 
+MESSAGES = {"type": "array", "items": {"type": "string"}}
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string"},
+            MESSAGES,
+            {"type": "object", "additionalProperties": MESSAGES},
+        ],
+        "description": "A message, or for `validation_error` messages keyed by field",
+    }
+)
+class ErrorDetailField(serializers.JSONField):
+    pass
+
+
 class ErrorResponse(serializers.Serializer):
-    error = serializers.CharField()
-    detail = serializers.JSONField()
+    error = serializers.CharField(
+        help_text="A stable code: validation_error, parse_error, not_authenticated, "
+        "authentication_failed, permission_denied, not_found, conflict, "
+        "unsupported_media_type, throttled, source_unavailable"
+    )
+    detail = ErrorDetailField()

@@ -4,7 +4,8 @@ from datetime import datetime, timezone as dt_timezone
 from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 from live.api import serializers as s
 from live.api.auth import actor_of
 from live.api.errors import Conflict, ServiceUnavailable
+from live.api.negotiation import JsonOnly
 from live.api.permissions import IsAdminClient
 from live.models import Event
 from live.services import telemetry
@@ -29,7 +31,31 @@ from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_fo
 from live.services.rate_limits import RateLimited
 from live.services.viewer_links import mint_viewer_link
 
-ERRORS = {code: s.ErrorResponse for code in (400, 401, 403, 404, 409, 503)}
+ERROR_MEANINGS = {
+    400: "Invalid input: `validation_error` with `detail` keyed by field, or `parse_error`",
+    401: "No, unknown or inactive API key (`not_authenticated`, `authentication_failed`)",
+    403: "A client key, or a non-staff login, on a route that needs more",
+    404: "No such event",
+    409: "Conflicts with the broadcast's state",
+    415: "The body is not JSON (`unsupported_media_type`)",
+    429: "Too many requests (`throttled`): minting per key, failed API keys per address",
+    503: "The source is not configured on this server (`source_unavailable`)",
+}
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    location=OpenApiParameter.HEADER,
+    description="Seconds until the rate limit allows another request",
+    response=[429],
+    required=True,
+)
+
+
+def errors(*codes):
+    """The error answers of an operation; every one has the shape of ErrorResponse."""
+    return {
+        code: OpenApiResponse(s.ErrorResponse, description=ERROR_MEANINGS[code]) for code in codes
+    }
 
 
 def get_event(event_id):
@@ -57,7 +83,12 @@ class StartView(APIView):
 
     @extend_schema(
         request=s.StartRequest,
-        responses={200: s.StartResponse, 201: s.StartResponse, **ERRORS},
+        responses={
+            200: OpenApiResponse(s.StartResponse, description="Already live with this source"),
+            201: OpenApiResponse(s.StartResponse, description="Started"),
+            **errors(400, 401, 403, 404, 409, 415, 429, 503),
+        },
+        parameters=[RETRY_AFTER],
         summary="Start the event's broadcast (admin)",
     )
     def post(self, request, event_id):
@@ -89,7 +120,8 @@ class StopView(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: s.StopResponse, **ERRORS},
+        responses={200: s.StopResponse, **errors(401, 403, 404, 429)},
+        parameters=[RETRY_AFTER],
         summary="Stop the event's broadcast (admin); idempotent",
     )
     def post(self, request, event_id):
@@ -108,7 +140,8 @@ class TokenView(APIView):
 
     @extend_schema(
         request=s.TokenRequest,
-        responses={200: s.TokenResponse, **ERRORS},
+        responses={200: s.TokenResponse, **errors(400, 401, 403, 404, 409, 415, 429)},
+        parameters=[RETRY_AFTER],
         summary="Mint a viewer token for the live broadcast (admin)",
     )
     def post(self, request, event_id):
@@ -134,20 +167,31 @@ class TokenView(APIView):
 
 
 class StatusView(APIView):
+    # Polled by every viewer: JSON without parsing Accept each time.
+    content_negotiation_class = JsonOnly
+
     @extend_schema(
-        parameters=[OpenApiParameter("token", str, description="A viewer token: adds hlsPath")],
-        responses={200: s.StatusResponse, **ERRORS},
+        parameters=[
+            OpenApiParameter(
+                "token",
+                str,
+                description="A viewer token: adds hlsPath. Any text is accepted; a token "
+                "that is not valid for the live broadcast only leaves hlsPath out.",
+            ),
+            RETRY_AFTER,
+        ],
+        responses={200: s.StatusResponse, **errors(401, 403, 404, 429)},
         summary="The stream's state; hlsPath only for a valid viewer token",
     )
     def get(self, request, event_id):
-        query = s.StatusQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        # Not through a serializer field: those refuse NUL characters with a 400, and
+        # a bad token is not an error here.
+        raw_token = request.query_params.get("token", "")
         # One indexed query on the hot path: a live broadcast proves the event exists.
         broadcast = live_broadcast(event_id)
         if broadcast is None:
             get_event(event_id)
         answer = {**stream_state(broadcast), **health_of(broadcast)}
-        raw_token = query.validated_data.get("token")
         token_valid = False
         if raw_token and broadcast is not None:
             access = check_viewer_access(event_id, raw_token, broadcast=broadcast)
@@ -172,9 +216,10 @@ class StatusView(APIView):
 class MediaSignView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("path", str, required=True, description="e.g. /hls/tee/index.m3u8")
+            OpenApiParameter("path", str, required=True, description="e.g. /hls/tee/index.m3u8"),
+            RETRY_AFTER,
         ],
-        responses={200: s.SignResponse, **ERRORS},
+        responses={200: s.SignResponse, **errors(400, 401, 403, 429)},
         summary="Sign a media path under /hls/",
     )
     def get(self, request):

@@ -27,6 +27,8 @@ class NginxOptions:
     # Addresses (CIDR) of load balancers in front of nginx, comma-separated:
     # their X-Forwarded-For and X-Forwarded-Proto are believed.
     trusted_proxies: str = ""
+    # A file (or glob) of further http-level directives, e.g. a TLS server block.
+    http_include: str = ""
 
 
 def _static_cache_control():

@@ -23,11 +23,13 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone as dt_timezone
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
@@ -106,7 +108,7 @@ def ffmpeg_command(broadcast, transcode=False, resume=False):
         # reuses a name a player or cache has already seen.
         numbering = ["-hls_start_number_source", "epoch"]
     return [
-        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "info",
+        "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info",
         "-analyzeduration", "1000000", "-probesize", "1000000",
         *source,
         "-map", "0:v:0", "-map", "0:a:0?",
@@ -126,6 +128,7 @@ class Child:
     process: subprocess.Popen
     log_path: Path
     transcode: bool
+    log_pump: threading.Thread | None = None
     started_at: float = field(default_factory=time.monotonic)
 
 
@@ -265,6 +268,8 @@ class Packager:
                     self.stop_child(broadcast.pk)
                 return
             del self.children[broadcast.pk]
+            if child.log_pump is not None:
+                child.log_pump.join(timeout=1)  # its last lines may name the codec
             ran = time.monotonic() - child.started_at
             # A listener exits 0 when its camera leaves: restart at once to
             # wait for the reconnect. Failures back off up to 10 s.
@@ -299,20 +304,27 @@ class Packager:
         resume = (folder / "index.m3u8").exists()
         log_path = folder.parent / f".{broadcast.stream_name}.ffmpeg.log"
         command = ffmpeg_command(broadcast, transcode=transcode, resume=resume)
-        with open(log_path, "ab") as log_file:
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=log_file,
-                env={
-                    **os.environ,
-                    CHILD_MARKER: str(broadcast.pk),
-                    SCOPE_MARKER: packager_scope(),
-                },
-                preexec_fn=_die_with_parent,
-            )
-        self.children[broadcast.pk] = Child(broadcast.pk, process, log_path, transcode)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={
+                **os.environ,
+                CHILD_MARKER: str(broadcast.pk),
+                SCOPE_MARKER: packager_scope(),
+            },
+            preexec_fn=_die_with_parent,
+        )
+        # ffmpeg prints its input URL, which holds the camera's password or the
+        # SRT passphrase: the log gets a copy with those blanked out.
+        pump = threading.Thread(
+            target=copy_redacted,
+            args=(process.stderr, log_path, secrets_of(broadcast)),
+            daemon=True,
+        )
+        pump.start()
+        self.children[broadcast.pk] = Child(broadcast.pk, process, log_path, transcode, pump)
         PackagerLease.objects.filter(broadcast_id=broadcast.pk, owner=self.owner).update(
             child_pid=process.pid
         )
@@ -387,6 +399,31 @@ def newest_segment_time(folder: Path, since=None):
     if since is not None and newest < since:
         return None
     return newest
+
+
+def secrets_of(broadcast):
+    """What must not reach a log: the SRT passphrase, the camera URL's password."""
+    found = set()
+    if broadcast.ingest_secret:
+        found.add(broadcast.ingest_secret)
+    if broadcast.camera_url:
+        try:
+            password = urlsplit(broadcast.camera_url).password
+        except ValueError:
+            password = None
+        if password:
+            found.update({password, unquote(password)})
+    # Longest first, so a secret containing another is blanked whole.
+    return sorted((secret.encode() for secret in found), key=len, reverse=True)
+
+
+def copy_redacted(stream, log_path: Path, secrets):
+    """Copy a child's stderr into its log line by line, each secret replaced by ***."""
+    with stream, open(log_path, "ab", buffering=0) as log:
+        for line in iter(stream.readline, b""):
+            for secret in secrets:
+                line = line.replace(secret, b"***")
+            log.write(line)
 
 
 def needs_transcode(log_path: Path):

@@ -14,6 +14,7 @@ PACKAGED_SOURCES = (Source.SRT, Source.RTSP)
 # Sources whose media arrives from a camera, so health is watched.
 INGEST_SOURCES = (Source.RTMP, Source.SRT, Source.RTSP)
 MAX_CAMERA_URL_LENGTH = 500
+_STREAM_NAME_RE = re.compile(r"\A[-a-zA-Z0-9_]{1,80}\Z")
 
 
 class SourceUnavailable(Exception):
@@ -138,9 +139,13 @@ def rtmp_stream_key(broadcast):
 
 def find_rtmp_broadcast(stream_name, key):
     """The live RTMP broadcast this name and secret key open, or None."""
-    broadcast = Broadcast.objects.filter(
-        source=Source.RTMP, stream_name=stream_name, stopped_at__isnull=True
-    ).first()
+    broadcast = None
+    # Stream names are slugs; anything else (a NUL, say, which PostgreSQL refuses
+    # in a query) names no broadcast.
+    if isinstance(stream_name, str) and _STREAM_NAME_RE.match(stream_name):
+        broadcast = Broadcast.objects.filter(
+            source=Source.RTMP, stream_name=stream_name, stopped_at__isnull=True
+        ).first()
     expected = broadcast.ingest_secret if broadcast else "no broadcast: compare anyway"
     if not hmac.compare_digest(expected.encode(), str(key).encode()) or broadcast is None:
         return None

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from live.models import ViewerLink
 from live.services import rate_limits, telemetry
+from live.services.prepared import PreparedLookup
 from live.services.tokens import mint_viewer_token
 
 
@@ -40,8 +41,15 @@ def mint_viewer_link(broadcast, ttl, minted_by):
     return token, claims, link
 
 
+# Every status poll and viewer page poll with a token looks its link up:
+# compiled once per connection (live/services/prepared.py).
+_LINK_BY_FINGERPRINT = PreparedLookup(
+    lambda fingerprint: ViewerLink.objects.filter(fingerprint=fingerprint)[:1]
+)
+
+
 def find_link(token: str):
-    return ViewerLink.objects.filter(fingerprint=token_fingerprint(token)).first()
+    return _LINK_BY_FINGERPRINT.first(token_fingerprint(token))
 
 
 def links_of(broadcast):

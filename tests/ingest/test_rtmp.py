@@ -69,3 +69,19 @@ def test_rtmp_push_with_the_right_key_plays_and_a_wrong_key_is_refused(
     page = new_context().new_page()
     page.goto(f"{live_server.url}{minted['viewerUrl']}")
     assert_video_plays(page)
+
+
+def test_stop_drops_the_rtmp_camera_and_a_stopped_broadcast_refuses_it(
+    api, event, nginx, camera, data_dir
+):
+    """nginx-rtmp asks Django again every 2 s (on_update): after stop it is told no."""
+    status, answer = api.start(event.pk, "rtmp")
+    assert status == 201, answer
+    folder = data_dir / "hls" / Broadcast.objects.get(pk=answer["broadcastId"]).stream_name
+    pushing = camera(answer["ingest"]["publishUrl"], "flv")
+    wait_for_playable_segments(folder, count=1, timeout=20)
+
+    assert api.stop(event.pk)[0] == 200
+    assert wait_exit(pushing, 5) != 0  # dropped by nginx
+    again = camera(answer["ingest"]["publishUrl"], "flv", name="camera-again", seconds=5)
+    assert wait_exit(again, 15) != 0  # refused at publish

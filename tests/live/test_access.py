@@ -7,6 +7,7 @@ import pytest
 from live.services.access import check_viewer_access
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.tokens import mint_viewer_token
+from live.services.viewer_links import mint_viewer_link, revoke_viewer_link
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +70,13 @@ def test_a_token_of_a_stopped_broadcast_has_ended(event, live):
     access = check_viewer_access(event.pk, token)
 
     assert (access.problem, access.broadcast, access.hls_path) == ("ended", None, None)
+
+
+def test_a_revoked_link_unlocks_nothing(event, live):
+    token, _, link = mint_viewer_link(live, 900, "key:ops")
+    assert revoke_viewer_link(link, "key:ops")
+
+    access = check_viewer_access(event.pk, token)
+
+    assert (access.problem, access.token, access.hls_path) == ("revoked", None, None)
+    assert access.link == link

@@ -21,6 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="", help="worker user (when started as root)")
         parser.add_argument("--access-log", action="store_true")
         parser.add_argument(
+            "--http-include", default="", help="file of more http-level config (e.g. TLS)"
+        )
+        parser.add_argument(
             "--trusted-proxies",
             default="",
             help="load balancers in front (CIDR, comma-separated): believe their X-Forwarded-*",
@@ -38,6 +41,7 @@ class Command(BaseCommand):
             user=opts["user"],
             access_log=opts["access_log"],
             trusted_proxies=opts["trusted_proxies"],
+            http_include=opts["http_include"],
         )
         path = write_nginx_config(options, Path(opts["out"]))
         self.stdout.write(f"Wrote {path} (mode 600: it holds the media signing secret).")

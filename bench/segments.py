@@ -1,0 +1,111 @@
+"""Bench: a signed segment through nginx against the same file unsigned, and Django's rate.
+
+    .venv/bin/python bench/segments.py
+    .venv/bin/python bench/segments.py --seconds 3 --rounds 1
+
+nginx (2 workers, sendfile) runs the rendered config (`manage.py rendernginx`,
+no RTMP) plus a bench-only server block on a second port that serves the same
+fixture folder with no signature check (the config's `http_include`). wrk -t2
+-c64 fetches `seg001.ts` (about 107 KB) of the fixture stream `tee` signed on
+the first port and unsigned on the second, in turn, `--rounds` times for
+`--seconds` each; only 2xx answers count. Goal: signed / unsigned >= 0.95.
+For the record, the same signed URL straight from gunicorn (2 sync workers):
+Django's fallback (`live/media_views.py`), which production never uses for video.
+"""
+
+import argparse
+import time
+
+from harness import World, compare, free_port, http, machine_note, markdown_table
+
+GOAL = 0.95
+SEGMENT = "seg001.ts"
+
+UNSIGNED_SERVER = """
+server {{
+    listen 127.0.0.1:{port};
+    location /hls/ {{
+        alias {samples}/;
+        add_header Cache-Control "public, max-age=86400, immutable" always;
+        add_header Access-Control-Allow-Origin * always;
+    }}
+}}
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5, help="per round and endpoint")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+
+    with World() as world:
+        world.setup_django()
+        from django.conf import settings
+
+        from live.services.media import parse_media_path, sign_media_path
+
+        app_port = world.gunicorn(workers=2)
+        unsigned_port = free_port()
+        include = world.root / "bench-unsigned.conf"
+        include.write_text(
+            UNSIGNED_SERVER.format(port=unsigned_port, samples=settings.LIVE_SAMPLES_HLS_DIR)
+        )
+        nginx_port = world.nginx(app_port, workers=2, http_include=str(include))
+        signed = sign_media_path(
+            parse_media_path(f"/hls/tee/{SEGMENT}"), int(time.time()) + 3600
+        )
+        unsigned = f"/hls/tee/{SEGMENT}"
+        sizes = set()
+        for port, path in ((nginx_port, signed), (unsigned_port, unsigned), (app_port, signed)):
+            status, _, body = http(port, "GET", path)
+            if status != 200:
+                raise SystemExit(f"{path} on {port} answered {status}")
+            sizes.add(len(body))
+        if len(sizes) != 1:
+            raise SystemExit(f"the three answers differ in size: {sizes}")
+        results = compare(
+            {
+                "signed": (f"http://127.0.0.1:{nginx_port}{signed}", {}),
+                "unsigned": (f"http://127.0.0.1:{unsigned_port}{unsigned}", {}),
+                "django": (f"http://127.0.0.1:{app_port}{signed}", {}),
+            },
+            rounds=args.rounds,
+            seconds=args.seconds,
+            connections=args.connections,
+        )
+    size_kb = sizes.pop() / 1000
+    ratio = results["signed"].ok_per_second / results["unsigned"].ok_per_second
+    rows = []
+    for name, label in (
+        ("unsigned", "nginx, unsigned (same file)"),
+        ("signed", "nginx, signed (secure_link)"),
+        ("django", "gunicorn, Django fallback (for the record)"),
+    ):
+        result = results[name]
+        rows.append(
+            [
+                label,
+                f"{result.ok_per_second:,.0f}",
+                f"{result.ok_per_second * size_kb / 1000:,.0f}",
+                f"{result.latency_p99_ms:.1f}",
+                result.non_2xx_3xx + result.errors,
+                f"**{ratio:.2f}**" if name == "signed" else "",
+            ]
+        )
+    print(
+        f"\n### segments: {SEGMENT} ({size_kb:.0f} KB) (nginx 2 workers, gunicorn 2 sync "
+        f"workers, wrk -t2 -c{args.connections}, {args.rounds}x{args.seconds}s each; "
+        f"goal signed/unsigned >= {GOAL})\n"
+    )
+    print(
+        markdown_table(
+            ["server", "200s/s", "MB/s", "p99 ms", "errors", "signed/unsigned"], rows
+        )
+    )
+    print(f"\n{machine_note()}")
+
+
+if __name__ == "__main__":
+    main()
