@@ -53,8 +53,11 @@ def wait_port(port, process, timeout=30, what="server"):
 class World:
     """The temporary database, data folder, key and processes of one bench run."""
 
-    def __init__(self, database="sqlite", postgres_admin_url=DEFAULT_POSTGRES_ADMIN_URL):
+    def __init__(
+        self, database="sqlite", postgres_admin_url=DEFAULT_POSTGRES_ADMIN_URL, keep=False
+    ):
         self.root = Path(tempfile.mkdtemp(prefix="teecam-bench-"))
+        self.keep = keep or bool(os.environ.get("BENCH_KEEP"))
         self.processes = []
         self.postgres_admin_url = postgres_admin_url
         self.pg_name = None
@@ -118,10 +121,14 @@ class World:
             wait_port(port, process, what=name)
         return process
 
-    def gunicorn(self, workers=2, telemetry="WARNING", name="gunicorn"):
-        """gunicorn with deploy/gunicorn.conf.py, on a free port; returns the port."""
+    def gunicorn(self, workers=2, telemetry="WARNING", name="gunicorn", threads=0):
+        """gunicorn with deploy/gunicorn.conf.py, on a free port; returns the port.
+
+        threads > 0 runs gthread workers with that many threads (keep-alive)."""
         port = free_port()
         env = {**self.env, "LIVE_TELEMETRY_LEVEL": telemetry}
+        if threads:
+            env.update(GUNICORN_WORKER_CLASS="gthread", GUNICORN_THREADS=str(threads))
         command = [
             GUNICORN, "-c", "deploy/gunicorn.conf.py",
             "-b", f"127.0.0.1:{port}", "-w", str(workers), "teecam.wsgi",
@@ -129,8 +136,10 @@ class World:
         self.start(name, command, env=env, port=port)
         return port
 
-    def nginx(self, upstream_port, workers=2, http_include=""):
-        """nginx with the rendered config (no RTMP) in front of upstream_port."""
+    def nginx(self, upstream_port, workers=2, http_include="", **options):
+        """nginx with the rendered config (no RTMP) in front of upstream_port.
+
+        options: further NginxOptions fields, e.g. poll_cache_seconds."""
         from live.services.nginx_config import NginxOptions, write_nginx_config
 
         port = free_port()
@@ -142,12 +151,16 @@ class World:
             rtmp=False,
             workers=str(workers),
             http_include=http_include,
+            **options,
         )
         config = write_nginx_config(options, prefix / "nginx.conf")
         command = [NGINX, "-c", str(config), "-p", str(prefix), "-e", str(prefix / "error.log"),
                    "-g", "daemon off;"]  # fmt: skip
         self.start("nginx", command, port=port)
         return port
+
+    def pid(self, name):
+        return next(process.pid for candidate, process in self.processes if candidate == name)
 
     def stop(self, name):
         for candidate, process in self.processes:
@@ -165,7 +178,10 @@ class World:
                 self._postgres(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
             except Exception as exc:  # the bench's answer matters more than the cleanup
                 print(f"could not drop {self.pg_name}: {exc}", file=sys.stderr)
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.keep:
+            print(f"kept {self.root} (logs, database)", file=sys.stderr)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self):
         return self
@@ -182,6 +198,31 @@ def _stop(process):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _proc_stat(pid):
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    return int(fields[1]), int(fields[11]) + int(fields[12])  # ppid, utime + stime
+
+
+def tree_cpu_seconds(root_pid):
+    """CPU seconds (user + system) used so far by a process and its live descendants."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _proc_stat(entry.name)
+            if stat:
+                stats[int(entry.name)] = stat
+    tree, frontier = set(), {root_pid}
+    while frontier:
+        tree |= frontier
+        frontier = {pid for pid, (ppid, _) in stats.items() if ppid in frontier} - tree
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(stats[pid][1] for pid in tree if pid in stats) / ticks
 
 
 def http(port, method, path, headers=None, body=None):
@@ -202,12 +243,24 @@ def http(port, method, path, headers=None, body=None):
         connection.close()
 
 
+def mint_token(port, admin_key, ttl=86400):
+    import json
+
+    headers = {"X-API-Key": admin_key}
+    status, _, body = http(port, "POST", f"/events/{EVENT_ID}/live/token", headers, {"ttl": ttl})
+    if status != 200:
+        raise SystemExit(f"token answered {status}: {body[:300]!r}")
+    return json.loads(body)["token"]
+
+
 def start_mock_broadcast(port, admin_key, ttl=86400):
     """Starts the mock source over the API; returns (token, hlsPath)."""
     import json
 
     headers = {"X-API-Key": admin_key}
-    status, _, body = http(port, "POST", f"/events/{EVENT_ID}/live/start", headers, {"source": "mock"})
+    status, _, body = http(
+        port, "POST", f"/events/{EVENT_ID}/live/start", headers, {"source": "mock"}
+    )
     if status not in (200, 201):
         raise SystemExit(f"start answered {status}: {body[:300]!r}")
     status, _, body = http(port, "POST", f"/events/{EVENT_ID}/live/token", headers, {"ttl": ttl})

@@ -32,8 +32,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--telemetry", choices=["off", "on", "both"], default="both")
-    parser.add_argument("--seconds", type=int, default=5, help="per round and endpoint")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=2, help="per round and endpoint")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
 
@@ -80,9 +80,7 @@ def main():
         f"-c{args.connections}, {args.rounds}x{args.seconds}s each; goal ratio >= {GOAL})\n"
     )
     print(
-        markdown_table(
-            ["endpoint", "telemetry", "requests/s", "p99 ms", "errors", "ratio"], rows
-        )
+        markdown_table(["endpoint", "telemetry", "requests/s", "p99 ms", "errors", "ratio"], rows)
     )
     print(f"\n{machine_note()}")
 

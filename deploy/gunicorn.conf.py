@@ -1,7 +1,8 @@
 """gunicorn settings for teecam: `gunicorn -c deploy/gunicorn.conf.py teecam.wsgi`.
 
-Every value can be set from the environment: GUNICORN_BIND, GUNICORN_WORKERS,
-GUNICORN_MAX_REQUESTS, GUNICORN_CONTROL_SOCKET. Run it behind nginx (the
+Values come from the environment where given: GUNICORN_BIND, GUNICORN_WORKERS,
+GUNICORN_WORKER_CLASS, GUNICORN_THREADS, GUNICORN_MAX_REQUESTS,
+GUNICORN_CONTROL_SOCKET. Run it behind nginx (the
 config from `manage.py rendernginx`), which serves /hls/ and /static/ itself.
 """
 
@@ -11,7 +12,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Status polls are short and CPU-bound: one sync worker per core, plus one.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
-worker_class = "sync"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+# gthread workers keep nginx's upstream connections alive (sync ones close
+# each after one request); see docs/scaling.md for when that pays.
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
 keepalive = 5
 # Import Django once in the master: workers fork ready to serve, so a worker
 # recycled by max_requests costs a fork, not a second of CPU re-importing the

@@ -162,6 +162,19 @@ def _render_console(request, event, status=200, **extra):
     return no_store(response)
 
 
+def _refuse_form(request, event, name, form, shown_while_live):
+    """400 with the form's errors; at the top of the console when the form is not on it.
+
+    The start form shows only while idle and the stop form only while live: a stale
+    page (another tab, another staff member) can post either in the other state.
+    """
+    extra = {name: form}
+    if (live_broadcast(event.pk) is not None) != shown_while_live:
+        messages = [message for errors in form.errors.values() for message in errors]
+        extra["error"] = messages[0] if messages else "The form was not filled in correctly."
+    return _render_console(request, event, status=400, **extra)
+
+
 @staff_required
 @require_GET
 def host(request, event_id):
@@ -183,7 +196,7 @@ def host_start(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
     form = StartForm(request.POST)
     if not form.is_valid():
-        return _render_console(request, event, status=400, start_form=form)
+        return _refuse_form(request, event, "start_form", form, shown_while_live=False)
     try:
         start_broadcast(
             event,
@@ -205,7 +218,7 @@ def host_stop(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
     form = StopForm(request.POST)
     if not form.is_valid():
-        return _render_console(request, event, status=400, stop_form=form)
+        return _refuse_form(request, event, "stop_form", form, shown_while_live=True)
     stopped = stop_broadcast(event, actor(request))
     notice = "The broadcast has ended." if stopped else "The broadcast was not live."
     return _render_console(request, event, notice=notice)

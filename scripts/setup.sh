@@ -23,6 +23,20 @@ if [ "$want_media" = 1 ]; then
   command -v nginx >/dev/null || packages+=(nginx)
   [ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ] || packages+=(libnginx-mod-rtmp)
   command -v wrk >/dev/null || packages+=(wrk)
+  # GStreamer's RTSP server stands in for an IP camera in the ingest tests and the
+  # bench (tests/ingest/rtsp_server.py, run by Debian's python3, not the venv).
+  if ! /usr/bin/python3 -c '
+import gi
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import Gst
+Gst.init(None)
+needed = ("x264enc", "voaacenc", "rtph264pay", "rtpmp4gpay", "tsdemux", "h264parse", "aacparse")
+assert all(Gst.ElementFactory.find(name) for name in needed)
+' >/dev/null 2>&1; then
+    packages+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
+      gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
+  fi
 fi
 if [ "${#packages[@]}" -gt 0 ]; then
   echo "setup: installing ${packages[*]} with apt-get" >&2

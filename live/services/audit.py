@@ -5,7 +5,9 @@ as the state change (an outbox). After the commit, pending rows are appended
 under an exclusive file lock, in one write, then marked appended. If the
 append fails the rows stay pending, an error is logged, and the next append
 (or ``manage.py flushaudit``) writes them. Lines already in the file's tail are
-skipped, so a crash between the write and the mark never duplicates a line.
+skipped, so a crash between the write and the mark never duplicates a line; a
+torn last line (a write cut short by a full disk or a kill) is cut off and its
+entries written again whole, so every line stays valid JSON.
 """
 
 import fcntl
@@ -15,7 +17,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -54,17 +56,44 @@ def _on_stopped(sender, broadcast, actor, **kwargs):
     transaction.on_commit(flush_pending)
 
 
-def _sequences_in_tail(log_file):
-    log_file.seek(0, os.SEEK_END)
-    size = log_file.tell()
-    log_file.seek(max(0, size - TAIL_BYTES))
-    seen = set()
-    for line in log_file.read().splitlines():
-        try:
-            seen.add(json.loads(line)["seq"])
-        except (ValueError, KeyError, TypeError):
-            continue  # the first line of the tail is usually cut
-    return seen
+def _line(entry) -> bytes:
+    return (json.dumps({**entry.record, "seq": entry.pk}, separators=(",", ":")) + "\n").encode()
+
+
+def _written(tail: bytes, seq: int) -> bool:
+    """Whether a whole line for ``seq`` is in ``tail`` (compact, or as json.dumps spaces it).
+
+    ``"seq"`` is every line's last key; inside string values quotes are escaped,
+    so the marker cannot match anywhere but at the end of that entry's line.
+    """
+    return b'"seq":%d}\n' % seq in tail or b'"seq": %d}\n' % seq in tail
+
+
+def _complete_tail(log_file, window):
+    """The last ``window`` bytes of whole lines; a torn last line is cut off the file.
+
+    Every append ends with a newline, so bytes after the last one are what a write
+    cut short (disk full, a kill mid-write) left behind. Their entries are still
+    pending, so they are written again, whole, after the cut.
+    """
+    size = log_file.seek(0, os.SEEK_END)
+    start = max(0, size - window)
+    log_file.seek(start)
+    tail = log_file.read()
+    end = start + tail.rfind(b"\n") + 1
+    while end == start and start > 0:  # no newline in the window: look further back
+        start = max(0, start - window)
+        log_file.seek(start)
+        end = start + log_file.read(size - start).rfind(b"\n") + 1
+    if end < size:
+        log_file.truncate(end)
+        logger.warning(
+            "cut a torn last line (%d bytes) off the audit log %s; its entries are "
+            "written again",
+            size - end,
+            log_file.name,
+        )
+    return tail[: max(0, end - (size - len(tail)))]
 
 
 def flush_pending():
@@ -77,27 +106,29 @@ def flush_pending():
             pending = list(AuditEntry.objects.filter(appended_at__isnull=True))
             if not pending:
                 return 0
-            already = _sequences_in_tail(log_file)
-            lines = [
-                json.dumps({**entry.record, "seq": entry.pk}, separators=(",", ":")) + "\n"
-                for entry in pending
-                if entry.pk not in already
-            ]
-            if lines:
-                log_file.write("".join(lines).encode())
+            lines = {entry.pk: _line(entry) for entry in pending}
+            # A flush that crashed between its write and its mark wrote at most
+            # these very lines: look that far back, and a little more.
+            window = TAIL_BYTES + sum(map(len, lines.values()))
+            tail = _complete_tail(log_file, window)
+            missing = [line for seq, line in lines.items() if not _written(tail, seq)]
+            if missing:
+                log_file.write(b"".join(missing))
                 log_file.flush()
                 os.fsync(log_file.fileno())
-            AuditEntry.objects.filter(pk__in=[entry.pk for entry in pending]).update(
-                appended_at=timezone.now()
-            )
-            return len(lines)
-    except OSError as exc:
-        count = AuditEntry.objects.filter(appended_at__isnull=True).count()
+            AuditEntry.objects.filter(pk__in=list(lines)).update(appended_at=timezone.now())
+            return len(missing)
+    except (OSError, DatabaseError) as exc:
+        # The transition itself has committed: its request must not fail over the log.
+        try:
+            left = f"{AuditEntry.objects.filter(appended_at__isnull=True).count()} entries"
+        except DatabaseError:
+            left = "the entries"
         logger.error(
-            "could not append to the audit log %s (%s): %d entries stay pending "
+            "could not append to the audit log %s (%s): %s stay pending "
             "until the next append or `manage.py flushaudit`",
             path,
             exc,
-            count,
+            left,
         )
         return 0

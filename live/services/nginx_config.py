@@ -29,6 +29,8 @@ class NginxOptions:
     trusted_proxies: str = ""
     # A file (or glob) of further http-level directives, e.g. a TLS server block.
     http_include: str = ""
+    # Micro-cache status and viewer polls this many seconds in nginx (0: off).
+    poll_cache_seconds: int = 0
 
 
 def _static_cache_control():
@@ -67,7 +69,14 @@ def render_nginx_config(options: NginxOptions) -> str:
 
 def write_nginx_config(options: NginxOptions, path: Path) -> Path:
     prefix = Path(options.prefix or Path(settings.LIVE_STREAM_DATA_DIR).parent / "nginx")
-    for folder in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
+    for folder in (
+        "tmp/body",
+        "tmp/proxy",
+        "tmp/fastcgi",
+        "tmp/uwsgi",
+        "tmp/scgi",
+        "tmp/poll-cache",
+    ):
         (prefix / folder).mkdir(parents=True, exist_ok=True)
     live_output_dir().mkdir(parents=True, exist_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -50,6 +50,7 @@ CHILD_MARKER = "TEECAM_PACKAGER_BROADCAST"
 # packager must never reap the children of another deployment on the same host.
 SCOPE_MARKER = "TEECAM_PACKAGER_SCOPE"
 PR_SET_PDEATHSIG = 1
+LOG_SUFFIX = ".ffmpeg.log"  # <data>/hls/.<stream name>.ffmpeg.log, beside its folder
 
 
 def default_lease_seconds():
@@ -302,7 +303,7 @@ class Packager:
         folder = output_dir_for(broadcast)
         folder.mkdir(parents=True, exist_ok=True)
         resume = (folder / "index.m3u8").exists()
-        log_path = folder.parent / f".{broadcast.stream_name}.ffmpeg.log"
+        log_path = folder.parent / f".{broadcast.stream_name}{LOG_SUFFIX}"
         command = ffmpeg_command(broadcast, transcode=transcode, resume=resume)
         process = subprocess.Popen(
             command,
@@ -374,15 +375,24 @@ class Packager:
             )
 
     def remove_stale_output(self, live):
-        """Delete HLS folders of broadcasts no longer live, a minute after their last write."""
+        """Delete HLS folders (and ffmpeg logs) of broadcasts no longer live, a minute
+        after their last write."""
         root = live_output_dir()
         if not root.is_dir():
             return
         keep = {broadcast.stream_name for broadcast in live}
         cutoff = time.time() - 60
-        for folder in root.iterdir():
-            if folder.is_dir() and folder.name not in keep and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
+        for entry in root.iterdir():
+            try:
+                if entry.is_dir():
+                    if entry.name not in keep and entry.stat().st_mtime < cutoff:
+                        shutil.rmtree(entry, ignore_errors=True)
+                elif entry.name.startswith(".") and entry.name.endswith(LOG_SUFFIX):
+                    name = entry.name[1 : -len(LOG_SUFFIX)]
+                    if name not in keep and entry.stat().st_mtime < cutoff:
+                        entry.unlink()
+            except FileNotFoundError:  # another packager got there first
+                pass
 
 
 def newest_segment_time(folder: Path, since=None):
@@ -418,9 +428,15 @@ def secrets_of(broadcast):
 
 
 def copy_redacted(stream, log_path: Path, secrets):
-    """Copy a child's stderr into its log line by line, each secret replaced by ***."""
+    """Copy a child's stderr into its log line by line, each secret replaced by ***.
+
+    The HLS muxer's "Opening '…' for writing", twice a second for as long as the
+    broadcast lasts, is left out, so the log stays small.
+    """
     with stream, open(log_path, "ab", buffering=0) as log:
         for line in iter(stream.readline, b""):
+            if line.endswith(b"' for writing\n"):
+                continue
             for secret in secrets:
                 line = line.replace(secret, b"***")
             log.write(line)

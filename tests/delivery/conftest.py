@@ -62,29 +62,47 @@ def live_server_port(live_server):
 
 
 @pytest.fixture
-def nginx(procs, live_server, static_root, tmp_path, data_dir):
+def start_nginx(procs, live_server, static_root, tmp_path, data_dir):
+    """start_nginx(**NginxOptions fields) -> Nginx, on a free port before the live server."""
     if not shutil.which(NGINX):
         pytest.fail(f"{NGINX} is missing: scripts/setup.sh --media installs it")
-    port = free_tcp_port()
-    prefix = tmp_path / "nginx"
     app_port = live_server_port(live_server)
-    options = NginxOptions(
-        listen=f"127.0.0.1:{port}",
-        upstream=f"127.0.0.1:{app_port}",
-        prefix=str(prefix),
-        static_root=str(static_root),
-        rtmp=False,
-        workers="1",
-    )
-    config = write_nginx_config(options, prefix / "nginx.conf")
-    process = procs.start(
-        "nginx",
-        [NGINX, "-c", str(config), "-p", str(prefix), "-e", str(prefix / "error.log"),
-         "-g", "daemon off;"],
-    )  # fmt: skip
-    wait_for(lambda: process.poll() is not None or tcp_open(port), 10, "nginx to listen")
-    assert process.poll() is None, procs.log_of(process) + _read(prefix / "error.log")
-    return Nginx(port, config, prefix, app_port)
+    started = []
+
+    def start(**options):
+        port = free_tcp_port()
+        prefix = tmp_path / f"nginx-{len(started)}"
+        config = write_nginx_config(
+            NginxOptions(
+                **{
+                    "listen": f"127.0.0.1:{port}",
+                    "upstream": f"127.0.0.1:{app_port}",
+                    "prefix": str(prefix),
+                    "static_root": str(static_root),
+                    "rtmp": False,
+                    "workers": "1",
+                    **options,
+                }
+            ),
+            prefix / "nginx.conf",
+        )
+        process = procs.start(
+            "nginx",
+            [NGINX, "-c", str(config), "-p", str(prefix), "-e", str(prefix / "error.log"),
+             "-g", "daemon off;"],
+        )  # fmt: skip
+        wait_for(lambda: process.poll() is not None or tcp_open(port), 10, "nginx to listen")
+        assert process.poll() is None, procs.log_of(process) + _read(prefix / "error.log")
+        started.append(port)
+        return Nginx(port, config, prefix, app_port)
+
+    return start
+
+
+@pytest.fixture
+def nginx(start_nginx):
+    """nginx with the rendered config's defaults (no poll cache, no RTMP)."""
+    return start_nginx()
 
 
 def _read(path):

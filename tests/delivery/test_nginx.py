@@ -9,7 +9,7 @@ from django.conf import settings
 
 from live.services.media import parse_media_path, sign_media_path
 from tests.browser.conftest import assert_video_plays
-from tests.delivery.support import get, request
+from tests.delivery.support import Api, get, request, wait_for
 
 pytestmark = [pytest.mark.delivery, pytest.mark.django_db(transaction=True)]
 
@@ -361,9 +361,9 @@ def test_the_viewer_page_plays_through_nginx_in_chromium(nginx, api, event, new_
     page = new_context().new_page()
     page.on(
         "response",
-        lambda response: media.append((response.url, response.status))
-        if "/hls/" in response.url
-        else None,
+        lambda response: (
+            media.append((response.url, response.status)) if "/hls/" in response.url else None
+        ),
     )
 
     answer = page.goto(f"{nginx.url}/events/{event.pk}/live-view?token={token}")
@@ -374,3 +374,66 @@ def test_the_viewer_page_plays_through_nginx_in_chromium(nginx, api, event, new_
     assert segments, media
     assert all(url.startswith(f"{nginx.url}/hls/") for url, _ in media)
     assert all(status == 200 for _, status in segments), segments
+
+
+# The opt-in poll micro-cache (rendernginx --poll-cache-seconds) ------------------------------
+
+
+@pytest.fixture
+def cached(start_nginx):
+    return start_nginx(poll_cache_seconds=1)
+
+
+def test_the_poll_cache_answers_repeated_status_polls_from_nginx(cached, admin_key_raw, event):
+    api = Api(cached.port, admin_key_raw)
+    start_mock(api, event)
+    token = api.token(event.pk).json()["token"]
+
+    first, second = api.status(event.pk, token), api.status(event.pk, token)
+
+    assert first.status == second.status == 200
+    assert first.headers["x-teecam-cache"] in ("MISS", "EXPIRED")
+    assert second.headers["x-teecam-cache"] == "HIT"
+    assert second.body == first.body
+    assert "no-cache" in second.headers["cache-control"]  # clients still revalidate
+    assert second.json()["hlsPath"]
+
+
+def test_the_poll_cache_never_answers_a_caller_without_that_api_key(cached, admin_key_raw, event):
+    api = Api(cached.port, admin_key_raw)
+    start_mock(api, event)
+    path = f"/events/{event.pk}/live/status"
+    assert api.call("GET", path).status == 200
+    assert api.call("GET", path).headers["x-teecam-cache"] == "HIT"
+
+    anonymous = get(cached.port, path)
+    wrong_key = get(cached.port, path, **{"X-API-Key": admin_key_raw[:-1] + "x"})
+
+    assert anonymous.status == 401
+    assert wrong_key.status == 401
+    assert anonymous.headers.get("x-teecam-cache") != "HIT"
+
+
+def test_with_the_poll_cache_a_stop_shows_within_the_cache_time(cached, admin_key_raw, event):
+    api = Api(cached.port, admin_key_raw)
+    start_mock(api, event)
+    assert api.status(event.pk).json()["running"] is True
+    assert api.stop(event.pk).status == 200
+    stopped_at = time.monotonic()
+
+    # nginx counts whole seconds: an answer cached for 1 s lives less than 2 s.
+    wait_for(lambda: api.status(event.pk).json()["running"] is False, 3, "the stop to show")
+    assert time.monotonic() - stopped_at < 2.2
+
+
+def test_the_poll_cache_answers_repeated_viewer_polls_from_nginx(cached, admin_key_raw, event):
+    api = Api(cached.port, admin_key_raw)
+    start_mock(api, event)
+    token = api.token(event.pk).json()["token"]
+    path = f"/events/{event.pk}/live-view/state?token={quote(token)}&shown=live"
+
+    first, second = get(cached.port, path), get(cached.port, path)
+
+    assert first.status == second.status == 204
+    assert second.headers["x-teecam-cache"] == "HIT"
+    assert "no-store" in second.headers["cache-control"]

@@ -62,9 +62,7 @@ def app_servers(procs, data_dir, tmp_path):
         for index, port in enumerate(ports)
     ]
     for process, port in zip(processes, ports):
-        wait_for(
-            lambda: process.poll() is not None or tcp_open(port), 30, f"gunicorn on {port}"
-        )
+        wait_for(lambda: process.poll() is not None or tcp_open(port), 30, f"gunicorn on {port}")
         assert process.poll() is None, procs.log_of(process)
     return ports
 

@@ -4,6 +4,8 @@ Run with Debian's Python, not the project's virtual environment (it needs the
 system's PyGObject): ``/usr/bin/python3 tests/ingest/rtsp_server.py --port 8554``.
 Serves ``rtsp://USER:PASSWORD@127.0.0.1:PORT/tee``: H.264 (x264enc, a keyframe a
 second) and AAC, with Basic authentication when --user and --password are given.
+With --udp-ts PORT it relays instead an MPEG-TS (H.264/AAC) stream that arrives on
+127.0.0.1:PORT over UDP, e.g. from ffmpeg (bench/ingest.py uses this for stamped frames).
 Prints "ready" once it listens. Packages: gir1.2-gst-rtsp-server-1.0, python3-gi,
 gstreamer1.0-plugins-{base,good,bad,ugly} (scripts/setup.sh --media installs them).
 """
@@ -23,6 +25,13 @@ VIDEO = (
     "! video/x-raw,width={width},height={height},framerate={rate}/1 "
     "! x264enc tune=zerolatency speed-preset=veryfast key-int-max={rate} bitrate=600 "
     "! video/x-h264,profile=main ! rtph264pay name=pay0 pt=96 config-interval=1"
+)
+RELAY = (
+    "udpsrc address=127.0.0.1 port={port} buffer-size=4194304 "
+    'caps="video/mpegts,systemstream=(boolean)true" '
+    "! tsdemux name=demux latency=50 "  # its default, 700 ms, is a decoder's buffer
+    "demux. ! queue ! h264parse config-interval=-1 ! rtph264pay name=pay0 pt=96 config-interval=1 "
+    "demux. ! queue ! aacparse ! rtpmp4gpay name=pay1 pt=97"
 )
 AUDIO = (
     "audiotestsrc is-live=true wave=sine ! audioconvert ! audioresample "
@@ -46,16 +55,20 @@ def main():
     parser.add_argument("--password", default="")
     parser.add_argument("--size", default="426x240")
     parser.add_argument("--rate", type=int, default=30)
+    parser.add_argument("--udp-ts", type=int, default=0, help="relay MPEG-TS from this port")
     args = parser.parse_args()
 
     Gst.init(None)
     width, height = args.size.split("x")
-    parts = [VIDEO.format(width=width, height=height, rate=args.rate)]
-    encoder = aac_encoder()
-    if encoder:
-        parts.append(AUDIO.format(aac=encoder))
+    if args.udp_ts:
+        parts = [RELAY.format(port=args.udp_ts)]
     else:
-        print("no AAC encoder: serving video only", file=sys.stderr)
+        parts = [VIDEO.format(width=width, height=height, rate=args.rate)]
+        encoder = aac_encoder()
+        if encoder:
+            parts.append(AUDIO.format(aac=encoder))
+        else:
+            print("no AAC encoder: serving video only", file=sys.stderr)
 
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")

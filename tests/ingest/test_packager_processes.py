@@ -26,6 +26,10 @@ def _start_srt(api, event):
     return answer, Broadcast.objects.get(pk=answer["broadcastId"])
 
 
+def _lease(broadcast):
+    return PackagerLease.objects.get(broadcast=broadcast)
+
+
 def test_sigterm_stops_the_packager_and_its_children(api, event, start_packager, camera, data_dir):
     packager = start_packager()
     answer, broadcast = _start_srt(api, event)
@@ -47,14 +51,13 @@ def test_kill_9_takes_the_children_along_and_another_packager_takes_over(
     answer, broadcast = _start_srt(api, event)
     [child] = wait_for(lambda: marked_pids(broadcast.pk), 10, "the first packager's ffmpeg")
     assert parent_pid(child) == first.pid
-    lease = PackagerLease.objects.get(broadcast=broadcast)
-    assert lease.child_pid == child
+    wait_for(lambda: _lease(broadcast).child_pid == child, 5, "the lease to name the ffmpeg")
 
     first.kill()
     wait_exit(first, 5)
     # PR_SET_PDEATHSIG: the kernel kills the ffmpeg with its parent.
     wait_for(lambda: not marked_pids(broadcast.pk), 2, "the orphaned ffmpeg to die")
-    lapses_at = PackagerLease.objects.get(broadcast=broadcast).expires_at.timestamp()
+    lapses_at = _lease(broadcast).expires_at.timestamp()
 
     second = start_packager(lease_seconds=TAKEOVER_LEASE, name="second-packager")
     samples = []  # (time, pids): watched closely, to see when the takeover happens
@@ -68,8 +71,8 @@ def test_kill_9_takes_the_children_along_and_another_packager_takes_over(
     # It waited for the dead packager's lease to lapse before taking over.
     assert not [pids for at, pids in samples if at < lapses_at and pids], (lapses_at, samples)
     assert samples[0][0] < lapses_at  # (the watch began while the lease still held)
-    lease = PackagerLease.objects.get(broadcast=broadcast)
-    assert lease.child_pid == new_child and f":{second.pid}:" in lease.owner
+    wait_for(lambda: _lease(broadcast).child_pid == new_child, 5, "the lease to name it")
+    assert f":{second.pid}:" in _lease(broadcast).owner
 
     # ... and runs the broadcast: the camera's picture comes through.
     camera(answer["ingest"]["url"], "mpegts")

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -367,10 +368,12 @@ def test_secrets_of_and_copy_redacted_blank_passwords_and_passphrases(tmp_path):
     with os.fdopen(write, "wb") as child:
         child.write(b"Input #0, rtsp, from 'rtsp://cam:p%40ss-word@10.0.0.7/live':\n")
         child.write(b"said p@ss-word twice: p@ss-word\n")
+        child.write(b"[hls @ 0x5603] Opening '/data/hls/tee/s17.ts.tmp' for writing\n")
     pump.join(timeout=5)
     text = log.read_text()
     assert "ss-word" not in text
     assert "rtsp://cam:***@10.0.0.7/live" in text and "said *** twice: ***" in text
+    assert "for writing" not in text
 
 
 def test_find_marked_processes_sees_only_this_deployments_children(settings, tmp_path):
@@ -455,3 +458,28 @@ def test_playlist_entries_number_segments_and_mark_discontinuities():
     text = "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:10\n#EXTINF:1,\na.ts\n#EXT-X-DISCONTINUITY\n"
     text += "#EXTINF:1,\nb.ts\n"
     assert playlist_entries(text) == [(10, "a.ts", False), (11, "b.ts", True)]
+
+
+@pytest.mark.django_db
+def test_stale_output_and_logs_of_ended_broadcasts_are_removed(data_dir, event):
+    live, _ = start_broadcast(event, Source.SRT, "test")
+    root = Path(data_dir) / "hls"
+    names = {"live": live.stream_name, "ended": "open-2026-ended", "fresh": "open-2026-fresh"}
+    for name in names.values():
+        (root / name).mkdir(parents=True)
+        (root / name / "s1.ts").write_bytes(b"G")
+        (root / f".{name}.ffmpeg.log").write_text("log")
+    old = time.time() - 120
+    for name in (names["live"], names["ended"]):
+        os.utime(root / name, (old, old))
+        os.utime(root / f".{name}.ffmpeg.log", (old, old))
+    packager.Packager().remove_stale_output([live])
+    left = sorted(path.name for path in root.iterdir())
+    assert left == sorted(
+        [
+            names["live"],
+            f".{names['live']}.ffmpeg.log",
+            names["fresh"],
+            f".{names['fresh']}.ffmpeg.log",
+        ]
+    )

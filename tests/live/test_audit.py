@@ -3,7 +3,6 @@ appended only after the transition commits, never lost, never doubled."""
 
 import json
 import logging
-import os
 from io import StringIO
 
 import pytest
@@ -13,7 +12,7 @@ from django.db import transaction
 from live.models import AuditEntry, Broadcast
 from live.services.audit import audit_log_path, flush_pending
 from live.services.lifecycle import start_broadcast, stop_broadcast
-from tests.live.support import audit_lines, parse_time, start, stop_url
+from tests.live.support import ReadOnlyFolder, audit_lines, parse_time, start, stop_url
 
 pytestmark = pytest.mark.django_db
 
@@ -136,18 +135,15 @@ def test_with_real_transactions_the_line_appears_only_once_the_outer_block_commi
 def broken_log(request, tmp_path, settings):
     """Breaks the audit log; returns a function that repairs it.
 
-    chmod does not stop root, so the other two ways break it for root as well.
+    chmod does not stop root: ReadOnlyFolder uses a read-only bind mount (or
+    chattr +i) there, so the folder is read-only for root as well.
     """
     if request.param == "read-only-data-dir":
-        if os.geteuid() == 0:
-            pytest.skip("root writes into a read-only folder")
-        folder = tmp_path / "live-data"
-        folder.mkdir()
-        folder.chmod(0o500)
-        request.addfinalizer(lambda: folder.chmod(0o700))
+        read_only = ReadOnlyFolder(tmp_path / "live-data")
+        request.addfinalizer(read_only.release)
 
         def repair():
-            folder.chmod(0o700)
+            read_only.release()
 
     elif request.param == "data-dir-under-a-file":
         blocker = tmp_path / "a-file"

@@ -21,6 +21,12 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="", help="worker user (when started as root)")
         parser.add_argument("--access-log", action="store_true")
         parser.add_argument(
+            "--poll-cache-seconds",
+            type=int,
+            default=0,
+            help="micro-cache status and viewer polls in nginx (big events; docs/scaling.md)",
+        )
+        parser.add_argument(
             "--http-include", default="", help="file of more http-level config (e.g. TLS)"
         )
         parser.add_argument(
@@ -42,6 +48,7 @@ class Command(BaseCommand):
             access_log=opts["access_log"],
             trusted_proxies=opts["trusted_proxies"],
             http_include=opts["http_include"],
+            poll_cache_seconds=opts["poll_cache_seconds"],
         )
         path = write_nginx_config(options, Path(opts["out"]))
         self.stdout.write(f"Wrote {path} (mode 600: it holds the media signing secret).")

@@ -1,0 +1,375 @@
+"""Bench: N viewers on one box, each polling status and fetching segments through nginx.
+
+    .venv/bin/python bench/viewers.py                        # 10,000 viewers for 60 s
+    .venv/bin/python bench/viewers.py --viewers 2000 --seconds 15
+    .venv/bin/python bench/viewers.py --db postgres --client-processes 2
+
+The server side is one box as deployed: nginx (the rendered config, 2 workers)
+in front of gunicorn (deploy/gunicorn.conf.py: cores + 1 sync workers,
+DATABASE_CONN_MAX_AGE=60, telemetry off), on a temporary SQLite (or PostgreSQL)
+database with a live mock broadcast. The broadcast's segments are put in the
+live output folder, where a packager writes them, so nginx serves them from
+disk as in production (the mock's own segments would be Django's).
+
+Each simulated viewer keeps one HTTP/1.1 keep-alive connection to nginx, as a
+player does, and from a random phase on: every `--status-every` s (5) it GETs
+`/events/<id>/live/status?token=…` (a client API key; proxied to gunicorn) and
+every `--segment-every` s (2) a signed segment (about 100 KB, from disk). The
+client is a small asyncio HTTP/1.1 client in `--client-processes` processes
+(default 1) on the same 2 cores as the servers: it competes with them for CPU,
+so the box is loaded by its own load generator too. Loopback only; the run
+ends after `--seconds`. The open-file limit is raised to its hard limit.
+
+Reported per kind: requests, achieved rate, p50/p99 latency (request written to
+body read), errors (connection failures, timeouts, non-200 answers), and how
+late the client itself started requests (a client that cannot keep up shows
+here, not as server latency). Goal: 10,000 viewers, zero errors, status p99
+under 100 ms.
+"""
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import resource
+import shutil
+import time
+from pathlib import Path
+
+from harness import (
+    EVENT_ID,
+    World,
+    http,
+    machine_note,
+    markdown_table,
+    mint_token,
+    start_mock_broadcast,
+    tree_cpu_seconds,
+)
+
+TIMEOUT = 10.0
+# Not loop.time(): uvloop's counts whole milliseconds, cached per loop turn.
+clock = time.perf_counter
+
+
+class _Http(asyncio.Protocol):
+    """HTTP/1.1 responses counted as they arrive: bodies are never buffered or copied."""
+
+    def __init__(self):
+        self.transport = None
+        self.waiter = None
+        self.head = b""
+        self.status = self.remaining = 0
+        self.chunked = self.close_after = False
+        self.tail = b""
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def connection_lost(self, exc):
+        self.transport = None
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(exc or ConnectionResetError("closed by the server"))
+
+    def expect(self, waiter):
+        self.waiter, self.head, self.tail = waiter, b"", b""
+        self.status = self.remaining = 0
+        self.chunked = self.close_after = False
+
+    def data_received(self, data):
+        if self.waiter is None or self.waiter.done():
+            return
+        if self.status == 0:
+            self.head += data
+            end = self.head.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            lines = self.head[:end].split(b"\r\n")
+            self.status = int(lines[0].split(b" ", 2)[1])
+            for line in lines[1:]:
+                name, _, value = line.partition(b":")
+                name, value = name.strip().lower(), value.strip().lower()
+                if name == b"content-length":
+                    self.remaining = int(value)
+                elif name == b"transfer-encoding" and b"chunked" in value:
+                    self.chunked = True
+                elif name == b"connection" and value == b"close":
+                    self.close_after = True
+            data = self.head[end + 4 :]
+            self.head = b""
+        if self.chunked:
+            # Enough for the small proxied answers: done at the last chunk.
+            self.tail = (self.tail + data)[-5:]
+            done = self.tail == b"0\r\n\r\n"
+        else:
+            self.remaining -= len(data)
+            done = self.remaining <= 0
+        if done:
+            self.waiter.set_result(self.status)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection to nginx; reconnects after an error."""
+
+    def __init__(self, port):
+        self.port = port
+        self.protocol = None
+
+    async def get(self, request):
+        """The status of a GET (request: the whole request's bytes); raises on errors."""
+        loop = asyncio.get_running_loop()
+        if self.protocol is None or self.protocol.transport is None:
+            _, self.protocol = await loop.create_connection(_Http, "127.0.0.1", self.port)
+        waiter = loop.create_future()
+        self.protocol.expect(waiter)
+        self.protocol.transport.write(request)
+        status = await waiter
+        if self.protocol.close_after:
+            self.close()
+        return status
+
+    def close(self):
+        if self.protocol is not None and self.protocol.transport is not None:
+            self.protocol.transport.close()
+        self.protocol = None
+
+
+def request_bytes(path, headers=b""):
+    return b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n"
+
+
+async def viewer(port, kinds, start, end, results):
+    connection = Connection(port)
+    due = {kind: start + random.uniform(0, spec["every"]) for kind, spec in kinds.items()}
+    # A viewer keeps its link; segments come in turn.
+    mine = {kind: [random.choice(spec["requests"])] if spec["sticky"] else spec["requests"]
+            for kind, spec in kinds.items()}  # fmt: skip
+    try:
+        while True:
+            kind = min(due, key=due.get)
+            when = due[kind]
+            if when >= end or clock() >= end:
+                return
+            delay = when - clock()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            spec = kinds[kind]
+            due[kind] = when + spec["every"]
+            began = clock()
+            record = results[kind]
+            record["late"].append(began - when)
+            try:
+                async with asyncio.timeout(TIMEOUT):
+                    status = await connection.get(random.choice(mine[kind]))
+            except Exception as exc:  # counted, and the connection starts afresh
+                record["errors"][type(exc).__name__] = (
+                    record["errors"].get(type(exc).__name__, 0) + 1
+                )
+                connection.close()
+                continue
+            record["latency"].append(clock() - began)
+            if status != 200:
+                record["errors"][str(status)] = record["errors"].get(str(status), 0) + 1
+    finally:
+        connection.close()
+
+
+def run_client(port, kinds, viewers, start_at, seconds, queue):
+    """One client process: `viewers` viewers from wall time start_at for `seconds`."""
+
+    async def main():
+        start = clock() + (start_at - time.time())
+        end = start + seconds
+        results = {kind: {"latency": [], "late": [], "errors": {}} for kind in kinds}
+        await asyncio.gather(*(viewer(port, kinds, start, end, results) for _ in range(viewers)))
+        return results
+
+    try:
+        import uvloop  # about half the client's CPU per request
+
+        uvloop.install()
+    except ImportError:
+        pass
+    results = asyncio.run(main())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    results["cpu_seconds"] = usage.ru_utime + usage.ru_stime
+    queue.put(results)
+
+
+def raise_open_files_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def percentile(values, fraction):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--viewers", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--status-every", type=float, default=5)
+    parser.add_argument("--segment-every", type=float, default=2)
+    parser.add_argument("--client-processes", type=int, default=1)
+    parser.add_argument("--nginx-workers", type=int, default=2)
+    parser.add_argument(
+        "--gunicorn-workers", type=int, default=0, help="default: the deploy config's"
+    )
+    parser.add_argument(
+        "--gunicorn-threads",
+        type=int,
+        default=0,
+        help="gthread workers with this many threads (keep-alive to nginx); 0: sync",
+    )
+    parser.add_argument(
+        "--poll-cache-seconds",
+        type=int,
+        default=0,
+        help="render nginx with this poll micro-cache (rendernginx --poll-cache-seconds)",
+    )
+    parser.add_argument(
+        "--links", type=int, default=1, help="distinct viewer links shared among the viewers"
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    args = parser.parse_args()
+
+    limit = raise_open_files_limit()
+    needed = args.viewers + 2000
+    if limit < needed:
+        raise SystemExit(f"the open-file limit is {limit}: {args.viewers} viewers need {needed}")
+
+    with World(args.db) as world:
+        world.setup_django()
+        from django.conf import settings
+
+        from live.services.media import parse_media_path, sign_media_path
+
+        workers = args.gunicorn_workers or (os.cpu_count() or 1) + 1
+        app_port = world.gunicorn(workers=workers, threads=args.gunicorn_threads)
+        port = world.nginx(
+            app_port, workers=args.nginx_workers, poll_cache_seconds=args.poll_cache_seconds
+        )
+        token, hls_path = start_mock_broadcast(port, world.admin_key)
+        tokens = [token] + [mint_token(port, world.admin_key) for _ in range(args.links - 1)]
+        stream = hls_path.split("/")[4]
+        # Where a packager would have written the broadcast's segments.
+        live_dir = Path(settings.LIVE_STREAM_DATA_DIR) / "hls" / stream
+        live_dir.mkdir(parents=True, exist_ok=True)
+        fixture = Path(settings.LIVE_SAMPLES_HLS_DIR) / "tee"
+        names = sorted(path.name for path in fixture.glob("*.ts"))
+        for name in names:
+            shutil.copy(fixture / name, live_dir / name)
+        expires = int(time.time()) + 3600
+        segment_paths = [
+            sign_media_path(parse_media_path(f"/hls/{stream}/{name}"), expires).encode()
+            for name in names
+        ]
+        status_paths = [f"/events/{EVENT_ID}/live/status?token={t}".encode() for t in tokens]
+        headers = f"X-API-Key: {world.client_key}\r\n".encode()
+        for path, extra in [(status_paths[0], {"X-API-Key": world.client_key})] + [
+            (segment, {}) for segment in segment_paths
+        ]:
+            status, _, _ = http(port, "GET", path.decode(), extra)
+            if status != 200:
+                raise SystemExit(f"{path!r} answered {status} before the run")
+        kinds = {
+            "status": {
+                "every": args.status_every,
+                "requests": [request_bytes(path, headers) for path in status_paths],
+                "sticky": True,
+            },
+            "segment": {
+                "every": args.segment_every,
+                "requests": [request_bytes(path) for path in segment_paths],
+                "sticky": False,
+            },
+        }
+
+        servers = {"gunicorn": world.pid("gunicorn"), "nginx": world.pid("nginx")}
+        cpu_before = {name: tree_cpu_seconds(pid) for name, pid in servers.items()}
+        wall_before = time.monotonic()
+        processes, queue = [], multiprocessing.Queue()
+        start_at = time.time() + 1.0
+        share = [args.viewers // args.client_processes] * args.client_processes
+        share[0] += args.viewers - sum(share)
+        for count in share:
+            process = multiprocessing.Process(
+                target=run_client, args=(port, kinds, count, start_at, args.seconds, queue)
+            )
+            process.start()
+            processes.append(process)
+        parts = [queue.get(timeout=args.seconds + 120) for _ in processes]
+        wall = time.monotonic() - wall_before
+        cores = {
+            name: (tree_cpu_seconds(pid) - cpu_before[name]) / wall
+            for name, pid in servers.items()
+        }
+        cores["client"] = sum(part.pop("cpu_seconds") for part in parts) / wall
+        for process in processes:
+            process.join(timeout=30)
+
+    rows, error_total = [], 0
+    for kind in kinds:
+        latency = [value for part in parts for value in part[kind]["latency"]]
+        late = [value for part in parts for value in part[kind]["late"]]
+        errors = {}
+        for part in parts:
+            for name, count in part[kind]["errors"].items():
+                errors[name] = errors.get(name, 0) + count
+        error_total += sum(errors.values())
+        expected = args.viewers * args.seconds / kinds[kind]["every"]
+        rows.append(
+            [
+                kind,
+                f"{len(latency) + sum(errors.values()):,}",
+                f"{(len(latency) + sum(errors.values())) / args.seconds:,.0f}",
+                f"{expected / args.seconds:,.0f}",
+                f"{percentile(latency, 0.5) * 1000:.1f}",
+                f"{percentile(latency, 0.99) * 1000:.1f}",
+                ", ".join(f"{name}: {count}" for name, count in sorted(errors.items())) or "0",
+                f"{percentile(late, 0.99) * 1000:.0f}",
+            ]
+        )
+    worker_kind = f"gthread x{args.gunicorn_threads}" if args.gunicorn_threads else "sync"
+    status_p99 = float(rows[0][5])
+    verdict = "met" if error_total == 0 and status_p99 < 100 else "missed (see docs/scaling.md)"
+    print(
+        f"\n### {args.viewers:,} viewers for {args.seconds:g} s through nginx "
+        f"({args.nginx_workers} workers) and gunicorn ({workers} {worker_kind} workers), "
+        f"{args.db}, poll cache {args.poll_cache_seconds or 'off'}, {args.links} link(s); "
+        f"status every {args.status_every:g} s, a segment every {args.segment_every:g} s\n"
+    )
+    print(
+        markdown_table(
+            [
+                "kind",
+                "requests",
+                "achieved/s",
+                "planned/s",
+                "p50 ms",
+                "p99 ms",
+                "errors",
+                "client p99 lateness ms",
+            ],
+            rows,
+        )
+    )
+    print(
+        "\nCPU used during the run, in cores: "
+        + ", ".join(f"{name} {value:.2f}" for name, value in cores.items())
+        + f" (of {os.cpu_count()})."
+    )
+    print(
+        f"\nGoal (zero errors, status p99 < 100 ms): {verdict}. "
+        f"{args.client_processes} client process(es) on the same box; {machine_note()}."
+    )
+
+
+if __name__ == "__main__":
+    main()
