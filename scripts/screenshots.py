@@ -91,7 +91,8 @@ def main():
             phone.screenshot(path=OUT / "viewer-playing.png")
 
             host.wait_for_function(
-                "() => document.querySelector('[data-testid=viewer-count]').textContent.trim()==='1'"
+                "() => document.querySelector('[data-testid=viewer-count]')"
+                ".textContent.trim()==='1'"
             )
             host.wait_for_function("() => document.querySelector('video.preview').currentTime > 0")
             host.wait_for_timeout(1500)
