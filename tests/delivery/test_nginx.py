@@ -216,8 +216,8 @@ def test_path_traversal_is_never_served(nginx, tail):
             assert marker not in answer.body, (path, marker)
 
 
-def test_a_signature_for_a_stream_named_like_a_folder_of_another_is_useless(nginx):
-    """Signing "/hls/tee/../x" is refused by the signer, so no such signature exists."""
+def test_the_signer_refuses_traversal_so_no_signature_for_it_exists():
+    """Signing "/hls/tee/../x" is refused, so nginx never sees a valid one."""
     with pytest.raises(ValueError):
         signed("/hls/tee/../../etc/passwd")
     with pytest.raises(ValueError):

@@ -37,7 +37,7 @@ def test_rtmp_push_with_the_right_key_plays_and_a_wrong_key_is_refused(
 
     # Wrong key, no key, and the secret used as the stream name: all refused.
     for bad in (
-        ingest["publishUrl"].replace(secret, "x" + secret[1:]),
+        ingest["publishUrl"].replace(secret, ("A" if secret[0] != "A" else "B") + secret[1:]),
         f"{ingest['url']}/{broadcast.stream_name}",
         f"{ingest['url']}/{secret}",
     ):
