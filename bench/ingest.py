@@ -290,11 +290,19 @@ class FolderWatch:
             if stamps:
                 self.segments[name]["first"], self.segments[name]["last"] = stamps
 
-    def wait_playable(self, timeout):
+    def wait_playable(self, timeout, camera, world):
         deadline = time.monotonic() + timeout
         while self.first_playable_at is None:
-            if time.monotonic() > deadline:
-                raise SystemExit(f"no playable segment in {self.folder} within {timeout} s")
+            if time.monotonic() > deadline or camera.process.poll() is not None:
+                logs = "\n".join(
+                    f"--- {path.name}\n" + path.read_text(errors="replace")[-1500:]
+                    for path in sorted(world.root.glob("*.log"))
+                    + sorted(self.folder.parent.glob(".*.log"))
+                )
+                raise SystemExit(
+                    f"no playable segment in {self.folder} within {timeout} s "
+                    f"(camera exit code {camera.process.poll()})\n{logs}"
+                )
             time.sleep(0.02)
         return self.first_playable_at
 
@@ -555,7 +563,7 @@ def run_source(source, world, ports, browser, options):
     stream_name = stream["hlsPath"].split("/")[4]
     watch = FolderWatch(world.root / "live" / "hls" / stream_name)
     try:
-        first_playable = watch.wait_playable(30)
+        first_playable = watch.wait_playable(30, camera, world)
         begun = started_at if source == "rtsp" else camera.first_frame_at
         row = {
             "source": source,
@@ -622,14 +630,14 @@ def _wait_child(parent, timeout=10):
 def _wait_udp_bound(port, timeout=10):
     """Until something (the packager's SRT listener) has bound the UDP port."""
     deadline = time.monotonic() + timeout
-    wanted = f":{port:04X} "
+    wanted = f":{port:04X}"  # local_address is HEXIP:HEXPORT
     while time.monotonic() < deadline:
         for table in ("/proc/net/udp", "/proc/net/udp6"):
             try:
                 lines = Path(table).read_text().splitlines()[1:]
             except OSError:
                 continue
-            if any(line.split()[1].endswith(wanted.strip()) for line in lines):
+            if any(line.split()[1].endswith(wanted) for line in lines):
                 return
         time.sleep(0.05)
     raise SystemExit(f"nothing listens on UDP port {port}")

@@ -245,6 +245,8 @@ LOGGING = {
 LIVE_SEGMENT_SECONDS = env_int("LIVE_SEGMENT_SECONDS", 1)
 LIVE_PLAYLIST_SEGMENTS = env_int("LIVE_PLAYLIST_SEGMENTS", 6)
 LIVE_RECONNECT_WINDOW_SECONDS = env_int("LIVE_RECONNECT_WINDOW_SECONDS", 60)
+# A packager that stops renewing its lease loses its broadcasts after this long.
+LIVE_PACKAGER_LEASE_SECONDS = env_int("LIVE_PACKAGER_LEASE_SECONDS", 10)
 # What camera operators are told to connect to (the public side of the ingest).
 LIVE_INGEST_HOST = os.environ.get("LIVE_INGEST_HOST", "127.0.0.1")
 LIVE_RTMP_PORT = env_int("LIVE_RTMP_PORT", 1935)

@@ -184,7 +184,9 @@ class Packager:
         now = timezone.now()
         live = list(Broadcast.objects.filter(stopped_at__isnull=True, source__in=INGEST_SOURCES))
         live_ids = {broadcast.pk for broadcast in live}
-        for broadcast_id in list(self.children):
+        # Ended broadcasts: their ffmpeg stops, and so does the lease of those
+        # without one (RTMP), so leases do not pile up.
+        for broadcast_id in set(self.children) | set(self.renewed):
             if broadcast_id not in live_ids:
                 self.stop_child(broadcast_id)
                 self.release(broadcast_id)
@@ -195,6 +197,8 @@ class Packager:
                 continue
             if broadcast.source in PACKAGED_SOURCES:
                 self.keep_child_running(broadcast)
+            else:
+                trim_segments(output_dir_for(broadcast), segments_kept_seconds())
             self.write_health(broadcast, now)
         self.remove_stale_output(live)
 
@@ -392,6 +396,38 @@ class Packager:
                     if name not in keep and entry.stat().st_mtime < cutoff:
                         entry.unlink()
             except FileNotFoundError:  # another packager got there first
+                pass
+
+
+def segments_kept_seconds():
+    """How long a segment stays after it leaves the playlist (nginx-rtmp's own rule)."""
+    return 2 * settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS
+
+
+def trim_segments(folder: Path, keep_seconds):
+    """Delete segments the playlist no longer lists, once older than keep_seconds.
+
+    For nginx-rtmp's output: its own cleanup (hls_cleanup) is off because it
+    walks the whole HLS folder, deleting the packager's empty folders (a listener
+    waiting for its camera then fails) and every playlist not rewritten for a
+    playlist's length (a camera's outage then breaks the reconnect).
+    """
+    try:
+        text = (folder / "index.m3u8").read_text(errors="replace")
+    except FileNotFoundError:
+        text = ""
+    listed = {line.strip() for line in text.splitlines() if line and not line.startswith("#")}
+    cutoff = time.time() - keep_seconds
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        if entry.name.endswith(".ts") and entry.name not in listed:
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+            except FileNotFoundError:
                 pass
 
 

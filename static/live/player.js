@@ -11,6 +11,11 @@
     if (window.Hls && window.Hls.isSupported()) {
       var hls = new window.Hls({
         liveDurationInfinity: true,
+        // Measured by bench/ingest.py: hls.js's defaults sit 3-4.7 s behind the
+        // camera with 1-s segments; this holds 2-3 s with no stalls.
+        liveSyncDuration: 1.5,
+        liveMaxLatencyDuration: 4,
+        maxLiveSyncPlaybackRate: 1.2,
         // Media URLs are signed for about a minute and re-signed on every poll:
         // each request goes out under the newest signature.
         xhrSetup: function (xhr, requestUrl) {

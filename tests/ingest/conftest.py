@@ -35,12 +35,6 @@ from tests.ingest.support import (
 )
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/ingest" in str(item.fspath):
-            item.add_marker(pytest.mark.ingest)
-
-
 @pytest.fixture
 def run_id():
     """Marks this test's processes (inherited by the packager's ffmpegs)."""

@@ -8,7 +8,6 @@ that kills it at teardown.
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -21,7 +20,7 @@ from urllib.request import Request, urlopen
 
 from django.conf import settings
 
-from live.services.packager import CHILD_MARKER, find_marked_processes
+from live.services.packager import find_marked_processes
 
 BASE_DIR = Path(settings.BASE_DIR)
 PYTHON = str(BASE_DIR / ".venv" / "bin" / "python")
@@ -211,9 +210,6 @@ def kill_marked(run_id):
                 pass
 
 
-assert CHILD_MARKER == "TEECAM_PACKAGER_BROADCAST"
-
-
 # Cameras ----------------------------------------------------------------------------------
 
 
@@ -288,10 +284,6 @@ def segment_files(folder):
     )
 
 
-def segment_names(folder):
-    return {path.name for path in segment_files(folder)}
-
-
 def playlist_segments(folder):
     """The segment file names index.m3u8 lists now (only those that exist)."""
     playlist = Path(folder) / "index.m3u8"
@@ -317,11 +309,12 @@ def probe_codecs(path):
 
 def wait_for_playable_segments(folder, count=2, timeout=20):
     """Wait until the playlist lists `count` segments that exist; returns their names."""
-    return wait_for(
-        lambda: (lambda names: names if len(names) >= count else None)(playlist_segments(folder)),
-        timeout,
-        f"{count} segments listed in {folder}/index.m3u8",
-    )
+
+    def enough():
+        names = playlist_segments(folder)
+        return names if len(names) >= count else None
+
+    return wait_for(enough, timeout, f"{count} segments listed in {folder}/index.m3u8")
 
 
 def paths_under(folder):
@@ -372,11 +365,6 @@ def fetch(url, timeout=10):
             return answer.status, answer.read()
     except HTTPError as error:
         return error.code, error.read()
-
-
-def with_port(url, port):
-    """The URL with its port replaced (e.g. ingest URLs naming the configured port)."""
-    return re.sub(r"^(\w+://[^/:?]+):\d+", rf"\g<1>:{port}", url)
 
 
 def playlist_entries(text):

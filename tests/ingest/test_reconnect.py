@@ -1,5 +1,7 @@
 """A camera that drops and comes back inside the reconnect window continues its broadcast."""
 
+import time
+
 import pytest
 
 from live.models import Broadcast
@@ -82,8 +84,9 @@ def _drop_and_return(api, event, folder, token, drop, bring_back, ready=lambda: 
 
 @pytest.mark.browser
 def test_an_srt_camera_that_drops_and_returns_continues_the_broadcast(
-    api, event, start_packager, camera, data_dir, new_context, live_server
+    api, event, nginx, start_packager, camera, data_dir, new_context, live_server
 ):
+    """nginx (with its RTMP module) runs too, on the same data dir, as in production."""
     start_packager()
     status, answer = api.start(event.pk, "srt")
     assert status == 201, answer
@@ -136,12 +139,22 @@ def test_an_rtmp_camera_that_drops_and_returns_continues_the_broadcast(
     first = camera(answer["ingest"]["publishUrl"], "flv")
     wait_for_playable_segments(folder, count=2, timeout=20)
 
+    dropped = []
+
     def drop():
         first.kill()
         stop_process(first)
+        dropped.append(time.monotonic())
+
+    def away_longer_than_the_playlist():
+        # nginx-rtmp would delete a playlist not rewritten for 6 s (hls_cleanup).
+        time.sleep(max(0, dropped[0] + 8 - time.monotonic()))
+        return True
 
     def bring_back():
         camera(answer["ingest"]["publishUrl"], "flv", name="camera-again")
 
-    _drop_and_return(api, event, folder, token, drop, bring_back)
+    _drop_and_return(
+        api, event, folder, token, drop, bring_back, ready=away_longer_than_the_playlist
+    )
     assert Broadcast.objects.filter(event=event).count() == 1

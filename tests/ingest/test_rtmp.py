@@ -1,5 +1,8 @@
 """RTMP push through nginx-rtmp, admitted by Django's on_publish hook, to a playing viewer."""
 
+import os
+import time
+
 import pytest
 
 from live.models import Broadcast
@@ -21,10 +24,24 @@ def _health(api, event_id):
     return api.status(event_id)[1]["health"]
 
 
+@pytest.fixture
+def other_folders(data_dir):
+    """Folders that nginx-rtmp must leave alone, made before nginx starts (its hls_cleanup,
+    now off, ran at once and deleted them): an SRT listener's, still empty, and one whose
+    camera is away, with a playlist older than the playlist length."""
+    hls = data_dir / "hls"
+    (hls / "open-2026-waiting-listener").mkdir(parents=True)
+    (hls / "open-2026-camera-away").mkdir()
+    (hls / "open-2026-camera-away" / "index.m3u8").write_text("#EXTM3U\n")
+    os.utime(hls / "open-2026-camera-away" / "index.m3u8", (time.time() - 30,) * 2)
+    return hls
+
+
 @pytest.mark.browser
 def test_rtmp_push_with_the_right_key_plays_and_a_wrong_key_is_refused(
-    api, event, nginx, start_packager, camera, data_dir, new_context, live_server
+    api, event, other_folders, nginx, start_packager, camera, data_dir, new_context, live_server
 ):
+    hls = data_dir / "hls"
     start_packager()
     status, answer = api.start(event.pk, "rtmp")
     assert status == 201, answer
@@ -34,6 +51,7 @@ def test_rtmp_push_with_the_right_key_plays_and_a_wrong_key_is_refused(
     assert ingest["url"] == f"rtmp://127.0.0.1:{nginx.rtmp_port}/live"
     assert ingest["publishUrl"] == f"{ingest['url']}/{ingest['streamKey']}"
     folder = data_dir / "hls" / broadcast.stream_name
+    assert _health(api, event.pk) == "waiting"
 
     # Wrong key, no key, and the secret used as the stream name: all refused.
     for bad in (
@@ -43,7 +61,7 @@ def test_rtmp_push_with_the_right_key_plays_and_a_wrong_key_is_refused(
     ):
         refused = camera(bad, "flv", name="wrong-key-camera", seconds=5)
         assert wait_exit(refused, 15) != 0, bad
-    assert not (data_dir / "hls").exists() or list((data_dir / "hls").iterdir()) == []
+    assert not (hls / broadcast.stream_name).exists()
 
     camera(ingest["publishUrl"], "flv")
     names = wait_for_playable_segments(folder, count=2, timeout=20)
@@ -69,6 +87,9 @@ def test_rtmp_push_with_the_right_key_plays_and_a_wrong_key_is_refused(
     page = new_context().new_page()
     page.goto(f"{live_server.url}{minted['viewerUrl']}")
     assert_video_plays(page)
+
+    assert (hls / "open-2026-waiting-listener").is_dir()
+    assert (hls / "open-2026-camera-away" / "index.m3u8").is_file()
 
 
 def test_stop_drops_the_rtmp_camera_and_a_stopped_broadcast_refuses_it(

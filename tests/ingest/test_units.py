@@ -483,3 +483,29 @@ def test_stale_output_and_logs_of_ended_broadcasts_are_removed(data_dir, event):
             f".{names['fresh']}.ffmpeg.log",
         ]
     )
+
+
+def test_trim_segments_deletes_only_old_segments_the_playlist_dropped(tmp_path):
+    folder = tmp_path / "stream"
+    folder.mkdir()
+    (folder / "index.m3u8").write_text("#EXTM3U\n#EXTINF:1.0,\n7.ts\n#EXTINF:1.0,\n8.ts\n")
+    for name in ("5.ts", "6.ts", "7.ts", "8.ts", "old.key"):
+        (folder / name).write_bytes(b"G")
+    old = time.time() - 60
+    for name in ("5.ts", "7.ts", "old.key"):
+        os.utime(folder / name, (old, old))
+    packager.trim_segments(folder, keep_seconds=12)
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "6.ts",  # dropped from the playlist only just now: a player may still ask
+        "7.ts",  # listed
+        "8.ts",
+        "index.m3u8",
+        "old.key",
+    ]
+    packager.trim_segments(tmp_path / "missing", keep_seconds=12)  # no folder: nothing
+
+
+def test_nginx_rtmp_cleanup_is_off_so_it_leaves_the_packagers_folders_alone(data_dir):
+    text = render_nginx_config(NginxOptions(prefix="/tmp/teecam-nginx-test"))
+    assert "hls_cleanup off;" in text and "hls_cleanup on;" not in text
+    assert "hls_continuous on;" in text
