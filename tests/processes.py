@@ -10,7 +10,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,18 +20,27 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 
 def database_url():
-    """A DATABASE_URL naming the test database (pytest-django has switched NAME to it)."""
+    """A DATABASE_URL naming the database this test run uses (SQLite or PostgreSQL).
+
+    Read at test time: by then pytest-django has switched NAME to the test database.
+    """
     db = settings.DATABASES["default"]
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    if db["ENGINE"] == "django.db.backends.postgresql":
+    engine = db["ENGINE"]
+    if engine == "django.db.backends.sqlite3":
+        name = str(db["NAME"])
+        if name == ":memory:" or name.startswith("file:"):
+            raise AssertionError("the ingest tests need a file-backed SQLite test database")
+        return f"sqlite:///{Path(name).resolve()}"
+    if engine == "django.db.backends.postgresql":
         user = quote(db.get("USER") or "", safe="")
         password = quote(str(db.get("PASSWORD") or ""), safe="")
         credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
         host = db.get("HOST") or "localhost"
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
         port = f":{db['PORT']}" if db.get("PORT") else ""
         return f"postgres://{credentials}{host}{port}/{quote(db['NAME'], safe='')}"
-    raise AssertionError(f"no DATABASE_URL recipe for {db['ENGINE']}")
+    raise AssertionError(f"no DATABASE_URL recipe for {engine}")
 
 
 def app_env(data_dir, **extra):
@@ -145,15 +154,15 @@ def request(port, method, path, headers=None, body=None, timeout=10):
         connection.close()
 
 
-@dataclass
 class Processes:
-    """Processes a test starts, each logging to a file; `close` stops them by pid."""
+    """Every process a test starts; `close` kills what is still running, by pid."""
 
-    log_dir: Path
-    started: list = field(default_factory=list)  # (name, Popen, log path)
-
-    def start(self, name, command, env=None):
+    def __init__(self, log_dir):
+        self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.started = []  # (name, Popen, log path)
+
+    def start(self, name, command, env=None, cwd=None):
         log_path = self.log_dir / f"{len(self.started):02d}-{name}.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
@@ -162,7 +171,7 @@ class Processes:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
-                cwd=BASE_DIR,
+                cwd=cwd or BASE_DIR,
             )
         self.started.append((name, process, log_path))
         return process
@@ -170,8 +179,15 @@ class Processes:
     def log_of(self, process):
         for _, candidate, log_path in self.started:
             if candidate is process:
-                return log_path.read_text(errors="replace")[-4000:]
+                return log_path.read_text(errors="replace")
         return ""
+
+    def logs(self, tail=3000):
+        parts = []
+        for name, process, log_path in self.started:
+            text = log_path.read_text(errors="replace") if log_path.exists() else ""
+            parts.append(f"--- {name} (pid {process.pid}, exit {process.poll()})\n{text[-tail:]}")
+        return "\n".join(parts)
 
     def close(self):
         for _, process, _ in reversed(self.started):

@@ -12,13 +12,20 @@ import signal
 import socket
 import subprocess
 import threading
-import time
 from pathlib import Path
 from urllib.error import HTTPError
-from urllib.parse import quote
 from urllib.request import Request, urlopen
 
 from django.conf import settings
+
+from tests.processes import (  # noqa: F401  (re-exported for the tests here)
+    Processes,
+    database_url,
+    free_tcp_port,
+    stop_process,
+    tcp_open,
+    wait_for,
+)
 
 from live.services.packager import find_marked_processes
 
@@ -33,18 +40,6 @@ RTSP_SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
 # Waiting ----------------------------------------------------------------------------------
 
 
-def wait_for(predicate, timeout, what, interval=0.1):
-    """Poll predicate until it returns something truthy; fail naming `what` after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
-
-
 def wait_exit(process, timeout):
     """The exit code of process, which must end within timeout seconds."""
     try:
@@ -54,12 +49,6 @@ def wait_exit(process, timeout):
 
 
 # Ports ------------------------------------------------------------------------------------
-
-
-def free_tcp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def free_udp_ports(count):
@@ -83,96 +72,6 @@ def free_udp_ports(count):
             for held in sockets:
                 held.close()
     raise AssertionError(f"found no {count} consecutive free UDP ports")
-
-
-def tcp_open(port, host="127.0.0.1"):
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-# The database the live server uses, for the packager subprocess ---------------------------
-
-
-def database_url():
-    """A DATABASE_URL naming the database this test run uses (SQLite or PostgreSQL).
-
-    Read at test time: by then pytest-django has switched NAME to the test database.
-    """
-    db = settings.DATABASES["default"]
-    engine = db["ENGINE"]
-    if engine == "django.db.backends.sqlite3":
-        name = str(db["NAME"])
-        if name == ":memory:" or name.startswith("file:"):
-            raise AssertionError("the ingest tests need a file-backed SQLite test database")
-        return f"sqlite:///{Path(name).resolve()}"
-    if engine == "django.db.backends.postgresql":
-        user = quote(db.get("USER") or "", safe="")
-        password = quote(str(db.get("PASSWORD") or ""), safe="")
-        credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-        host = db.get("HOST") or "localhost"
-        if ":" in host and not host.startswith("["):
-            host = f"[{host}]"
-        port = f":{db['PORT']}" if db.get("PORT") else ""
-        return f"postgres://{credentials}{host}{port}/{quote(db['NAME'], safe='')}"
-    raise AssertionError(f"no DATABASE_URL recipe for {engine}")
-
-
-# Processes --------------------------------------------------------------------------------
-
-
-class Processes:
-    """Every process a test starts; `close` kills what is still running, by pid."""
-
-    def __init__(self, log_dir):
-        self.log_dir = Path(log_dir)
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        self.started = []  # (name, Popen, log path)
-
-    def start(self, name, command, env=None, cwd=None):
-        log_path = self.log_dir / f"{len(self.started):02d}-{name}.log"
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=cwd or BASE_DIR,
-            )
-        self.started.append((name, process, log_path))
-        return process
-
-    def log_of(self, process):
-        for _, candidate, log_path in self.started:
-            if candidate is process:
-                return log_path.read_text(errors="replace")
-        return ""
-
-    def logs(self, tail=3000):
-        parts = []
-        for name, process, log_path in self.started:
-            text = log_path.read_text(errors="replace") if log_path.exists() else ""
-            parts.append(f"--- {name} (pid {process.pid}, exit {process.poll()})\n{text[-tail:]}")
-        return "\n".join(parts)
-
-    def close(self):
-        for _, process, _ in reversed(self.started):
-            stop_process(process)
-
-
-def stop_process(process, grace=3.0):
-    """SIGTERM, then SIGKILL after `grace` seconds; always reaps."""
-    if process.poll() is not None:
-        return process.returncode
-    try:
-        process.send_signal(signal.SIGTERM)
-        return process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return process.wait(timeout=10)
 
 
 # Packager children ------------------------------------------------------------------------
