@@ -197,9 +197,10 @@ class StatusView(APIView):
             access = check_viewer_access(event_id, raw_token, broadcast=broadcast)
             if access.token is not None:
                 token_valid = True
-                answer["hlsPath"] = access.hls_path
+                path, path_expires = access.signed_playlist()
+                answer["hlsPath"] = path
                 answer["hlsPathExpiresAt"] = datetime.fromtimestamp(
-                    access.media_expires(), tz=dt_timezone.utc
+                    path_expires, tz=dt_timezone.utc
                 )
                 answer["expiresAt"] = access.token.expires_at
         telemetry.emit(

@@ -34,13 +34,19 @@ class ViewerAccess:
         short = math.ceil((now + settings.LIVE_VIEWER_MEDIA_TTL) / step) * step
         return min(self.token.expires, short)
 
+    def signed_playlist(self, now=None):
+        """(signed playlist path, its expiry), or (None, None) without a valid token.
+
+        One expiry for both, so an answer never names a time its path does not carry.
+        """
+        if self.token is None:
+            return None, None
+        expires = self.media_expires(now)
+        return sign_media_path(MediaPath(self.broadcast.stream_name, PLAYLIST), expires), expires
+
     @property
     def hls_path(self):
-        if self.token is None:
-            return None
-        return sign_media_path(
-            MediaPath(self.broadcast.stream_name, PLAYLIST), self.media_expires()
-        )
+        return self.signed_playlist()[0]
 
 
 def check_viewer_access(event_id, raw_token, broadcast=None, now=None) -> ViewerAccess:

@@ -2,6 +2,7 @@
 
 import re
 import time
+from datetime import datetime
 
 import pytest
 
@@ -75,6 +76,14 @@ def test_a_valid_token_adds_the_signed_playlist_path(client_api, event, live, to
     assert body["hlsPath"].startswith("/hls/")
     assert body["hlsPath"].endswith(f"/{live.stream_name}/index.m3u8")
     assert "expiresAt" in body
+
+
+def test_the_playlist_expiry_is_the_one_its_path_carries(client_api, event, live, token):
+    body = status(client_api, event.pk, token=token).json()
+
+    path_expires = int(body["hlsPath"].split("/")[3])
+    stated = body["hlsPathExpiresAt"].replace("Z", "+00:00")
+    assert datetime.fromisoformat(stated).timestamp() == path_expires
 
 
 def tampered(token):
