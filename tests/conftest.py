@@ -1,9 +1,19 @@
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from live.models import Event
 from live.services.apikeys import create_api_key
+
+# One commit must pass or fail the same way twice, so the default draws the same examples
+# on every run (seeded by the test's name), with no per-example deadline on a busy CI box.
+# HYPOTHESIS_PROFILE=explore draws new examples on each run, to hunt for bugs.
+hypothesis_settings.register_profile("repeatable", derandomize=True, deadline=None, database=None)
+hypothesis_settings.register_profile("explore", deadline=None, database=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)
