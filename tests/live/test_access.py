@@ -25,11 +25,13 @@ def test_a_valid_token_for_the_live_broadcast_admits_the_viewer(event, live):
     assert access.problem is None
     assert access.token == claims
     assert access.broadcast == live
-    assert access.hls_path.endswith(f"/{live.stream_name}/index.m3u8")
-    media_expires = int(access.hls_path.split("/")[3])
-    assert media_expires == access.media_expires()
+    now = time.time()
+    hls_path, media_expires = access.signed_playlist(now)
+    assert hls_path.endswith(f"/{live.stream_name}/index.m3u8")
+    assert int(hls_path.split("/")[3]) == media_expires == access.media_expires(now)
     # Media URLs are short-lived (re-signed on each poll), never past the token.
-    assert time.time() + 60 <= media_expires <= min(claims.expires, time.time() + 60 + 30)
+    assert now + 60 <= media_expires <= min(claims.expires, now + 60 + 30)
+    assert access.hls_path.endswith(f"/{live.stream_name}/index.m3u8")
 
 
 def test_media_urls_never_outlive_a_short_token(event, live):
