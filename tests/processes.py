@@ -1,5 +1,5 @@
 """Real processes for tests: free ports, the test database's URL, starting and
-stopping servers, and raw HTTP. Shared by tests/delivery, tests/hardening and
+stopping servers, raw HTTP and the JSON API. Shared by tests/delivery, tests/hardening and
 tests/ingest; plain functions and small classes, no fixtures.
 """
 
@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,10 @@ from urllib.parse import quote
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
+# The venv's interpreter runs the tests; servers and commands run from the same venv.
+PYTHON = sys.executable
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+NGINX = "/usr/sbin/nginx"
 
 
 def database_url():
@@ -152,6 +157,32 @@ def request(port, method, path, headers=None, body=None, timeout=10):
         )
     finally:
         connection.close()
+
+
+class Api:
+    """The JSON API through one port, with an API key, as an API client calls it."""
+
+    def __init__(self, port, key, timeout=10):
+        self.port = port
+        self.key = key
+        self.timeout = timeout
+
+    def call(self, method, path, body=None):
+        headers = {"X-API-Key": self.key}
+        return request(self.port, method, path, headers=headers, body=body, timeout=self.timeout)
+
+    def start(self, event_id, source="mock", **extra):
+        return self.call("POST", f"/events/{event_id}/live/start", {"source": source, **extra})
+
+    def stop(self, event_id):
+        return self.call("POST", f"/events/{event_id}/live/stop")
+
+    def token(self, event_id, ttl=900):
+        return self.call("POST", f"/events/{event_id}/live/token", {"ttl": ttl})
+
+    def status(self, event_id, token=None):
+        query = f"?token={quote(token)}" if token else ""
+        return self.call("GET", f"/events/{event_id}/live/status{query}")
 
 
 class Processes:

@@ -18,14 +18,7 @@ from django.test import override_settings
 from live.services.apikeys import create_api_key
 from live.services.nginx_config import NginxOptions, write_nginx_config
 from tests.browser.conftest import browser, new_context  # noqa: F401  (shared fixtures)
-from tests.delivery.support import (
-    NGINX,
-    Api,
-    Processes,
-    free_tcp_port,
-    tcp_open,
-    wait_for,
-)
+from tests.processes import NGINX, Api, Processes, free_tcp_port, tcp_open, wait_for
 
 
 @pytest.fixture(scope="session")

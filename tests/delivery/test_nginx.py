@@ -9,7 +9,8 @@ from django.conf import settings
 
 from live.services.media import parse_media_path, sign_media_path
 from tests.browser.conftest import assert_video_plays
-from tests.delivery.support import Api, get, request, wait_for
+from tests.processes import Api, request, wait_for
+from tests.live.support import changed_middle_character, segment_uris, sibling, with_part
 
 pytestmark = [pytest.mark.delivery, pytest.mark.django_db(transaction=True)]
 
@@ -22,33 +23,18 @@ FIXTURE_SEGMENTS = sorted(path.name for path in FIXTURE_DIR.glob("*.ts"))
 SECRET_MARKERS = [b"root:", b"DJANGO_SETTINGS_MODULE", b"LIVE_VIEWER_SIGN_KEY", b"secure_link"]
 
 
+def get(port, path, **headers):
+    return request(port, "GET", path, headers=headers)
+
+
 def signed(path, ttl=600, expires=None):
     """The signed URL Django issues for an /hls/<stream>/<file> path."""
     return sign_media_path(parse_media_path(path), expires or int(time.time()) + ttl)
 
 
-def sibling(path, name):
-    return path.rsplit("/", 1)[0] + "/" + name
-
-
-def with_part(path, index, value):
-    parts = path.split("/")  # ["", "hls", sig, exp, stream, file]
-    parts[index] = value
-    return "/".join(parts)
-
-
-def changed_middle_character(text):
-    middle = len(text) // 2
-    return text[:middle] + ("A" if text[middle] != "A" else "B") + text[middle + 1 :]
-
-
 def max_age(cache_control):
     match = re.search(r"max-age=(\d+)", cache_control or "")
     return int(match[1]) if match else 0
-
-
-def uris(playlist_text):
-    return [line for line in playlist_text.splitlines() if line and not line.startswith("#")]
 
 
 def served_by_nginx_from_disk(answer):
@@ -79,7 +65,7 @@ def test_the_fixture_playlist_and_segments_come_from_disk_with_types_and_caching
     assert playlist.headers["cache-control"] == "no-cache"
     assert playlist.body == (FIXTURE_DIR / "index.m3u8").read_bytes()
     assert served_by_nginx_from_disk(playlist)
-    listed = uris(playlist.text)
+    listed = segment_uris(playlist.text)
     assert listed == FIXTURE_SEGMENTS
     for name in listed:
         segment = get(nginx.port, sibling(playlist_url, name))
@@ -109,7 +95,7 @@ def test_a_live_mock_broadcast_plays_through_nginx(nginx, api, event):
     assert "#EXT-X-MEDIA-SEQUENCE:" in playlist.text
     assert "#EXT-X-ENDLIST" not in playlist.text
     assert not served_by_nginx_from_disk(playlist), "the mock's playlist is Django's"
-    listed = uris(playlist.text)
+    listed = segment_uris(playlist.text)
     assert len(listed) >= 3
     for name in set(listed):
         segment = get(nginx.port, sibling(hls_path, name))

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from tests.delivery.support import BASE_DIR, GUNICORN, PYTHON, tcp_open
+from tests.processes import BASE_DIR, GUNICORN, PYTHON, tcp_open
 
 pytestmark = [pytest.mark.delivery]
 

@@ -15,14 +15,7 @@ from django.conf import settings
 
 from live.models import Broadcast, Event
 from live.services.apikeys import create_api_key
-from tests.delivery.support import (
-    GUNICORN,
-    Api,
-    database_url,
-    free_tcp_port,
-    tcp_open,
-    wait_for,
-)
+from tests.processes import GUNICORN, Api, database_url, free_tcp_port, tcp_open, wait_for
 
 pytestmark = [
     pytest.mark.delivery,

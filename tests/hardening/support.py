@@ -7,29 +7,19 @@ session of its own, so ``kill_group`` can SIGKILL it with all of its children
 
 import http.client
 import subprocess
-import sys
-from pathlib import Path
 
-from django.conf import settings
-
-from tests.processes import (  # noqa: F401  (re-exported for the tests here)
-    Answer,
-    Processes,
+from tests.processes import (
+    BASE_DIR,
+    GUNICORN,
+    PYTHON,
     app_env,
-    database_url,
     free_tcp_port,
     kill_group,
     request,
     spawn,
     stop_group,
-    stop_process,
-    tcp_open,
     wait_for,
 )
-
-BASE_DIR = Path(settings.BASE_DIR)
-PYTHON = sys.executable
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
 
 class AppServer:

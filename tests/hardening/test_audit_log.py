@@ -18,7 +18,8 @@ from django.db.models.query import QuerySet
 from live.models import AuditEntry, Broadcast, Event
 from live.services.audit import _line, audit_log_path, flush_pending
 from live.services.lifecycle import start_broadcast, stop_broadcast
-from tests.hardening.support import PYTHON, app_env, manage, spawn
+from tests.processes import PYTHON, app_env, spawn
+from tests.hardening.support import manage
 from tests.live.support import ReadOnlyFolder
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -18,20 +18,22 @@ from django.conf import settings
 
 from live.services.nginx_config import NginxOptions, write_nginx_config
 from tests.browser.conftest import browser, new_context  # noqa: F401  (shared fixtures)
-from tests.ingest.support import (
+from tests.processes import (
+    Api,
     NGINX,
     PYTHON,
-    RTMP_MODULE,
-    Api,
     Processes,
-    ReconnectingCamera,
-    camera_command,
     database_url,
     free_tcp_port,
-    free_udp_ports,
-    kill_marked,
     tcp_open,
     wait_for,
+)
+from tests.ingest.support import (
+    RTMP_MODULE,
+    ReconnectingCamera,
+    camera_command,
+    free_udp_ports,
+    kill_marked,
 )
 
 
@@ -69,7 +71,7 @@ def srt_ports(settings):
 
 @pytest.fixture
 def api(live_server, admin_key):
-    return Api(live_server.url, admin_key)
+    return Api(urlsplit(live_server.url).port, admin_key, timeout=20)
 
 
 def _live_server_address(live_server):

@@ -14,25 +14,13 @@ import subprocess
 import threading
 from pathlib import Path
 from urllib.error import HTTPError
-from urllib.request import Request, urlopen
+from urllib.request import urlopen
 
-from django.conf import settings
-
-from tests.processes import (  # noqa: F401  (re-exported for the tests here)
-    Processes,
-    database_url,
-    free_tcp_port,
-    stop_process,
-    tcp_open,
-    wait_for,
-)
+from tests.processes import stop_process, wait_for
 
 from live.services.packager import find_marked_processes
 
-BASE_DIR = Path(settings.BASE_DIR)
-PYTHON = str(BASE_DIR / ".venv" / "bin" / "python")
 SYSTEM_PYTHON = "/usr/bin/python3"
-NGINX = "/usr/sbin/nginx"
 RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 RTSP_SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
 
@@ -221,40 +209,6 @@ def paths_under(folder):
 
 
 # The HTTP API, through the live server ----------------------------------------------------
-
-
-class Api:
-    """JSON over HTTP to the live server, as an API client would call it."""
-
-    def __init__(self, base_url, key):
-        self.base_url = base_url.rstrip("/")
-        self.key = key
-
-    def call(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = Request(f"{self.base_url}{path}", data=data, method=method)
-        request.add_header("X-API-Key", self.key)
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urlopen(request, timeout=20) as answer:
-                status, raw = answer.status, answer.read()
-        except HTTPError as error:
-            status, raw = error.code, error.read()
-        return status, (json.loads(raw) if raw else None)
-
-    def start(self, event_id, source, **extra):
-        return self.call("POST", f"/events/{event_id}/live/start", {"source": source, **extra})
-
-    def stop(self, event_id):
-        return self.call("POST", f"/events/{event_id}/live/stop")
-
-    def status(self, event_id, token=None):
-        query = f"?token={token}" if token else ""
-        return self.call("GET", f"/events/{event_id}/live/status{query}")
-
-    def token(self, event_id, ttl=900):
-        return self.call("POST", f"/events/{event_id}/live/token", {"ttl": ttl})
 
 
 def fetch(url, timeout=10):

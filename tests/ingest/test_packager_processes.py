@@ -6,13 +6,8 @@ import time
 import pytest
 
 from live.models import Broadcast, PackagerLease
-from tests.ingest.support import (
-    marked_pids,
-    parent_pid,
-    wait_exit,
-    wait_for,
-    wait_for_playable_segments,
-)
+from tests.processes import wait_for
+from tests.ingest.support import marked_pids, parent_pid, wait_exit, wait_for_playable_segments
 
 pytestmark = [pytest.mark.ingest, pytest.mark.django_db(transaction=True)]
 
@@ -21,8 +16,9 @@ TAKEOVER_LEASE = 3  # long enough to watch the takeover wait for it
 
 
 def _start_srt(api, event):
-    status, answer = api.start(event.pk, "srt")
-    assert status == 201, answer
+    started = api.start(event.pk, "srt")
+    assert started.status == 201, started.text
+    answer = started.json()
     return answer, Broadcast.objects.get(pk=answer["broadcastId"])
 
 

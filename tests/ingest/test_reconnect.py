@@ -6,14 +6,12 @@ import pytest
 
 from live.models import Broadcast
 from tests.browser.conftest import PLAYS_JS, assert_video_plays
+from tests.processes import request, stop_process, wait_for
 from tests.ingest.support import (
-    fetch,
     marked_pids,
     playlist_entries,
     playlist_segments,
     probe_codecs,
-    stop_process,
-    wait_for,
     wait_for_playable_segments,
 )
 
@@ -21,9 +19,9 @@ pytestmark = [pytest.mark.ingest, pytest.mark.django_db(transaction=True)]
 
 
 def _status(api, event_id, token=None):
-    status, answer = api.status(event_id, token)
-    assert status == 200, answer
-    return answer
+    answer = api.status(event_id, token)
+    assert answer.status == 200, answer.text
+    return answer.json()
 
 
 def _unsigned(hls_path):
@@ -78,8 +76,8 @@ def _drop_and_return(api, event, folder, token, drop, bring_back, ready=lambda: 
     # Viewers keep their link and their playlist URL: the same stream folder (the
     # signature is re-issued in 30 s steps), and the URL they hold still serves it.
     assert _unsigned(after["hlsPath"]) == _unsigned(before["hlsPath"])
-    code, body = fetch(f"{api.base_url}{before['hlsPath']}")
-    assert code == 200 and entries[-1][1].encode() in body
+    held = request(api.port, "GET", before["hlsPath"])
+    assert held.status == 200 and entries[-1][1].encode() in held.body
 
 
 @pytest.mark.browser
@@ -88,11 +86,12 @@ def test_an_srt_camera_that_drops_and_returns_continues_the_broadcast(
 ):
     """nginx (with its RTMP module) runs too, on the same data dir, as in production."""
     start_packager()
-    status, answer = api.start(event.pk, "srt")
-    assert status == 201, answer
+    started = api.start(event.pk, "srt")
+    assert started.status == 201, started.text
+    answer = started.json()
     broadcast = Broadcast.objects.get(pk=answer["broadcastId"])
     folder = data_dir / "hls" / broadcast.stream_name
-    minted = api.token(event.pk)[1]
+    minted = api.token(event.pk).json()
 
     first = camera(answer["ingest"]["url"], "mpegts")
     wait_for_playable_segments(folder, count=2, timeout=20)
@@ -130,11 +129,12 @@ def test_an_rtmp_camera_that_drops_and_returns_continues_the_broadcast(
     api, event, nginx, start_packager, camera, data_dir
 ):
     start_packager()
-    status, answer = api.start(event.pk, "rtmp")
-    assert status == 201, answer
+    started = api.start(event.pk, "rtmp")
+    assert started.status == 201, started.text
+    answer = started.json()
     broadcast = Broadcast.objects.get(pk=answer["broadcastId"])
     folder = data_dir / "hls" / broadcast.stream_name
-    token = api.token(event.pk)[1]["token"]
+    token = api.token(event.pk).json()["token"]
 
     first = camera(answer["ingest"]["publishUrl"], "flv")
     wait_for_playable_segments(folder, count=2, timeout=20)

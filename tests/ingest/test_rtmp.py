@@ -7,13 +7,13 @@ import pytest
 
 from live.models import Broadcast
 from tests.browser.conftest import assert_video_plays
+from tests.processes import wait_for
 from tests.ingest.support import (
     fetch,
     paths_under,
     playlist_segments,
     probe_codecs,
     wait_exit,
-    wait_for,
     wait_for_playable_segments,
 )
 
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.ingest, pytest.mark.django_db(transaction=True)]
 
 
 def _health(api, event_id):
-    return api.status(event_id)[1]["health"]
+    return api.status(event_id).json()["health"]
 
 
 @pytest.fixture
@@ -43,8 +43,9 @@ def test_rtmp_push_with_the_right_key_plays_and_a_wrong_key_is_refused(
 ):
     hls = data_dir / "hls"
     start_packager()
-    status, answer = api.start(event.pk, "rtmp")
-    assert status == 201, answer
+    started = api.start(event.pk, "rtmp")
+    assert started.status == 201, started.text
+    answer = started.json()
     ingest = answer["ingest"]
     broadcast = Broadcast.objects.get(pk=answer["broadcastId"])
     secret = broadcast.ingest_secret
@@ -69,9 +70,10 @@ def test_rtmp_push_with_the_right_key_plays_and_a_wrong_key_is_refused(
     assert not [path for path in paths_under(data_dir) if secret in path]
     assert wait_for(lambda: _health(api, event.pk) == "receiving", 10, "health receiving")
 
-    status, minted = api.token(event.pk)
-    assert status == 200, minted
-    status, seen = api.status(event.pk, minted["token"])
+    minted_answer = api.token(event.pk)
+    assert minted_answer.status == 200, minted_answer.text
+    minted = minted_answer.json()
+    seen = api.status(event.pk, minted["token"]).json()
     assert f"/{broadcast.stream_name}/index.m3u8" in seen["hlsPath"]
     assert secret not in seen["hlsPath"] and "ingest" not in seen
     assert secret not in str(seen)
@@ -96,13 +98,14 @@ def test_stop_drops_the_rtmp_camera_and_a_stopped_broadcast_refuses_it(
     api, event, nginx, camera, data_dir
 ):
     """nginx-rtmp asks Django again every 2 s (on_update): after stop it is told no."""
-    status, answer = api.start(event.pk, "rtmp")
-    assert status == 201, answer
+    started = api.start(event.pk, "rtmp")
+    assert started.status == 201, started.text
+    answer = started.json()
     folder = data_dir / "hls" / Broadcast.objects.get(pk=answer["broadcastId"]).stream_name
     pushing = camera(answer["ingest"]["publishUrl"], "flv")
     wait_for_playable_segments(folder, count=1, timeout=20)
 
-    assert api.stop(event.pk)[0] == 200
+    assert api.stop(event.pk).status == 200
     assert wait_exit(pushing, 5) != 0  # dropped by nginx
     again = camera(answer["ingest"]["publishUrl"], "flv", name="camera-again", seconds=5)
     assert wait_exit(again, 15) != 0  # refused at publish

@@ -12,13 +12,11 @@ from pathlib import Path
 import pytest
 
 from live.models import Broadcast
+from tests.processes import free_tcp_port, tcp_open, wait_for
 from tests.ingest.support import (
     RTSP_SERVER_SCRIPT,
     SYSTEM_PYTHON,
-    free_tcp_port,
     probe_codecs,
-    tcp_open,
-    wait_for,
     wait_for_playable_segments,
 )
 
@@ -50,8 +48,9 @@ def test_the_packager_pulls_an_rtsp_camera_and_never_shows_its_password(
 ):
     packager = start_packager()
     camera_url = f"rtsp://tee:{URL_PASSWORD}@127.0.0.1:{rtsp_camera}/tee"
-    status, answer = api.start(event.pk, "rtsp", cameraUrl=camera_url)
-    assert status == 201, answer
+    started = api.start(event.pk, "rtsp", cameraUrl=camera_url)
+    assert started.status == 201, started.text
+    answer = started.json()
     assert answer["ingest"] == {"cameraUrl": f"rtsp://***@127.0.0.1:{rtsp_camera}/tee"}
     broadcast = Broadcast.objects.get(pk=answer["broadcastId"])
     assert broadcast.camera_url == camera_url  # stored whole, for the packager
@@ -59,13 +58,14 @@ def test_the_packager_pulls_an_rtsp_camera_and_never_shows_its_password(
     folder = data_dir / "hls" / broadcast.stream_name
     names = wait_for_playable_segments(folder, count=2, timeout=25)
     assert probe_codecs(folder / names[-1]) == {"video": "h264", "audio": "aac"}
-    wait_for(lambda: api.status(event.pk)[1]["health"] == "receiving", 10, "health receiving")
+    wait_for(lambda: api.status(event.pk).json()["health"] == "receiving", 10, "health receiving")
 
-    token = api.token(event.pk)[1]["token"]
-    shown = [answer, api.status(event.pk)[1], api.status(event.pk, token)[1]]
+    token = api.token(event.pk).json()["token"]
+    shown = [answer, api.status(event.pk).json(), api.status(event.pk, token).json()]
     # Repeating start answers 200 with the same body: still redacted.
-    again_status, again = api.start(event.pk, "rtsp", cameraUrl=camera_url)
-    assert again_status == 200
+    repeated = api.start(event.pk, "rtsp", cameraUrl=camera_url)
+    assert repeated.status == 200
+    again = repeated.json()
     shown.append(again)
     text_files = [
         path for path in Path(data_dir).rglob("*") if path.is_file() and path.suffix != ".ts"

@@ -8,13 +8,13 @@ import pytest
 
 from live.models import Broadcast
 from tests.browser.conftest import assert_video_plays
+from tests.processes import wait_for
 from tests.ingest.support import (
     marked_pids,
     paths_under,
     probe_codecs,
     segment_files,
     wait_exit,
-    wait_for,
     wait_for_playable_segments,
 )
 
@@ -22,8 +22,9 @@ pytestmark = [pytest.mark.ingest, pytest.mark.django_db(transaction=True)]
 
 
 def _start_srt(api, event):
-    status, answer = api.start(event.pk, "srt")
-    assert status == 201, answer
+    started = api.start(event.pk, "srt")
+    assert started.status == 201, started.text
+    answer = started.json()
     return answer, Broadcast.objects.get(pk=answer["broadcastId"])
 
 
@@ -49,10 +50,10 @@ def test_srt_push_with_the_passphrase_plays_and_a_wrong_one_is_rejected(
     names = wait_for_playable_segments(folder, count=2, timeout=20)
     assert probe_codecs(folder / names[-1]) == {"video": "h264", "audio": "aac"}
     assert not [path for path in paths_under(data_dir) if broadcast.ingest_secret in path]
-    wait_for(lambda: api.status(event.pk)[1]["health"] == "receiving", 10, "health receiving")
+    wait_for(lambda: api.status(event.pk).json()["health"] == "receiving", 10, "health receiving")
 
-    status, minted = api.token(event.pk)
-    status, seen = api.status(event.pk, minted["token"])
+    minted = api.token(event.pk).json()
+    seen = api.status(event.pk, minted["token"]).json()
     assert broadcast.ingest_secret not in str(seen)
     page = new_context().new_page()
     page.goto(f"{live_server.url}{minted['viewerUrl']}")
@@ -68,8 +69,7 @@ def test_stop_ends_the_broadcasts_ffmpeg_within_two_seconds(
     wait_for_playable_segments(data_dir / "hls" / broadcast.stream_name, count=1, timeout=20)
     assert len(marked_pids(broadcast.pk)) == 1
 
-    status, _ = api.stop(event.pk)
-    assert status == 200
+    assert api.stop(event.pk).status == 200
     wait_for(lambda: not marked_pids(broadcast.pk), 2.0, "no ffmpeg of the stopped broadcast")
     time.sleep(1.0)  # a few packager passes: nothing is started again
     assert marked_pids(broadcast.pk) == []

@@ -21,7 +21,8 @@ from live.services.sources import (
     rtmp_stream_key,
     validate_camera_url,
 )
-from tests.ingest.support import NGINX, database_url, playlist_entries, wait_for
+from tests.processes import NGINX, database_url, wait_for
+from tests.ingest.support import playlist_entries
 
 pytestmark = pytest.mark.ingest
 

@@ -39,6 +39,26 @@ def parse_time(value):
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def segment_uris(playlist_text):
+    return [line for line in playlist_text.splitlines() if line and not line.startswith("#")]
+
+
+def sibling(path, name):
+    return path.rsplit("/", 1)[0] + "/" + name
+
+
+def with_part(path, index, value):
+    parts = path.split("/")  # ["", "hls", sig, exp, stream, file]
+    parts[index] = value
+    return "/".join(parts)
+
+
+def changed_middle_character(text):
+    middle = len(text) // 2
+    replacement = "A" if text[middle] != "A" else "B"
+    return text[:middle] + replacement + text[middle + 1 :]
+
+
 def audit_lines(data_dir):
     path = data_dir / "streams.jsonl"
     if not path.exists():

@@ -7,7 +7,17 @@ import pytest
 
 from live.models import Broadcast
 from live.services.media import MediaPath, sign_media_path
-from tests.live.support import SIGN_URL, mint, start, status_url, stop_url
+from tests.live.support import (
+    SIGN_URL,
+    changed_middle_character,
+    mint,
+    segment_uris,
+    sibling,
+    start,
+    status_url,
+    stop_url,
+    with_part,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,26 +42,6 @@ def body_of(response):
     if response.streaming:
         return b"".join(response.streaming_content)
     return response.content
-
-
-def segment_uris(playlist_text):
-    return [line for line in playlist_text.splitlines() if line and not line.startswith("#")]
-
-
-def sibling(path, name):
-    return path.rsplit("/", 1)[0] + "/" + name
-
-
-def with_part(path, index, value):
-    parts = path.split("/")  # ["", "hls", sig, exp, stream, file]
-    parts[index] = value
-    return "/".join(parts)
-
-
-def changed_middle_character(text):
-    middle = len(text) // 2
-    replacement = "A" if text[middle] != "A" else "B"
-    return text[:middle] + replacement + text[middle + 1 :]
 
 
 def test_a_viewer_plays_the_live_playlist_and_its_segments(anonymous_api, hls_path):
