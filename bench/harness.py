@@ -136,19 +136,22 @@ class World:
         self.start(name, command, env=env, port=port)
         return port
 
-    def nginx(self, upstream_port, workers=2, http_include="", **options):
-        """nginx with the rendered config (no RTMP) in front of upstream_port.
+    def nginx(self, upstream_port, workers=2, http_include="", rtmp_port=None, **options):
+        """nginx with the rendered config in front of upstream_port; RTMP ingest on
+        rtmp_port if given.
 
         options: further NginxOptions fields, e.g. poll_cache_seconds."""
         from live.services.nginx_config import NginxOptions, write_nginx_config
 
         port = free_port()
         prefix = self.root / "nginx"
+        if rtmp_port:
+            options["rtmp_listen"] = f"127.0.0.1:{rtmp_port}"
         options = NginxOptions(
             listen=f"127.0.0.1:{port}",
             upstream=f"127.0.0.1:{upstream_port}",
             prefix=str(prefix),
-            rtmp=False,
+            rtmp=bool(rtmp_port),
             workers=str(workers),
             http_include=http_include,
             **options,
@@ -156,7 +159,9 @@ class World:
         config = write_nginx_config(options, prefix / "nginx.conf")
         command = [NGINX, "-c", str(config), "-p", str(prefix), "-e", str(prefix / "error.log"),
                    "-g", "daemon off;"]  # fmt: skip
-        self.start("nginx", command, port=port)
+        process = self.start("nginx", command, port=port)
+        if rtmp_port:
+            wait_port(rtmp_port, process, what="nginx-rtmp")
         return port
 
     def pid(self, name):

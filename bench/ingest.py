@@ -76,7 +76,6 @@ from harness import (
     http,
     machine_note,
     markdown_table,
-    wait_port,
 )
 
 WIDTH, HEIGHT, FPS = 1280, 720, 30
@@ -769,12 +768,12 @@ def main():
         )
         world.setup_django()
         app = world.gunicorn(workers=2)
-        nginx_port, nginx = _start_nginx(world, app, rtmp_port)
+        nginx_port = world.nginx(app, workers=1, rtmp_port=rtmp_port)
         packager = world.start("packager", [PYTHON, "manage.py", "livepackager", "--poll", "0.25"])
         ports = {
             "app": app,
             "nginx": nginx_port,
-            "nginx_pid": nginx.pid,
+            "nginx_pid": world.pid("nginx"),
             "packager_pid": packager.pid,
         }
         rows = []
@@ -787,26 +786,6 @@ def main():
             finally:
                 browser.close()
         report(rows)
-
-
-def _start_nginx(world, upstream_port, rtmp_port):
-    from live.services.nginx_config import NginxOptions, write_nginx_config
-
-    port = free_port()
-    prefix = world.root / "nginx"
-    options = NginxOptions(
-        listen=f"127.0.0.1:{port}",
-        upstream=f"127.0.0.1:{upstream_port}",
-        prefix=str(prefix),
-        rtmp_listen=f"127.0.0.1:{rtmp_port}",
-        workers="1",
-    )
-    config = write_nginx_config(options, prefix / "nginx.conf")
-    command = [NGINX, "-c", str(config), "-p", str(prefix), "-e", str(prefix / "error.log"),
-               "-g", "daemon off;"]  # fmt: skip
-    process = world.start("nginx", command, port=port)
-    wait_port(rtmp_port, process, what="nginx-rtmp")
-    return port, process
 
 
 def _gstreamer_rtsp():
