@@ -91,17 +91,18 @@ CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]  # fmt: skip
 
-# (label, hls.js options added to player.js's; None = the page as shipped)
+# (label, hls.js options over hls.js's defaults; None = the page as shipped)
 PLAYER_CONFIGS = [
-    ("player.js as shipped (hls.js defaults: liveSyncDurationCount 3)", None),
+    (
+        "player.js as shipped (liveSyncDuration: 1.5, liveMaxLatencyDuration: 4, "
+        "maxLiveSyncPlaybackRate: 1.2)",
+        None,
+    ),
+    ("hls.js defaults (liveSyncDurationCount: 3)", {}),
     ("liveSyncDurationCount: 2", {"liveSyncDurationCount": 2}),
     (
         "liveSyncDuration: 2, liveMaxLatencyDuration: 5, maxLiveSyncPlaybackRate: 1.1",
         {"liveSyncDuration": 2, "liveMaxLatencyDuration": 5, "maxLiveSyncPlaybackRate": 1.1},
-    ),
-    (
-        "liveSyncDuration: 1.5, liveMaxLatencyDuration: 4, maxLiveSyncPlaybackRate: 1.2",
-        {"liveSyncDuration": 1.5, "liveMaxLatencyDuration": 4, "maxLiveSyncPlaybackRate": 1.2},
     ),
 ]
 
@@ -414,7 +415,7 @@ MEASURE_JS = """
     "height": HEIGHT,
 }
 
-# A new hls.js on the page's video with player.js's settings plus `config`.
+# A new hls.js on the page's video: hls.js's defaults plus `config`, re-signing as player.js does.
 RECONFIGURE_JS = """
 (config) => {
   const video = document.querySelector('video');
