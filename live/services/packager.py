@@ -38,11 +38,11 @@ from django.utils import timezone
 from live.models import Broadcast, Health, PackagerLease, Source
 from live.services.delivery import live_output_dir
 from live.services.lifecycle import stop_broadcast
+from live.services.media import PLAYLIST
 from live.services.sources import INGEST_SOURCES, PACKAGED_SOURCES, redact_camera_url
 
 logger = logging.getLogger("live.packager")
 
-LEASE_SECONDS = 10
 RENEW_EVERY_SECONDS = 2
 MAX_BACKOFF_SECONDS = 10
 CHILD_MARKER = "TEECAM_PACKAGER_BROADCAST"
@@ -51,10 +51,6 @@ CHILD_MARKER = "TEECAM_PACKAGER_BROADCAST"
 SCOPE_MARKER = "TEECAM_PACKAGER_SCOPE"
 PR_SET_PDEATHSIG = 1
 LOG_SUFFIX = ".ffmpeg.log"  # <data>/hls/.<stream name>.ffmpeg.log, beside its folder
-
-
-def default_lease_seconds():
-    return getattr(settings, "LIVE_PACKAGER_LEASE_SECONDS", LEASE_SECONDS)
 
 
 def packager_scope():
@@ -119,7 +115,7 @@ def ffmpeg_command(broadcast, transcode=False, resume=False):
         "-hls_flags", flags,
         *numbering,
         "-hls_segment_filename", str(folder / "s%d.ts"),
-        str(folder / "index.m3u8"),
+        str(folder / PLAYLIST),
     ]  # fmt: skip
 
 
@@ -143,7 +139,7 @@ class Restart:
 class Packager:
     def __init__(self, poll_seconds=0.5, owner=None, lease_seconds=None):
         self.poll_seconds = poll_seconds
-        self.lease_seconds = lease_seconds or default_lease_seconds()
+        self.lease_seconds = lease_seconds or settings.LIVE_PACKAGER_LEASE_SECONDS
         # Renew well before the lease lapses, however short it is.
         self.renew_every = min(RENEW_EVERY_SECONDS, self.lease_seconds / 3)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -251,12 +247,13 @@ class Packager:
 
     def reap_orphans(self):
         """Kill ffmpegs left by a packager that died (e.g. kill -9) whose lease lapsed."""
-        now = timezone.now()
-        for lease in PackagerLease.objects.filter(expires_at__lt=now):
-            kill_orphan(lease.child_pid, lease.broadcast_id)
+        held = set(
+            PackagerLease.objects.filter(expires_at__gte=timezone.now()).values_list(
+                "broadcast_id", flat=True
+            )
+        )
         for pid, broadcast_id in find_marked_processes():
-            lease = PackagerLease.objects.filter(broadcast_id=broadcast_id).first()
-            if lease is None or lease.expires_at < now:
+            if broadcast_id not in held:
                 kill_orphan(pid, broadcast_id)
 
     # Children -----------------------------------------------------------
@@ -267,9 +264,7 @@ class Packager:
         if child is not None:
             code = child.process.poll()
             if code is None:
-                if not child.transcode and needs_transcode(child.log_path):
-                    logger.info("broadcast %s: input is not H.264/AAC, transcoding", broadcast.pk)
-                    restart.transcode = True
+                if switch_to_transcode(broadcast, child, restart):
                     self.stop_child(broadcast.pk)
                 return
             del self.children[broadcast.pk]
@@ -278,9 +273,7 @@ class Packager:
             ran = time.monotonic() - child.started_at
             # A listener exits 0 when its camera leaves: restart at once to
             # wait for the reconnect. Failures back off up to 10 s.
-            if not child.transcode and needs_transcode(child.log_path):
-                logger.info("broadcast %s: input is not H.264/AAC, transcoding", broadcast.pk)
-                restart.transcode = True
+            if switch_to_transcode(broadcast, child, restart):
                 restart.failures = 0
             elif code == 0 or ran > 30:
                 restart.failures = 0
@@ -306,7 +299,7 @@ class Packager:
     def start_child(self, broadcast, transcode):
         folder = output_dir_for(broadcast)
         folder.mkdir(parents=True, exist_ok=True)
-        resume = (folder / "index.m3u8").exists()
+        resume = (folder / PLAYLIST).exists()
         log_path = folder.parent / f".{broadcast.stream_name}{LOG_SUFFIX}"
         command = ffmpeg_command(broadcast, transcode=transcode, resume=resume)
         process = subprocess.Popen(
@@ -413,7 +406,7 @@ def trim_segments(folder: Path, keep_seconds):
     playlist's length (a camera's outage then breaks the reconnect).
     """
     try:
-        text = (folder / "index.m3u8").read_text(errors="replace")
+        text = (folder / PLAYLIST).read_text(errors="replace")
     except FileNotFoundError:
         text = ""
     listed = {line.strip() for line in text.splitlines() if line and not line.startswith("#")}
@@ -491,6 +484,16 @@ def needs_transcode(log_path: Path):
         if "Audio:" in line and "Audio: aac" not in line:
             return True
     return False
+
+
+def switch_to_transcode(broadcast, child, restart):
+    """True when a copying child's input turned out not to be H.264/AAC: its next
+    start transcodes."""
+    if child.transcode or not needs_transcode(child.log_path):
+        return False
+    logger.info("broadcast %s: input is not H.264/AAC, transcoding", broadcast.pk)
+    restart.transcode = True
+    return True
 
 
 def terminate(process, grace_seconds=1.0):

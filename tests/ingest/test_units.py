@@ -413,7 +413,7 @@ def test_find_marked_processes_sees_only_this_deployments_children(settings, tmp
 
 
 def test_the_lease_length_comes_from_the_setting_or_the_command(settings):
-    assert packager.Packager().lease_seconds == packager.LEASE_SECONDS
+    assert packager.Packager().lease_seconds == settings.LIVE_PACKAGER_LEASE_SECONDS == 10
     settings.LIVE_PACKAGER_LEASE_SECONDS = 4
     assert packager.Packager().lease_seconds == 4
     short = packager.Packager(lease_seconds=1.5)

@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from live.services.packager import Packager, default_lease_seconds
+from live.services.packager import Packager
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
             type=float,
             default=None,
             help="how long a broadcast's lease outlives its packager before another takes it "
-            f"(default LIVE_PACKAGER_LEASE_SECONDS or {default_lease_seconds()})",
+            f"(default LIVE_PACKAGER_LEASE_SECONDS, now {settings.LIVE_PACKAGER_LEASE_SECONDS})",
         )
 
     def handle(self, poll, max_seconds, lease_seconds, **options):
