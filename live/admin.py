@@ -3,13 +3,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from live.models import ApiKey, AuditEntry, Broadcast, Event, Source, Viewer
+from live.services.audit import actor_of
 from live.services.apikeys import create_api_key, revoke_api_key, rotate_api_key
 from live.services.lifecycle import SourceConflict, live_broadcast, start_broadcast, stop_broadcast
 from live.services.sources import SourceUnavailable
-
-
-def _actor(request):
-    return f"staff:{request.user.get_username()}"
 
 
 @admin.register(Event)
@@ -33,7 +30,7 @@ class EventAdmin(admin.ModelAdmin):
     def start_mock_stream(self, request, queryset):
         for event in queryset:
             try:
-                _, created = start_broadcast(event, Source.MOCK, _actor(request))
+                _, created = start_broadcast(event, Source.MOCK, actor_of(request))
             except (SourceConflict, SourceUnavailable) as exc:
                 self.message_user(request, f"{event.pk}: {exc}", messages.ERROR)
                 continue
@@ -43,7 +40,7 @@ class EventAdmin(admin.ModelAdmin):
     @admin.action(description="Stop the stream")
     def stop_stream(self, request, queryset):
         for event in queryset:
-            stopped = stop_broadcast(event, _actor(request))
+            stopped = stop_broadcast(event, actor_of(request))
             state = "stopped" if stopped else "was not live"
             self.message_user(request, f"{event.pk}: {state}.", messages.SUCCESS)
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from live.services.sources import offered_sources
+from live.services.sources import MAX_CAMERA_URL_LENGTH, offered_sources
 
 LINK_LIFETIMES = [
     (900, "15 minutes"),
@@ -15,7 +15,7 @@ class StartForm(forms.Form):
     camera_url = forms.CharField(
         label="Camera URL (RTSP source only)",
         required=False,
-        max_length=500,
+        max_length=MAX_CAMERA_URL_LENGTH,
         strip=False,
         widget=forms.TextInput(attrs={"placeholder": "rtsp://user:password@camera.local/stream"}),
     )

@@ -23,7 +23,8 @@ from live.api.views import viewer_path
 from live.forms import JoinForm, StartForm, StopForm, ViewerLinkForm
 from live.models import Event, ViewerLink
 from live.models import Health
-from live.services.access import NOT_LIVE, PLAYLIST, check_viewer_access
+from live.services.audit import actor_of
+from live.services.access import check_viewer_access
 from live.services.lifecycle import (
     SourceConflict,
     live_broadcast,
@@ -31,7 +32,7 @@ from live.services.lifecycle import (
     stop_broadcast,
     uptime_seconds,
 )
-from live.services.media import MediaPath, sign_media_path
+from live.services.media import PLAYLIST, MediaPath, sign_media_path
 from live.services.health import health_of
 from live.services.sources import (
     INGEST_SOURCES,
@@ -105,17 +106,13 @@ def staff_required(view):
     return wrapped
 
 
-def actor(request):
-    return f"staff:{request.user.get_username()}"
-
-
 @require_GET
 def home(request):
     events = Event.objects.all() if request.user.is_authenticated else []
     return render(request, "live/home.html", {"events": events})
 
 
-def _host_context(request, event, **extra):
+def _host_context(event, **extra):
     broadcast = live_broadcast(event.pk)
     preview_url = None
     if broadcast is not None:
@@ -124,7 +121,6 @@ def _host_context(request, event, **extra):
         )
     context = {
         "event": event,
-        "broadcast": broadcast,
         "preview_url": preview_url,
         "ingest": ingest_for(broadcast) if broadcast else None,
         "links": links_of(broadcast),
@@ -154,7 +150,7 @@ def _clock(seconds):
 
 def _render_console(request, event, status=200, **extra):
     """The console partial for HTMX, the whole page otherwise (JavaScript off)."""
-    context = _host_context(request, event, **extra)
+    context = _host_context(event, **extra)
     template = "live/_host_console.html" if request.htmx else "live/host.html"
     response = render(request, template, context, status=status)
     if request.htmx:
@@ -179,7 +175,7 @@ def _refuse_form(request, event, name, form, shown_while_live):
 @require_GET
 def host(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
-    return no_store(render(request, "live/host.html", _host_context(request, event)))
+    return no_store(render(request, "live/host.html", _host_context(event)))
 
 
 @staff_required
@@ -201,7 +197,7 @@ def host_start(request, event_id):
         start_broadcast(
             event,
             form.cleaned_data["source"],
-            actor(request),
+            actor_of(request),
             camera_url=form.cleaned_data["camera_url"],
         )
     except InvalidCameraUrl as exc:
@@ -219,7 +215,7 @@ def host_stop(request, event_id):
     form = StopForm(request.POST)
     if not form.is_valid():
         return _refuse_form(request, event, "stop_form", form, shown_while_live=True)
-    stopped = stop_broadcast(event, actor(request))
+    stopped = stop_broadcast(event, actor_of(request))
     notice = "The broadcast has ended." if stopped else "The broadcast was not live."
     return _render_console(request, event, notice=notice)
 
@@ -240,7 +236,7 @@ def host_link(request, event_id):
             error="The event is not live: start the broadcast before minting a viewer link.",
         )
     try:
-        token, claims, _ = mint_viewer_link(broadcast, form.cleaned_data["ttl"], actor(request))
+        token, claims, _ = mint_viewer_link(broadcast, form.cleaned_data["ttl"], actor_of(request))
     except RateLimited as exc:
         response = _render_console(request, event, status=429, error=str(exc))
         response["Retry-After"] = str(exc.retry_after)
@@ -270,7 +266,7 @@ def host_revoke_link(request, event_id, link_id):
     link = ViewerLink.objects.filter(pk=link_id, broadcast__event=event).first()
     if link is None:
         return _render_console(request, event, status=404, error="No such viewer link.")
-    revoked = revoke_viewer_link(link, actor(request))
+    revoked = revoke_viewer_link(link, actor_of(request))
     notice = "The viewer link is revoked." if revoked else "The link was already revoked."
     return _render_console(request, event, notice=notice)
 
@@ -304,14 +300,14 @@ def _viewer_access(event_id, raw_token):
     broadcast = live_broadcast(event_id)
     if broadcast is None:
         get_object_or_404(Event, pk=event_id)
-    return check_viewer_access(event_id, raw_token, broadcast=broadcast or NOT_LIVE)
+    return check_viewer_access(event_id, raw_token, broadcast)
 
 
 @require_GET
 def viewer(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
     raw_token = request.GET.get("token", "")
-    access = _viewer_access(event.pk, raw_token)
+    access = check_viewer_access(event.pk, raw_token, live_broadcast(event.pk))
     context = _viewer_context(event.pk, access)
     context["event"] = event
     context["token"] = raw_token
@@ -324,7 +320,8 @@ def viewer(request, event_id):
 def viewer_state(request, event_id):
     """The polled partial. 204 while nothing changed; 286 stops polling at the end.
 
-    On the hot path (a live broadcast, nothing changed) this is one indexed query.
+    On the hot path (a live broadcast, nothing changed) this is two indexed queries: the
+    live broadcast, and the token's link (has it been revoked?).
     """
     raw_token = request.GET.get("token", "")
     access = _viewer_access(event_id, raw_token)
@@ -336,11 +333,10 @@ def viewer_state(request, event_id):
             # The player swaps in freshly signed media URLs (static/live/player.js).
             trigger_client_event(response, "teecam:hls-path", {"path": access.hls_path})
         return token_in_url(response)
+    response = render(request, "live/_viewer_state.html", context)
     if context["problem"]:
-        response = render(request, "live/_viewer_state.html", context)
         response.status_code = HttpResponseStopPolling.status_code
-        return token_in_url(response)
-    return token_in_url(render(request, "live/_viewer_state.html", context))
+    return token_in_url(response)
 
 
 @csrf_exempt  # authenticated by the viewer token in the body, not by a session
@@ -356,7 +352,7 @@ def viewer_join(request, event_id):
         response = json_error(429, "throttled", str(exc))
         response["Retry-After"] = str(exc.retry_after)
         return response
-    access = check_viewer_access(event.pk, form.cleaned_data["token"])
+    access = check_viewer_access(event.pk, form.cleaned_data["token"], live_broadcast(event.pk))
     if access.token is None:
         status = VIEWER_PROBLEMS[access.problem][0]
         return json_error(status, access.problem, VIEWER_PROBLEMS[access.problem][1])

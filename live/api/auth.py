@@ -39,10 +39,3 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": HEADER}
-
-
-def actor_of(request):
-    """Who did it, for the audit log: ``key:<name>`` or ``staff:<username>``."""
-    if request.auth is not None and hasattr(request.auth, "prefix"):
-        return f"key:{request.auth.name}"
-    return f"staff:{request.user.get_username()}"

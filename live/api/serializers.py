@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from live.models import Source
+from live.services.sources import MAX_CAMERA_URL_LENGTH
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -24,7 +25,7 @@ class StartRequest(serializers.Serializer):
         required=False,
         allow_blank=True,
         trim_whitespace=False,
-        max_length=500,
+        max_length=MAX_CAMERA_URL_LENGTH,
         help_text="For the rtsp source: the camera's rtsp:// or rtsps:// URL.",
     )
 
@@ -34,7 +35,10 @@ class TokenRequest(serializers.Serializer):
         min_value=1,
         max_value=settings.LIVE_TOKEN_MAX_TTL,
         default=settings.LIVE_TOKEN_DEFAULT_TTL,
-        help_text="Seconds the viewer link stays valid (1..86400, default 900).",
+        help_text=(
+            f"Seconds the viewer link stays valid (1..{settings.LIVE_TOKEN_MAX_TTL}, "
+            f"default {settings.LIVE_TOKEN_DEFAULT_TTL})."
+        ),
     )
 
 

@@ -12,12 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from live.api import serializers as s
-from live.api.auth import actor_of
 from live.api.errors import Conflict, ServiceUnavailable
 from live.api.negotiation import JsonOnly
 from live.api.permissions import IsAdminClient
 from live.models import Event
 from live.services import telemetry
+from live.services.audit import actor_of
 from live.services.access import check_viewer_access
 from live.services.lifecycle import (
     SourceConflict,
@@ -187,14 +187,14 @@ class StatusView(APIView):
         # Not through a serializer field: those refuse NUL characters with a 400, and
         # a bad token is not an error here.
         raw_token = request.query_params.get("token", "")
-        # One indexed query on the hot path: a live broadcast proves the event exists.
+        # A live broadcast proves the event exists: no Event query on the hot path.
         broadcast = live_broadcast(event_id)
         if broadcast is None:
             get_event(event_id)
         answer = {**stream_state(broadcast), **health_of(broadcast)}
         token_valid = False
         if raw_token and broadcast is not None:
-            access = check_viewer_access(event_id, raw_token, broadcast=broadcast)
+            access = check_viewer_access(event_id, raw_token, broadcast)
             if access.token is not None:
                 token_valid = True
                 path, path_expires = access.signed_playlist()

@@ -7,14 +7,10 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from live.models import Broadcast, ViewerLink
-from live.services.lifecycle import live_broadcast
-from live.services.media import MediaPath, sign_media_path
+from live.services.media import PLAYLIST, MediaPath, sign_media_path
 from live.services.tokens import InvalidToken, ViewerToken, read_viewer_token
 from live.services.viewer_links import find_link
 
-PLAYLIST = "index.m3u8"
-# Pass as ``broadcast`` when the caller already knows nothing is live.
-NOT_LIVE = object()
 # Media expiries are rounded up to this step so that viewers polling at about
 # the same time get the same URLs, which a CDN can then cache once.
 MEDIA_EXPIRY_STEP = 30
@@ -49,11 +45,8 @@ class ViewerAccess:
         return self.signed_playlist()[0]
 
 
-def check_viewer_access(event_id, raw_token, broadcast=None, now=None) -> ViewerAccess:
-    if broadcast is None:
-        broadcast = live_broadcast(event_id)
-    elif broadcast is NOT_LIVE:
-        broadcast = None
+def check_viewer_access(event_id, raw_token, broadcast, now=None) -> ViewerAccess:
+    """broadcast: the event's live broadcast (``live_broadcast``), None when nothing is live."""
     try:
         token = read_viewer_token(raw_token, event_id, now=now)
     except InvalidToken as exc:

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from live.models import Broadcast, Source
 from live.services import mock_source
+from live.services.media import PLAYLIST
+from live.services.prepared import PreparedLookup
 
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -40,6 +42,14 @@ def _within(folder: Path, relative: str):
     return candidate
 
 
+# Asked on every media request Django serves; every mock playlist poll is one of them.
+_LIVE_MOCK = PreparedLookup(
+    lambda stream: Broadcast.objects.filter(
+        stream_name=stream, source=Source.MOCK, stopped_at__isnull=True
+    ).order_by("pk")[:1]
+)
+
+
 def find_media(media_path, now=None):
     """The MediaFile for a verified path, or None when nothing is there."""
     suffix = Path(media_path.file).suffix
@@ -48,11 +58,9 @@ def find_media(media_path, now=None):
         return None
     is_playlist = suffix == ".m3u8"
 
-    mock = Broadcast.objects.filter(
-        stream_name=media_path.stream, source=Source.MOCK, stopped_at__isnull=True
-    ).first()
+    mock = _LIVE_MOCK.first(media_path.stream)
     if mock is not None:
-        if media_path.file == "index.m3u8":
+        if media_path.file == PLAYLIST:
             text = mock_source.live_playlist(mock.started_at, now or timezone.now())
             return MediaFile(content_type, PLAYLIST_CACHE, text=text)
         path = mock_source.fixture_file(media_path.file)

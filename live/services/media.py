@@ -14,6 +14,7 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 from django.conf import settings
@@ -21,7 +22,8 @@ from django.conf import settings
 from live.services.encoding import b64url
 
 MAX_PATH_LENGTH = 512
-_STREAM_RE = re.compile(r"\A[A-Za-z0-9_-]{1,80}\Z")
+PLAYLIST = "index.m3u8"  # every stream's playlist, whatever its source
+STREAM_NAME_RE = re.compile(r"\A[A-Za-z0-9_-]{1,80}\Z")
 _PART_RE = re.compile(r"\A[A-Za-z0-9_.-]{1,120}\Z")
 _SIGNATURE_RE = re.compile(r"\A[A-Za-z0-9_-]{22}\Z")
 _EXPIRES_RE = re.compile(r"\A[1-9][0-9]{0,11}\Z")
@@ -51,9 +53,14 @@ class MediaPath:
 
 
 def media_secret() -> str:
-    return hmac.new(
-        settings.LIVE_VIEWER_SIGN_KEY.encode(), b"teecam media signing v1", hashlib.sha256
-    ).hexdigest()
+    return _derive_media_secret(settings.LIVE_VIEWER_SIGN_KEY)
+
+
+# Derived once per key, not on every signature: status polls and media requests sign
+# or verify one each. Keyed by the key, so a changed setting derives a new secret.
+@lru_cache(maxsize=4)
+def _derive_media_secret(sign_key: str) -> str:
+    return hmac.new(sign_key.encode(), b"teecam media signing v1", hashlib.sha256).hexdigest()
 
 
 def media_signature(stream: str, expires: int) -> str:
@@ -66,7 +73,7 @@ def _split_stream_file(rest: str) -> MediaPath:
     if len(parts) < 2:
         raise InvalidMediaPath("path must name a stream and a file: /hls/<stream>/<file>")
     stream, files = parts[0], parts[1:]
-    if not _STREAM_RE.match(stream):
+    if not STREAM_NAME_RE.match(stream):
         raise InvalidMediaPath("stream name may hold only letters, digits, '_' and '-'")
     for part in files:
         if part in (".", "..") or not _PART_RE.match(part):

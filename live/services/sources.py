@@ -7,14 +7,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
-from live.models import Broadcast, Source
+from live.models import Broadcast, Health, Source
+from live.services.media import STREAM_NAME_RE
 
 # Sources whose media the packager writes (an ffmpeg per broadcast).
 PACKAGED_SOURCES = (Source.SRT, Source.RTSP)
 # Sources whose media arrives from a camera, so health is watched.
 INGEST_SOURCES = (Source.RTMP, Source.SRT, Source.RTSP)
 MAX_CAMERA_URL_LENGTH = 500
-_STREAM_NAME_RE = re.compile(r"\A[-a-zA-Z0-9_]{1,80}\Z")
 
 
 class SourceUnavailable(Exception):
@@ -103,7 +103,7 @@ def ingest_fields(source, camera_url=""):
             )
         fields["ingest_port"] = free[0]
     if source in INGEST_SOURCES:
-        fields["health"] = "waiting"
+        fields["health"] = Health.WAITING
     return fields
 
 
@@ -142,7 +142,7 @@ def find_rtmp_broadcast(stream_name, key):
     broadcast = None
     # Stream names are slugs; anything else (a NUL, say, which PostgreSQL refuses
     # in a query) names no broadcast.
-    if isinstance(stream_name, str) and _STREAM_NAME_RE.match(stream_name):
+    if isinstance(stream_name, str) and STREAM_NAME_RE.match(stream_name):
         broadcast = Broadcast.objects.filter(
             source=Source.RTMP, stream_name=stream_name, stopped_at__isnull=True
         ).first()

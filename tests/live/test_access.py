@@ -5,7 +5,7 @@ import time
 import pytest
 
 from live.services.access import check_viewer_access
-from live.services.lifecycle import start_broadcast, stop_broadcast
+from live.services.lifecycle import live_broadcast, start_broadcast, stop_broadcast
 from live.services.tokens import mint_viewer_token
 from live.services.viewer_links import mint_viewer_link, revoke_viewer_link
 
@@ -20,7 +20,7 @@ def live(event):
 def test_a_valid_token_for_the_live_broadcast_admits_the_viewer(event, live):
     token, claims = mint_viewer_token(event.pk, live.pk, 900)
 
-    access = check_viewer_access(event.pk, token)
+    access = check_viewer_access(event.pk, token, live_broadcast(event.pk))
 
     assert access.problem is None
     assert access.token == claims
@@ -37,7 +37,7 @@ def test_a_valid_token_for_the_live_broadcast_admits_the_viewer(event, live):
 def test_media_urls_never_outlive_a_short_token(event, live):
     token, claims = mint_viewer_token(event.pk, live.pk, 5)
 
-    access = check_viewer_access(event.pk, token)
+    access = check_viewer_access(event.pk, token, live_broadcast(event.pk))
 
     assert int(access.hls_path.split("/")[3]) == claims.expires
 
@@ -57,7 +57,7 @@ def test_media_urls_never_outlive_a_short_token(event, live):
     ids=["missing", "malformed", "invalid", "expired", "other-broadcast"],
 )
 def test_a_refused_token_names_the_problem_and_unlocks_nothing(event, live, make_token, problem):
-    access = check_viewer_access(event.pk, make_token(event, live))
+    access = check_viewer_access(event.pk, make_token(event, live), live_broadcast(event.pk))
 
     assert access.problem == problem
     assert access.token is None
@@ -69,7 +69,7 @@ def test_a_token_of_a_stopped_broadcast_has_ended(event, live):
     token, _ = mint_viewer_token(event.pk, live.pk, 900)
     stop_broadcast(event, "key:ops")
 
-    access = check_viewer_access(event.pk, token)
+    access = check_viewer_access(event.pk, token, live_broadcast(event.pk))
 
     assert (access.problem, access.broadcast, access.hls_path) == ("ended", None, None)
 
@@ -78,7 +78,7 @@ def test_a_revoked_link_unlocks_nothing(event, live):
     token, _, link = mint_viewer_link(live, 900, "key:ops")
     assert revoke_viewer_link(link, "key:ops")
 
-    access = check_viewer_access(event.pk, token)
+    access = check_viewer_access(event.pk, token, live_broadcast(event.pk))
 
     assert (access.problem, access.token, access.hls_path) == ("revoked", None, None)
     assert access.link == link
