@@ -55,8 +55,13 @@ def env_int(name, default):
         sys.exit(2)
 
 
+def split_list(value):
+    """The items of a comma-separated value, trimmed, without empty ones."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def env_list(name, default):
     value = os.environ.get(name)
     if value is None or value.strip() == "":
         return list(default)
-    return [item.strip() for item in value.split(",") if item.strip()]
+    return split_list(value)

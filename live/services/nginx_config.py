@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from live.services import delivery
 from live.services.delivery import live_output_dir
 from live.services.media import media_secret
+from teecam.env import split_list
 
 
 @dataclass
@@ -41,8 +42,12 @@ def _static_cache_control():
     return "public, max-age=300"
 
 
+def _prefix(options: NginxOptions) -> Path:
+    return Path(options.prefix or Path(settings.LIVE_STREAM_DATA_DIR).parent / "nginx")
+
+
 def render_nginx_config(options: NginxOptions) -> str:
-    prefix = Path(options.prefix or Path(settings.LIVE_STREAM_DATA_DIR).parent / "nginx")
+    prefix = _prefix(options)
     user = options.user
     if not user and os.geteuid() == 0:
         # Workers must read the media and, for RTMP, write HLS as the data's owner.
@@ -58,9 +63,7 @@ def render_nginx_config(options: NginxOptions) -> str:
         "segment_cache": delivery.SEGMENT_CACHE,
         "live_segment_cache": delivery.LIVE_SEGMENT_CACHE,
         "static_cache": _static_cache_control(),
-        "trusted_proxies": [
-            proxy.strip() for proxy in options.trusted_proxies.split(",") if proxy.strip()
-        ],
+        "trusted_proxies": split_list(options.trusted_proxies),
         "segment_seconds": settings.LIVE_SEGMENT_SECONDS,
         "playlist_seconds": settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS,
     }
@@ -68,7 +71,7 @@ def render_nginx_config(options: NginxOptions) -> str:
 
 
 def write_nginx_config(options: NginxOptions, path: Path) -> Path:
-    prefix = Path(options.prefix or Path(settings.LIVE_STREAM_DATA_DIR).parent / "nginx")
+    prefix = _prefix(options)
     for folder in (
         "tmp/body",
         "tmp/proxy",

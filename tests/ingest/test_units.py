@@ -510,3 +510,17 @@ def test_nginx_rtmp_cleanup_is_off_so_it_leaves_the_packagers_folders_alone(data
     text = render_nginx_config(NginxOptions(prefix="/tmp/teecam-nginx-test"))
     assert "hls_cleanup off;" in text and "hls_cleanup on;" not in text
     assert "hls_continuous on;" in text
+
+
+def test_trusted_proxies_are_believed_one_by_one_and_no_others(data_dir):
+    trusted = NginxOptions(
+        prefix="/tmp/teecam-nginx-test", trusted_proxies=" 10.0.0.0/8, ,192.168.1.7,"
+    )
+    text = render_nginx_config(trusted)
+    assert text.count("set_real_ip_from") == 2
+    assert "set_real_ip_from 10.0.0.0/8;" in text
+    assert "set_real_ip_from 192.168.1.7;" in text
+    assert "real_ip_header X-Forwarded-For;" in text
+
+    untrusted = render_nginx_config(NginxOptions(prefix="/tmp/teecam-nginx-test"))
+    assert "set_real_ip_from" not in untrusted and "real_ip_header" not in untrusted
