@@ -2,11 +2,23 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from live.models import ApiKey, AuditEntry, Broadcast, Event, Source, Viewer
+from live.models import ApiKey, AuditEntry, Broadcast, Camera, Event, Source, Viewer
 from live.services.audit import actor_of
 from live.services.apikeys import create_api_key, revoke_api_key, rotate_api_key
+from live.services.cameras import InvalidCamera, create_camera, default_camera, rotate_stream_key
 from live.services.lifecycle import SourceConflict, live_broadcast, start_broadcast, stop_broadcast
 from live.services.sources import SourceUnavailable
+
+
+class CameraInline(admin.TabularInline):
+    model = Camera
+    extra = 0
+    fields = ["slug", "name", "position", "source", "auto_start"]
+    readonly_fields = ["slug"]
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False  # through the Camera admin or the host page, which make the credentials
 
 
 @admin.register(Event)
@@ -14,8 +26,9 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "live_state", "host_page"]
     search_fields = ["id", "name"]
     actions = ["start_mock_stream", "stop_stream"]
+    inlines = [CameraInline]
 
-    @admin.display(description="Stream")
+    @admin.display(description="Main camera")
     def live_state(self, event):
         broadcast = live_broadcast(event.pk)
         return f"live ({broadcast.source})" if broadcast else "idle"
@@ -26,23 +39,69 @@ class EventAdmin(admin.ModelAdmin):
             '<a href="{}">Open host page</a>', reverse("live:host", args=[event.pk])
         )
 
-    @admin.action(description="Start the stream (mock source)")
+    @admin.action(description="Start the main camera (mock source)")
     def start_mock_stream(self, request, queryset):
         for event in queryset:
             try:
-                _, created = start_broadcast(event, Source.MOCK, actor_of(request))
+                _, created = start_broadcast(
+                    default_camera(event.pk), Source.MOCK, actor_of(request)
+                )
             except (SourceConflict, SourceUnavailable) as exc:
                 self.message_user(request, f"{event.pk}: {exc}", messages.ERROR)
                 continue
             state = "started" if created else "was already live"
             self.message_user(request, f"{event.pk}: {state}.", messages.SUCCESS)
 
-    @admin.action(description="Stop the stream")
+    @admin.action(description="Stop the main camera")
     def stop_stream(self, request, queryset):
         for event in queryset:
-            stopped = stop_broadcast(event, actor_of(request))
+            stopped = stop_broadcast(default_camera(event.pk), actor_of(request))
             state = "stopped" if stopped else "was not live"
             self.message_user(request, f"{event.pk}: {state}.", messages.SUCCESS)
+
+
+@admin.register(Camera)
+class CameraAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "event", "position", "source", "auto_start", "srt_port"]
+    list_filter = ["event", "source"]
+    search_fields = ["slug", "name", "event__id"]
+    readonly_fields = ["ingest_name", "stream_key_hint", "srt_port", "key_rotated_at"]
+    actions = ["rotate_keys"]
+
+    def get_fields(self, request, obj=None):
+        editable = ["name", "position", "source", "auto_start"]
+        if obj is None:
+            return ["event", "slug", *editable, "camera_url"]
+        return [*editable, *self.readonly_fields]
+
+    @admin.display(description="Stream key")
+    def stream_key_hint(self, camera):
+        # Never in full here: the host page shows it to the camera operator.
+        return f"{camera.stream_key[:4]}… (see the host page)"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        try:
+            made = create_camera(
+                obj.event,
+                obj.slug,
+                obj.name,
+                obj.source,
+                form.cleaned_data.get("camera_url", ""),
+                actor=actor_of(request),
+            )
+        except (InvalidCamera, SourceUnavailable) as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        Camera.objects.filter(pk=made.pk).update(position=obj.position, auto_start=obj.auto_start)
+        obj.pk = made.pk
+
+    @admin.action(description="Rotate the stream key (the old one is refused at once)")
+    def rotate_keys(self, request, queryset):
+        for camera in queryset:
+            rotate_stream_key(camera, actor_of(request))
+        self.message_user(request, f"Rotated {queryset.count()} stream key(s).", messages.SUCCESS)
 
 
 class ViewerInline(admin.TabularInline):

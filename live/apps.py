@@ -7,3 +7,4 @@ class LiveConfig(AppConfig):
 
     def ready(self):
         from live.services import audit  # noqa: F401  (connects the audit receivers)
+        from live.services import cameras  # noqa: F401  (every new event gets its camera)

@@ -1,5 +1,7 @@
 from django import forms
 
+from live.models import DEFAULT_CAMERA, Source
+from live.services.cameras import MAX_NAME_LENGTH
 from live.services.sources import MAX_CAMERA_URL_LENGTH, offered_sources
 
 LINK_LIFETIMES = [
@@ -8,12 +10,31 @@ LINK_LIFETIMES = [
     (14400, "4 hours"),
     (86400, "24 hours"),
 ]
+CAMERA_SLUG = r"\A[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?\Z"
+
+
+class CameraField(forms.RegexField):
+    """Which camera a host form acts on; the default camera when left out."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            regex=CAMERA_SLUG,
+            max_length=40,
+            required=False,
+            widget=forms.HiddenInput,
+            error_messages={"invalid": "No such camera."},
+            **kwargs,
+        )
+
+    def clean(self, value):
+        return super().clean(value) or DEFAULT_CAMERA
 
 
 class StartForm(forms.Form):
+    camera = CameraField()
     source = forms.ChoiceField(label="Source")
     camera_url = forms.CharField(
-        label="Camera URL (RTSP source only)",
+        label="Camera URL (RTSP)",
         required=False,
         max_length=MAX_CAMERA_URL_LENGTH,
         strip=False,
@@ -26,18 +47,70 @@ class StartForm(forms.Form):
 
 
 class StopForm(forms.Form):
+    camera = CameraField()
     confirm = forms.BooleanField(
-        label="Yes, end the broadcast for every viewer",
+        label="Yes, end this camera's broadcast for every viewer",
         error_messages={"required": "Tick the box to confirm that the broadcast should end."},
     )
 
 
-class ViewerLinkForm(forms.Form):
-    ttl = forms.TypedChoiceField(
-        label="Link valid for", choices=LINK_LIFETIMES, coerce=int, initial=900
+class RotateKeyForm(forms.Form):
+    camera = CameraField()
+    confirm = forms.BooleanField(
+        label="Yes, the encoder will need the new key",
+        error_messages={"required": "Tick the box to confirm: the old key stops working at once."},
     )
+
+
+class CameraForm(forms.Form):
+    slug = forms.RegexField(
+        label="Camera id (in URLs)",
+        regex=CAMERA_SLUG,
+        max_length=40,
+        error_messages={
+            "invalid": "Use lower-case letters, digits and '-' only, e.g. tee-1.",
+            "required": "Give the camera an id, e.g. tee-1.",
+        },
+    )
+    name = forms.CharField(
+        label="Name", max_length=MAX_NAME_LENGTH, error_messages={"required": "Give it a name."}
+    )
+    source = forms.ChoiceField(label="Default source", choices=Source.choices)
+
+
+class CameraEditForm(forms.Form):
+    camera = CameraField()
+    name = forms.CharField(
+        label="Name", max_length=MAX_NAME_LENGTH, error_messages={"required": "Give it a name."}
+    )
+    source = forms.ChoiceField(label="Default source", choices=Source.choices)
+    camera_url = forms.CharField(
+        label="Camera URL (RTSP)", required=False, max_length=MAX_CAMERA_URL_LENGTH, strip=False
+    )
+    auto_start = forms.BooleanField(
+        label="Go live when the camera connects (RTMP)", required=False
+    )
+
+
+class MoveCameraForm(forms.Form):
+    camera = CameraField()
+    step = forms.TypedChoiceField(choices=[("-1", "up"), ("1", "down")], coerce=int)
+
+
+class ViewerLinkForm(forms.Form):
+    scope = forms.ChoiceField(label="Link for", required=False)
+    ttl = forms.TypedChoiceField(
+        label="Can be opened for", choices=LINK_LIFETIMES, coerce=int, initial=900
+    )
+
+    def __init__(self, *args, cameras=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = [("", "Every camera of the event")] + [
+            (camera.slug, camera.name) for camera in cameras
+        ]
 
 
 class JoinForm(forms.Form):
     token = forms.CharField(max_length=200)
     viewer = forms.RegexField(regex=r"\A[A-Za-z0-9-]{8,64}\Z", max_length=64)
+    camera = forms.RegexField(regex=CAMERA_SLUG, max_length=40, required=False)

@@ -28,10 +28,50 @@ class Health(models.TextChoices):
     STALLED = "stalled", "Stalled"
 
 
+DEFAULT_CAMERA = "main"
+
+
+class Camera(models.Model):
+    """A tee's camera, set up once: its ingest credentials outlive every broadcast.
+
+    ``ingest_name`` is the public, fixed RTMP stream name the encoder sends to;
+    ``stream_key`` is the secret it proves itself with (RTMP key, SRT passphrase).
+    Viewers never see either: each broadcast gets a new unguessable media path.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="cameras")
+    slug = models.SlugField(max_length=40)
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MOCK)
+    camera_url = models.CharField(max_length=500, blank=True)  # RTSP pull, credentials included
+    ingest_name = models.SlugField(max_length=80, unique=True)
+    stream_key = models.CharField(max_length=64)
+    srt_port = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    key_rotated_at = models.DateTimeField(null=True, blank=True)
+    # Opt-in: an RTMP publish with the right key starts the broadcast itself.
+    auto_start = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "slug"], name="camera_slug_unique_in_event")
+        ]
+
+    def __str__(self):
+        return f"{self.event_id}/{self.slug} ({self.name})"
+
+    @property
+    def is_default(self):
+        return self.slug == DEFAULT_CAMERA
+
+
 class Broadcast(models.Model):
-    """One start-to-stop run of an event's stream; live while stopped_at is null."""
+    """One session of one camera; live while stopped_at is null."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="broadcasts")
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="broadcasts")
     source = models.CharField(max_length=16, choices=Source.choices)
     # The public name of the stream's media folder: /hls/<sig>/<exp>/<stream_name>/.
     stream_name = models.SlugField(max_length=80, unique=True)
@@ -39,9 +79,9 @@ class Broadcast(models.Model):
     started_by = models.CharField(max_length=150)
     stopped_at = models.DateTimeField(null=True, blank=True)
     stopped_by = models.CharField(max_length=150, blank=True)
-    # Ingest: the RTMP stream key or SRT passphrase made for this broadcast, the
-    # camera URL an RTSP pull reads (credentials included), the SRT listener port.
-    ingest_secret = models.CharField(max_length=64, blank=True)
+    # Ingest, as it was at the start: the camera URL an RTSP pull reads
+    # (credentials included) and the SRT listener port. The secret stays on the
+    # camera (``ingest_secret``), so a rotation reaches a live broadcast at once.
     camera_url = models.CharField(max_length=500, blank=True)
     ingest_port = models.PositiveIntegerField(null=True, blank=True)
     # Written by the packager (or, for the mock, implied).
@@ -54,9 +94,9 @@ class Broadcast(models.Model):
         constraints = [
             # The database, not only Python, refuses a second live broadcast.
             models.UniqueConstraint(
-                fields=["event"],
+                fields=["camera"],
                 condition=Q(stopped_at__isnull=True),
-                name="one_live_broadcast_per_event",
+                name="one_live_broadcast_per_camera",
             ),
             models.UniqueConstraint(
                 fields=["ingest_port"],
@@ -72,6 +112,11 @@ class Broadcast(models.Model):
     @property
     def is_live(self):
         return self.stopped_at is None
+
+    @property
+    def ingest_secret(self):
+        """The camera's stream key: the RTMP key and the SRT passphrase."""
+        return self.camera.stream_key
 
 
 class PackagerLease(models.Model):
@@ -90,9 +135,17 @@ class PackagerLease(models.Model):
 
 
 class ViewerLink(models.Model):
-    """A minted viewer link. Only a fingerprint of its token is kept, for revocation."""
+    """A minted viewer link for an event (every camera) or one camera.
 
-    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="viewer_links")
+    It outlives stops and starts until it expires or is revoked. Only a
+    fingerprint of its token is kept, for revocation.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="viewer_links")
+    # Null: an event link, good for every camera of the event.
+    camera = models.ForeignKey(
+        Camera, on_delete=models.CASCADE, null=True, blank=True, related_name="viewer_links"
+    )
     fingerprint = models.CharField(max_length=32, unique=True)
     minted_by = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -104,7 +157,8 @@ class ViewerLink(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"link {self.fingerprint[:8]} on {self.broadcast}"
+        scope = self.camera.slug if self.camera_id else "all cameras"
+        return f"link {self.fingerprint[:8]} on {self.event_id} ({scope})"
 
 
 class Viewer(models.Model):

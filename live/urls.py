@@ -10,6 +10,24 @@ urlpatterns = [
     path("events/<slug:event_id>/live-host/status", views.host_status, name="host-status"),
     path("events/<slug:event_id>/live-host/start", views.host_start, name="host-start"),
     path("events/<slug:event_id>/live-host/stop", views.host_stop, name="host-stop"),
+    path(
+        "events/<slug:event_id>/live-host/rotate-key",
+        views.host_rotate_key,
+        name="host-rotate-key",
+    ),
+    path(
+        "events/<slug:event_id>/live-host/cameras", views.host_add_camera, name="host-add-camera"
+    ),
+    path(
+        "events/<slug:event_id>/live-host/cameras/edit",
+        views.host_edit_camera,
+        name="host-edit-camera",
+    ),
+    path(
+        "events/<slug:event_id>/live-host/cameras/move",
+        views.host_move_camera,
+        name="host-move-camera",
+    ),
     path("events/<slug:event_id>/live-host/link", views.host_link, name="host-link"),
     path("events/<slug:event_id>/live-host/links", views.host_links, name="host-links"),
     path(

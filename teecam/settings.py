@@ -194,6 +194,8 @@ LIVE_MEDIA_URL_TTL = env_int("LIVE_MEDIA_URL_TTL", 3600)
 # Lifetime of the media URLs a viewer's page or status gets; re-signed on each
 # poll, so revoking a link stops its media within this time.
 LIVE_VIEWER_MEDIA_TTL = env_int("LIVE_VIEWER_MEDIA_TTL", 60)
+# A viewer playing when the link expires keeps watching that broadcast this long at most.
+LIVE_VIEWER_SESSION_MAX_SECONDS = env_int("LIVE_VIEWER_SESSION_MAX_SECONDS", 6 * 3600)
 LIVE_TOKEN_DEFAULT_TTL = 900
 LIVE_TOKEN_MAX_TTL = 86400
 # Rate limits: (requests, per seconds).

@@ -1,10 +1,12 @@
 """One error shape everywhere: ``{"error": "<code>", "detail": ...}``."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+from live.http import json_error  # noqa: F401  (one error shape: pages, hooks and API)
 
 
 class Conflict(exceptions.APIException):
@@ -43,7 +45,3 @@ def exception_handler(exc, context):
         status=exc.status_code,
         headers=headers,
     )
-
-
-def json_error(status_code, code, detail):
-    return JsonResponse({"error": code, "detail": detail}, status=status_code)

@@ -82,6 +82,15 @@ class StatusResponse(StreamStateResponse):
     expiresAt = serializers.DateTimeField(required=False, help_text="When the token expires")
 
 
+class CameraResponse(serializers.Serializer):
+    id = serializers.CharField(help_text="The camera's id in URLs, e.g. main or tee-1")
+    name = serializers.CharField()
+    running = serializers.BooleanField()
+    startedAt = serializers.DateTimeField(allow_null=True)
+    source = serializers.CharField(help_text="The live broadcast's source, else the default")
+    health = serializers.CharField(allow_null=True)
+
+
 class TokenResponse(serializers.Serializer):
     token = serializers.CharField()
     expiresAt = serializers.DateTimeField()

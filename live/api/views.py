@@ -3,7 +3,6 @@ from datetime import datetime, timezone as dt_timezone
 
 from django.conf import settings
 from django.http import Http404
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -14,11 +13,13 @@ from rest_framework.views import APIView
 from live.api import serializers as s
 from live.api.errors import Conflict, ServiceUnavailable
 from live.api.negotiation import JsonOnly
-from live.api.permissions import IsAdminClient
-from live.models import Event
+from live.api.permissions import IsAdminClient, IsApiClient
+from live.http import actor_of, viewer_path
+from live.models import DEFAULT_CAMERA, Event
 from live.services import telemetry
-from live.services.audit import actor_of
 from live.services.access import check_viewer_access
+from live.services.cameras import UnknownCamera, cameras_of, get_camera
+from live.services.health import health_of
 from live.services.lifecycle import (
     SourceConflict,
     live_broadcast,
@@ -26,16 +27,15 @@ from live.services.lifecycle import (
     stop_broadcast,
 )
 from live.services.media import InvalidMediaPath, parse_media_path, sign_media_path
-from live.services.health import health_of
-from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
 from live.services.rate_limits import RateLimited
-from live.services.viewer_links import mint_viewer_link
+from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
+from live.services.viewer_links import NotLive, mint_viewer_link
 
 ERROR_MEANINGS = {
     400: "Invalid input: `validation_error` with `detail` keyed by field, or `parse_error`",
     401: "No, unknown or inactive API key (`not_authenticated`, `authentication_failed`)",
     403: "A client key, or a non-staff login, on a route that needs more",
-    404: "No such event",
+    404: "No such event, or no such camera in it",
     409: "Conflicts with the broadcast's state",
     415: "The body is not JSON (`unsupported_media_type`)",
     429: "Too many requests (`throttled`): minting per key, failed API keys per address",
@@ -65,6 +65,15 @@ def get_event(event_id):
     return event
 
 
+def get_camera_or_404(event_id, camera):
+    """The camera a route names; the event routes name the default camera."""
+    try:
+        return get_camera(event_id, camera)
+    except UnknownCamera as exc:
+        get_event(event_id)  # an unknown event says so first
+        raise Http404(str(exc))
+
+
 def stream_state(broadcast):
     return {
         "running": broadcast is not None and broadcast.is_live,
@@ -74,8 +83,29 @@ def stream_state(broadcast):
     }
 
 
-def viewer_path(event_id, token):
-    return f"{reverse('live:viewer', args=[event_id])}?token={token}"
+class CameraListView(APIView):
+    permission_classes = [IsApiClient]
+
+    @extend_schema(
+        responses={200: s.CameraResponse(many=True), **errors(401, 403, 404, 429)},
+        parameters=[RETRY_AFTER],
+        summary="The event's cameras in display order, each with its state",
+    )
+    def get(self, request, event_id):
+        get_event(event_id)
+        return Response(
+            [
+                {
+                    "id": camera.slug,
+                    "name": camera.name,
+                    "running": broadcast is not None,
+                    "startedAt": broadcast.started_at if broadcast else None,
+                    "source": broadcast.source if broadcast else camera.source,
+                    "health": health_of(broadcast)["health"],
+                }
+                for camera, broadcast in cameras_of(event_id)
+            ]
+        )
 
 
 class StartView(APIView):
@@ -89,15 +119,15 @@ class StartView(APIView):
             **errors(400, 401, 403, 404, 409, 415, 429, 503),
         },
         parameters=[RETRY_AFTER],
-        summary="Start the event's broadcast (admin)",
+        summary="Start the camera's broadcast (admin); the event routes start the default camera",
     )
-    def post(self, request, event_id):
-        event = get_event(event_id)
+    def post(self, request, event_id, camera=DEFAULT_CAMERA):
+        camera = get_camera_or_404(event_id, camera)
         body = s.StartRequest(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             broadcast, created = start_broadcast(
-                event,
+                camera,
                 body.validated_data["source"],
                 actor_of(request),
                 camera_url=body.validated_data.get("cameraUrl", ""),
@@ -109,7 +139,7 @@ class StartView(APIView):
         except SourceConflict as exc:
             raise Conflict(str(exc))
         answer = {**stream_state(broadcast), "startedBy": broadcast.started_by}
-        ingest = ingest_for(broadcast)
+        ingest = ingest_for(camera, broadcast.source)
         if ingest:
             answer["ingest"] = ingest
         return Response(answer, status=status.HTTP_201_CREATED if created else 200)
@@ -122,11 +152,11 @@ class StopView(APIView):
         request=None,
         responses={200: s.StopResponse, **errors(401, 403, 404, 429)},
         parameters=[RETRY_AFTER],
-        summary="Stop the event's broadcast (admin); idempotent",
+        summary="Stop the camera's broadcast (admin); idempotent",
     )
-    def post(self, request, event_id):
-        event = get_event(event_id)
-        broadcast = stop_broadcast(event, actor_of(request))
+    def post(self, request, event_id, camera=DEFAULT_CAMERA):
+        camera = get_camera_or_404(event_id, camera)
+        broadcast = stop_broadcast(camera, actor_of(request))
         return Response(
             {
                 **stream_state(broadcast),
@@ -142,26 +172,30 @@ class TokenView(APIView):
         request=s.TokenRequest,
         responses={200: s.TokenResponse, **errors(400, 401, 403, 404, 409, 415, 429)},
         parameters=[RETRY_AFTER],
-        summary="Mint a viewer token for the live broadcast (admin)",
+        summary="Mint a viewer link (admin): the event routes an event link (every camera), "
+        "a camera route a link for that camera; only while it is live",
     )
-    def post(self, request, event_id):
-        event = get_event(event_id)
+    def post(self, request, event_id, camera=None):
+        scope = get_camera_or_404(event_id, camera or DEFAULT_CAMERA)
         body = s.TokenRequest(data=request.data)
         body.is_valid(raise_exception=True)
-        broadcast = live_broadcast(event.pk)
-        if broadcast is None:
-            raise Conflict("The event is not live: start it before minting viewer links.")
         try:
             token, claims, _ = mint_viewer_link(
-                broadcast, body.validated_data["ttl"], actor_of(request)
+                scope.event,
+                scope if camera else None,
+                [live_broadcast(event_id, scope.slug)],
+                body.validated_data["ttl"],
+                actor_of(request),
             )
+        except NotLive as exc:
+            raise Conflict(str(exc))
         except RateLimited as exc:
             raise Throttled(wait=exc.retry_after, detail=str(exc))
         return Response(
             {
                 "token": token,
                 "expiresAt": claims.expires_at,
-                "viewerUrl": viewer_path(event.pk, token),
+                "viewerUrl": viewer_path(event_id, token, camera),
             }
         )
 
@@ -181,16 +215,16 @@ class StatusView(APIView):
             RETRY_AFTER,
         ],
         responses={200: s.StatusResponse, **errors(401, 403, 404, 429)},
-        summary="The stream's state; hlsPath only for a valid viewer token",
+        summary="The camera's state; hlsPath only for a viewer token valid for it",
     )
-    def get(self, request, event_id):
+    def get(self, request, event_id, camera=DEFAULT_CAMERA):
         # Not through a serializer field: those refuse NUL characters with a 400, and
         # a bad token is not an error here.
         raw_token = request.query_params.get("token", "")
-        # A live broadcast proves the event exists: no Event query on the hot path.
-        broadcast = live_broadcast(event_id)
+        # A live broadcast proves the event and camera exist: no other query on the hot path.
+        broadcast = live_broadcast(event_id, camera)
         if broadcast is None:
-            get_event(event_id)
+            get_camera_or_404(event_id, camera)
         answer = {**stream_state(broadcast), **health_of(broadcast)}
         token_valid = False
         if raw_token and broadcast is not None:

@@ -1,12 +1,14 @@
-"""What a viewer token unlocks right now: the live broadcast's signed playlist."""
+"""What a viewer token unlocks right now: the camera's live, signed playlist, or why not."""
 
 import math
+import re
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 
-from live.models import Broadcast, ViewerLink
+from live.models import Broadcast, Viewer, ViewerLink
 from live.services.media import PLAYLIST, MediaPath, sign_media_path
 from live.services.tokens import InvalidToken, ViewerToken, read_viewer_token
 from live.services.viewer_links import find_link
@@ -14,28 +16,37 @@ from live.services.viewer_links import find_link
 # Media expiries are rounded up to this step so that viewers polling at about
 # the same time get the same URLs, which a CDN can then cache once.
 MEDIA_EXPIRY_STEP = 30
+VIEWER_ID_RE = re.compile(r"\A[A-Za-z0-9-]{8,64}\Z")
 
 
 @dataclass(frozen=True)
 class ViewerAccess:
-    broadcast: Broadcast | None  # the live broadcast, if any
+    broadcast: Broadcast | None  # the camera's live broadcast, if any
     token: ViewerToken | None  # set only when the token admits the viewer
-    problem: str | None  # missing, malformed, invalid, expired, ended, revoked
+    # missing, malformed, invalid, expired, revoked, wrong_camera, or (v1 tokens) ended
+    problem: str | None
     link: ViewerLink | None = None
+    # Set when the link has expired but this viewer was already watching: the
+    # session goes on, until this unix time at the latest, while the broadcast lasts.
+    session_until: int | None = None
+
+    @property
+    def can_play(self):
+        return self.token is not None and self.broadcast is not None
 
     def media_expires(self, now=None):
         """Short-lived, re-signed on every poll: a revoked link's media stops soon."""
         now = time.time() if now is None else now
         step = MEDIA_EXPIRY_STEP
         short = math.ceil((now + settings.LIVE_VIEWER_MEDIA_TTL) / step) * step
-        return min(self.token.expires, short)
+        return min(self.session_until or self.token.expires, short)
 
     def signed_playlist(self, now=None):
-        """(signed playlist path, its expiry), or (None, None) without a valid token.
+        """(signed playlist path, its expiry), or (None, None) when nothing may be played.
 
         One expiry for both, so an answer never names a time its path does not carry.
         """
-        if self.token is None:
+        if not self.can_play:
             return None, None
         expires = self.media_expires(now)
         return sign_media_path(MediaPath(self.broadcast.stream_name, PLAYLIST), expires), expires
@@ -45,15 +56,48 @@ class ViewerAccess:
         return self.signed_playlist()[0]
 
 
-def check_viewer_access(event_id, raw_token, broadcast, now=None) -> ViewerAccess:
-    """broadcast: the event's live broadcast (``live_broadcast``), None when nothing is live."""
+def check_viewer_access(
+    event_id, raw_token, broadcast, camera_id=None, viewer_id=None, now=None
+) -> ViewerAccess:
+    """Access to one camera of the event through a viewer token.
+
+    broadcast: the camera's live broadcast, None when it is not live. camera_id:
+    the camera asked about (defaults to the broadcast's). viewer_id: the viewer
+    page's id, which lets a viewer who was already watching go on past the link's
+    expiry (LIVE_VIEWER_SESSION_MAX_SECONDS).
+    """
+    if camera_id is None and broadcast is not None:
+        camera_id = broadcast.camera_id
+    expired = False
     try:
         token = read_viewer_token(raw_token, event_id, now=now)
     except InvalidToken as exc:
-        return ViewerAccess(broadcast, None, exc.reason)
-    if broadcast is None or broadcast.pk != token.broadcast_id:
-        return ViewerAccess(broadcast, None, "ended")
+        if exc.reason != "expired" or not viewer_id or broadcast is None:
+            return ViewerAccess(broadcast, None, exc.reason)
+        token, expired = exc.claims, True
+    if token.bound_to_broadcast:
+        if broadcast is None or broadcast.pk != token.broadcast_id:
+            return ViewerAccess(broadcast, None, "ended")
+    elif token.camera_id is not None and token.camera_id != camera_id:
+        return ViewerAccess(broadcast, None, "wrong_camera")
     link = find_link(raw_token)
     if link is not None and link.revoked_at is not None:
         return ViewerAccess(broadcast, None, "revoked", link)
-    return ViewerAccess(broadcast, token, None, link)
+    session_until = None
+    if expired:
+        session_until = _watching_until(broadcast, viewer_id, link, token, now)
+        if session_until is None:
+            return ViewerAccess(broadcast, None, "expired", link)
+    return ViewerAccess(broadcast, token, None, link, session_until)
+
+
+def _watching_until(broadcast, viewer_id, link, token, now=None):
+    """When the session of a viewer who began playing before the link expired ends, or None."""
+    if link is None or not isinstance(viewer_id, str) or not VIEWER_ID_RE.match(viewer_id):
+        return None
+    viewer = Viewer.objects.filter(broadcast=broadcast, viewer_id=viewer_id, link=link).first()
+    if viewer is None or viewer.joined_at >= token.expires_at:
+        return None
+    until = viewer.joined_at + timedelta(seconds=settings.LIVE_VIEWER_SESSION_MAX_SECONDS)
+    until = int(until.timestamp())
+    return until if until > (now if now is not None else time.time()) else None

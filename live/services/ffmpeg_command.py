@@ -9,9 +9,9 @@ from pathlib import Path
 
 from django.conf import settings
 
-from live.models import Source
 from live.services.hls_output import output_dir_for
 from live.services.media import PLAYLIST
+from live.services.sources import facts_of
 
 logger = logging.getLogger("live.packager")
 
@@ -20,7 +20,7 @@ def ffmpeg_command(broadcast, transcode=False, resume=False):
     """The ffmpeg that turns the camera into a live HLS window."""
     folder = output_dir_for(broadcast)
     seconds = settings.LIVE_SEGMENT_SECONDS
-    if broadcast.source == Source.SRT:
+    if facts_of(broadcast.source).srt_port:
         source = [
             "-i",
             f"srt://0.0.0.0:{broadcast.ingest_port}?mode=listener"

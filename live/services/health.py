@@ -5,14 +5,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from live.models import Health, Source
+from live.models import Health
+from live.services.sources import facts_of
 
 
 def health_of(broadcast, now=None):
     """``{health, lastSegmentAt, reconnecting}``: for the status API and the host page."""
     if broadcast is None:
         return {"health": None, "lastSegmentAt": None, "reconnecting": False}
-    if broadcast.source == Source.MOCK:
+    if facts_of(broadcast.source).simulated:
         return {"health": Health.RECEIVING, "lastSegmentAt": None, "reconnecting": False}
     return {
         "health": broadcast.health or None,

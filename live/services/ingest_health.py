@@ -33,7 +33,7 @@ def write_health(broadcast, now):
                 broadcast.pk,
                 settings.LIVE_RECONNECT_WINDOW_SECONDS,
             )
-            stop_broadcast(broadcast.event, "packager:camera-lost")
+            stop_broadcast(broadcast.camera, "packager:camera-lost")
             return
     changed = (broadcast.health, broadcast.last_segment_at, broadcast.stalled_since) != (
         health,

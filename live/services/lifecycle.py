@@ -1,11 +1,11 @@
-"""Starting and stopping an event's broadcast; at most one is live per event."""
+"""Starting and stopping a camera's broadcast; at most one is live per camera."""
 
 import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from live.models import Broadcast, Viewer
+from live.models import DEFAULT_CAMERA, Broadcast, Camera, Viewer
 from live.services import telemetry
 from live.services.prepared import PreparedLookup
 from live.services.sources import ingest_fields, require_source
@@ -15,43 +15,51 @@ from live.signals import broadcast_started, broadcast_stopped
 class SourceConflict(Exception):
     def __init__(self, broadcast):
         super().__init__(
-            f"The event is already live with the {broadcast.source!r} source; "
+            f"The camera is already live with the {broadcast.source!r} source; "
             "stop it before starting another source."
         )
         self.broadcast = broadcast
 
 
-_LIVE_BROADCAST = PreparedLookup(
-    lambda event_id: Broadcast.objects.filter(event_id=event_id, stopped_at__isnull=True)[:1]
+_LIVE_BY_SLUG = PreparedLookup(
+    lambda event_id, slug: Broadcast.objects.filter(
+        event_id=event_id, camera__slug=slug, stopped_at__isnull=True
+    )[:1]
 )
 
 
-def live_broadcast(event_id):
-    """The event's live broadcast or None: one indexed query, compiled once (status polls)."""
-    return _LIVE_BROADCAST.first(event_id)
+def live_broadcast(event_id, camera_slug=DEFAULT_CAMERA):
+    """The camera's live broadcast or None: one indexed query, compiled once (status polls)."""
+    return _LIVE_BY_SLUG.first(event_id, camera_slug)
 
 
-def _new_stream_name(event_id):
-    return f"{event_id[:40]}-{secrets.token_hex(8)}"
+def live_broadcast_of(camera):
+    return Broadcast.objects.filter(camera=camera, stopped_at__isnull=True).first()
 
 
-def start_broadcast(event, source, actor, camera_url=""):
+def _new_stream_name(camera):
+    # New and unguessable for every broadcast: the camera's fixed names never reach viewers.
+    return f"{camera.event_id[:30]}-{camera.slug[:20]}-{secrets.token_hex(8)}"
+
+
+def start_broadcast(camera, source, actor, camera_url=""):
     """Returns (broadcast, created). The same source twice is idempotent."""
     require_source(source)
     try:
         with transaction.atomic():
             # The row lock queues concurrent starts on PostgreSQL; SQLite's
             # IMMEDIATE transactions already serialise writers.
-            type(event).objects.select_for_update().filter(pk=event.pk).first()
-            current = live_broadcast(event.pk)
+            Camera.objects.select_for_update().filter(pk=camera.pk).first()
+            current = live_broadcast_of(camera)
             if current is None:
                 current = Broadcast.objects.create(
-                    event=event,
+                    event_id=camera.event_id,
+                    camera=camera,
                     source=source,
-                    stream_name=_new_stream_name(event.pk),
+                    stream_name=_new_stream_name(camera),
                     started_at=timezone.now(),
                     started_by=actor,
-                    **ingest_fields(source, camera_url),
+                    **ingest_fields(camera, source, camera_url),
                 )
                 broadcast_started.send(Broadcast, broadcast=current, actor=actor)
                 created = True
@@ -59,16 +67,18 @@ def start_broadcast(event, source, actor, camera_url=""):
                 created = False
     except IntegrityError:
         # The partial unique index refused a second live broadcast that slipped
-        # past the lock (e.g. an event row created in the same instant).
-        current, created = live_broadcast(event.pk), False
+        # past the lock (e.g. a camera row created in the same instant).
+        current, created = live_broadcast_of(camera), False
         if current is None:
             raise
     if current.source != source:
         raise SourceConflict(current)
+    current.camera = camera
     if created:
         telemetry.emit(
             "live.start",
-            eventId=event.pk,
+            eventId=camera.event_id,
+            camera=camera.slug,
             broadcastId=current.pk,
             source=source,
             actor=actor,
@@ -76,11 +86,11 @@ def start_broadcast(event, source, actor, camera_url=""):
     return current, created
 
 
-def stop_broadcast(event, actor):
-    """Stops the live broadcast, if any, and returns it (None when idle)."""
+def stop_broadcast(camera, actor):
+    """Stops the camera's live broadcast, if any, and returns it (None when idle)."""
     with transaction.atomic():
-        type(event).objects.select_for_update().filter(pk=event.pk).first()
-        current = live_broadcast(event.pk)
+        Camera.objects.select_for_update().filter(pk=camera.pk).first()
+        current = live_broadcast_of(camera)
         if current is None:
             return None
         current.stopped_at = timezone.now()
@@ -88,9 +98,11 @@ def stop_broadcast(event, actor):
         current.save(update_fields=["stopped_at", "stopped_by"])
         Viewer.objects.filter(broadcast=current).delete()
         broadcast_stopped.send(Broadcast, broadcast=current, actor=actor)
+    current.camera = camera
     telemetry.emit(
         "live.stop",
-        eventId=event.pk,
+        eventId=camera.event_id,
+        camera=camera.slug,
         broadcastId=current.pk,
         source=current.source,
         actor=actor,

@@ -64,6 +64,8 @@ def render_nginx_config(options: NginxOptions) -> str:
         "live_segment_cache": delivery.LIVE_SEGMENT_CACHE,
         "static_cache": _static_cache_control(),
         "trusted_proxies": split_list(options.trusted_proxies),
+        # The ingest application relays each camera to this same server over loopback.
+        "rtmp_relay": f"127.0.0.1:{options.rtmp_listen.rsplit(':', 1)[-1]}",
         "segment_seconds": settings.LIVE_SEGMENT_SECONDS,
         "playlist_seconds": settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS,
     }

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 
-from live.models import Broadcast, PackagerLease, Source
+from live.models import Broadcast, PackagerLease
 from live.services import hls_output
 from live.services.child_processes import (
     Child,
@@ -51,7 +51,12 @@ from live.services.hls_output import (
 )
 from live.services.ingest_health import write_health
 from live.services.media import PLAYLIST
-from live.services.sources import INGEST_SOURCES, PACKAGED_SOURCES, redact_camera_url
+from live.services.sources import (
+    INGEST_SOURCES,
+    PACKAGED_SOURCES,
+    facts_of,
+    redact_camera_url,
+)
 
 # Re-exported: what tests and tools import from here, from before the split.
 from live.services.child_processes import (  # noqa: F401
@@ -86,6 +91,9 @@ class Packager:
         self.children: dict[int, Child] = {}
         self.restarts: dict[int, Restart] = {}
         self.renewed: dict[int, float] = {}
+        # The stream key each child listens with: a rotated key restarts it, so the
+        # old key stops working at once for SRT too.
+        self.child_secrets: dict[int, str] = {}
         self.stopping = False
 
     # The loop -----------------------------------------------------------
@@ -118,7 +126,11 @@ class Packager:
 
     def reconcile(self):
         now = timezone.now()
-        live = list(Broadcast.objects.filter(stopped_at__isnull=True, source__in=INGEST_SOURCES))
+        live = list(
+            Broadcast.objects.filter(
+                stopped_at__isnull=True, source__in=INGEST_SOURCES
+            ).select_related("camera")
+        )
         live_ids = {broadcast.pk for broadcast in live}
         # Ended broadcasts: their ffmpeg stops, and so does the lease of those
         # without one (RTMP), so leases do not pile up.
@@ -204,7 +216,13 @@ class Packager:
         if child is not None:
             code = child.process.poll()
             if code is None:
-                if switch_to_transcode(broadcast, child, restart):
+                rotated = self.child_secrets.get(broadcast.pk) != broadcast.ingest_secret
+                if rotated and facts_of(broadcast.source).stream_key:
+                    logger.info("broadcast %s: stream key rotated, restarting", broadcast.pk)
+                    self.stop_child(broadcast.pk)
+                    restart.not_before = 0.0
+                    self.start_child(broadcast, restart.transcode)
+                elif switch_to_transcode(broadcast, child, restart):
                     self.stop_child(broadcast.pk)
                 return
             del self.children[broadcast.pk]
@@ -247,9 +265,10 @@ class Packager:
         PackagerLease.objects.filter(broadcast_id=broadcast.pk, owner=self.owner).update(
             child_pid=child.process.pid
         )
+        self.child_secrets[broadcast.pk] = broadcast.ingest_secret
         where = (
             redact_camera_url(broadcast.camera_url)
-            if broadcast.source == Source.RTSP
+            if facts_of(broadcast.source).camera_url
             else f"SRT port {broadcast.ingest_port}"
         )
         logger.info(

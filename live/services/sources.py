@@ -1,20 +1,49 @@
-"""Where a broadcast's picture comes from, and what the camera operator needs."""
+"""Where a broadcast's picture comes from, and what the camera operator needs.
+
+``SOURCE_FACTS`` is the one table of per-source facts; other modules ask it
+rather than testing ``source ==`` themselves.
+"""
 
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
-from live.models import Broadcast, Health, Source
+from live.models import Camera, Health, Source
 from live.services.media import STREAM_NAME_RE
 
-# Sources whose media the packager writes (an ffmpeg per broadcast).
-PACKAGED_SOURCES = (Source.SRT, Source.RTSP)
-# Sources whose media arrives from a camera, so health is watched.
-INGEST_SOURCES = (Source.RTMP, Source.SRT, Source.RTSP)
+
+@dataclass(frozen=True)
+class SourceFacts:
+    packaged: bool = False  # the packager runs an ffmpeg that writes its HLS
+    ingest: bool = False  # a camera sends the picture, so health is watched
+    stream_key: bool = False  # the encoder proves itself with the camera's stream key
+    camera_url: bool = False  # the packager pulls from the camera's URL
+    srt_port: bool = False  # the camera needs an SRT listener port of its own
+    # The picture is made here (the mock): always receiving, nothing to watch.
+    simulated: bool = False
+    # What the host page says of health for sources with no camera to watch.
+    fixed_health: str = ""
+
+
+SOURCE_FACTS = {
+    Source.MOCK: SourceFacts(simulated=True, fixed_health="Playing the test fixture"),
+    Source.LIVEKIT: SourceFacts(fixed_health="Fed by LiveKit egress"),
+    Source.RTMP: SourceFacts(ingest=True, stream_key=True),
+    Source.SRT: SourceFacts(packaged=True, ingest=True, stream_key=True, srt_port=True),
+    Source.RTSP: SourceFacts(packaged=True, ingest=True, camera_url=True),
+}
+PACKAGED_SOURCES = tuple(source for source, facts in SOURCE_FACTS.items() if facts.packaged)
+INGEST_SOURCES = tuple(source for source, facts in SOURCE_FACTS.items() if facts.ingest)
 MAX_CAMERA_URL_LENGTH = 500
+
+
+def facts_of(source) -> SourceFacts:
+    return SOURCE_FACTS[Source(source)]
 
 
 class SourceUnavailable(Exception):
@@ -31,7 +60,7 @@ def offered_sources():
 
 
 def source_problem(source):
-    if source == Source.LIVEKIT and not settings.LIVEKIT_WHIP_URL:
+    if Source(source) == Source.LIVEKIT and not settings.LIVEKIT_WHIP_URL:
         return "The livekit source needs the LIVEKIT_WHIP_URL setting, which is not set."
     return None
 
@@ -83,70 +112,104 @@ def srt_port_range():
     return range(int(low), int(high or low) + 1)
 
 
-def ingest_fields(source, camera_url=""):
-    """The ingest fields of a new broadcast; called inside start's locked transaction."""
-    fields = {}
-    if source == Source.RTSP:
-        fields["camera_url"] = validate_camera_url(camera_url)
-    if source in (Source.RTMP, Source.SRT):
-        fields["ingest_secret"] = secrets.token_urlsafe(24)
-    if source == Source.SRT:
-        taken = set(
-            Broadcast.objects.filter(source=Source.SRT, stopped_at__isnull=True).values_list(
-                "ingest_port", flat=True
-            )
-        )
+def new_stream_key():
+    # Also the SRT passphrase, which SRT wants 10 to 79 characters long.
+    return secrets.token_urlsafe(24)
+
+
+def new_ingest_name(event_id, slug):
+    """The camera's public RTMP stream name: fixed, not secret, never a viewer path."""
+    return f"{event_id[:24]}-{slug[:20]}-{secrets.token_hex(4)}"
+
+
+def assign_srt_port(camera):
+    """The camera's SRT listener port, taken once from LIVE_SRT_PORTS and kept."""
+    if camera.srt_port:
+        return camera.srt_port
+    for _ in range(5):  # another camera may take the same port at the same instant
+        taken = set(Camera.objects.exclude(srt_port=None).values_list("srt_port", flat=True))
         free = [port for port in srt_port_range() if port not in taken]
         if not free:
             raise SourceUnavailable(
-                "Every SRT ingest port in LIVE_SRT_PORTS is in use: stop a broadcast first."
+                "Every SRT ingest port in LIVE_SRT_PORTS is taken by a camera: "
+                "widen the range or delete a camera."
             )
-        fields["ingest_port"] = free[0]
-    if source in INGEST_SOURCES:
+        try:
+            with transaction.atomic():
+                updated = Camera.objects.filter(pk=camera.pk, srt_port=None).update(
+                    srt_port=free[0]
+                )
+        except IntegrityError:
+            continue
+        camera.refresh_from_db(fields=["srt_port"])
+        if updated or camera.srt_port:
+            return camera.srt_port
+    raise SourceUnavailable("Could not reserve an SRT port for the camera; try again.")
+
+
+def ingest_fields(camera, source, camera_url=""):
+    """The ingest fields of a new broadcast; called inside start's locked transaction."""
+    facts = facts_of(source)
+    fields = {}
+    if facts.camera_url:
+        url = validate_camera_url(camera_url or camera.camera_url)
+        fields["camera_url"] = url
+        if url != camera.camera_url:
+            camera.camera_url = url
+            camera.save(update_fields=["camera_url"])
+    if facts.srt_port:
+        fields["ingest_port"] = assign_srt_port(camera)
+    if facts.ingest:
         fields["health"] = Health.WAITING
     return fields
 
 
-def ingest_for(broadcast):
-    """What the camera operator needs to send the picture (admins only), or None."""
+def ingest_for(camera, source=None):
+    """What the camera operator needs to send the picture (staff and admin keys), or None.
+
+    Shown before the first start: the operator sets the encoder up once.
+    """
+    source = Source(source or camera.source)
     host = settings.LIVE_INGEST_HOST
-    if broadcast.source == Source.LIVEKIT:
-        return {"whipUrl": settings.LIVEKIT_WHIP_URL}
-    if broadcast.source == Source.RTMP:
-        server = f"rtmp://{host}:{settings.LIVE_RTMP_PORT}/live"
-        stream_key = rtmp_stream_key(broadcast)
-        return {"url": server, "streamKey": stream_key, "publishUrl": f"{server}/{stream_key}"}
-    if broadcast.source == Source.SRT:
+    facts = facts_of(source)
+    if source == Source.LIVEKIT:
+        return {"whipUrl": settings.LIVEKIT_WHIP_URL} if settings.LIVEKIT_WHIP_URL else None
+    if facts.camera_url:
+        return {"cameraUrl": redact_camera_url(camera.camera_url)} if camera.camera_url else None
+    if facts.srt_port:
+        if not camera.srt_port:
+            return None
         return {
-            "url": f"srt://{host}:{broadcast.ingest_port}?mode=caller&pbkeylen=16"
-            f"&passphrase={broadcast.ingest_secret}",
-            "passphrase": broadcast.ingest_secret,
+            "url": f"srt://{host}:{camera.srt_port}?mode=caller&pbkeylen=16"
+            f"&passphrase={camera.stream_key}",
+            "passphrase": camera.stream_key,
         }
-    if broadcast.source == Source.RTSP:
-        return {"cameraUrl": redact_camera_url(broadcast.camera_url)}
+    if facts.stream_key:
+        server = f"rtmp://{host}:{settings.LIVE_RTMP_PORT}/live"
+        stream_key = rtmp_stream_key(camera)
+        return {"url": server, "streamKey": stream_key, "publishUrl": f"{server}/{stream_key}"}
     return None
 
 
-def rtmp_stream_key(broadcast):
-    """What the encoder puts in its "stream key" field.
+def rtmp_stream_key(camera):
+    """What the encoder puts in its "stream key" field, the same for every broadcast.
 
-    nginx-rtmp names the HLS folder after the stream name, so the name is the
-    broadcast's public stream name and the secret rides in the query string,
-    which nginx-rtmp hands to on_publish but keeps out of every path.
+    The name is the camera's fixed public ingest name and the secret rides in the
+    query string, which nginx-rtmp hands to on_publish but keeps out of every path.
+    on_publish then renames the stream to the broadcast's own media name, and
+    nginx-rtmp pushes it under that name to the application that writes HLS.
     """
-    return f"{broadcast.stream_name}?key={broadcast.ingest_secret}"
+    return f"{camera.ingest_name}?key={camera.stream_key}"
 
 
-def find_rtmp_broadcast(stream_name, key):
-    """The live RTMP broadcast this name and secret key open, or None."""
-    broadcast = None
-    # Stream names are slugs; anything else (a NUL, say, which PostgreSQL refuses
-    # in a query) names no broadcast.
-    if isinstance(stream_name, str) and STREAM_NAME_RE.match(stream_name):
-        broadcast = Broadcast.objects.filter(
-            source=Source.RTMP, stream_name=stream_name, stopped_at__isnull=True
-        ).first()
-    expected = broadcast.ingest_secret if broadcast else "no broadcast: compare anyway"
-    if not hmac.compare_digest(expected.encode(), str(key).encode()) or broadcast is None:
+def find_rtmp_camera(ingest_name, key):
+    """The camera this RTMP name and secret key open, or None (compared in constant time)."""
+    camera = None
+    # Names are slugs; anything else (a NUL, say, which PostgreSQL refuses in a
+    # query) names no camera.
+    if isinstance(ingest_name, str) and STREAM_NAME_RE.match(ingest_name):
+        camera = Camera.objects.filter(ingest_name=ingest_name).first()
+    expected = camera.stream_key if camera else "no camera: compare anyway"
+    if not hmac.compare_digest(expected.encode(), str(key).encode()) or camera is None:
         return None
-    return broadcast
+    return camera

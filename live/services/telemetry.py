@@ -20,6 +20,9 @@ EVENTS = frozenset(
         "live.status",
         "live.viewer_join",
         "live.rate_limited",
+        "live.camera_created",
+        "live.stream_key_rotated",
+        "live.link_revoked",
     }
 )
 

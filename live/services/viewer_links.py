@@ -1,7 +1,9 @@
 """Viewer links: minting, listing and revoking, one by one.
 
-A link is its token; only a fingerprint (SHA-256, 32 hex characters) is kept,
-enough to recognise a revoked token without being able to use it.
+A link belongs to an event (every camera) or one camera, not to a broadcast: it
+works across stops and starts until it expires or is revoked. A link is its
+token; only a fingerprint (SHA-256, 32 hex characters) is kept, enough to
+recognise a revoked token without being able to use it.
 """
 
 import hashlib
@@ -12,26 +14,46 @@ from django.utils import timezone
 from live.models import ViewerLink
 from live.services import rate_limits, telemetry
 from live.services.prepared import PreparedLookup
-from live.services.tokens import mint_viewer_token
+from live.services.tokens import mint_viewer_token, scope_for
+
+
+class NotLive(Exception):
+    """Links are minted only while what they cover is live."""
 
 
 def token_fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def mint_viewer_link(broadcast, ttl, minted_by):
-    """Returns (token, claims, link); RateLimited past the minting budget."""
+def mint_viewer_link(event, camera, live, ttl, minted_by):
+    """A link for the event (camera None) or one camera: (token, claims, link).
+
+    ``live``: the live broadcasts it would cover right now; NotLive when there
+    are none (the rule since the first release: links are minted while live).
+    RateLimited past the minting budget.
+    """
+    live = [broadcast for broadcast in live if broadcast is not None]
+    if camera is not None:
+        live = [broadcast for broadcast in live if broadcast.camera_id == camera.pk]
+    if not live:
+        what = f"The camera {camera.name!r} is" if camera is not None else "The event is"
+        raise NotLive(f"{what} not live: start it before minting viewer links.")
+    broadcast = live[0]
     rate_limits.hit("mint", minted_by)
-    token, claims = mint_viewer_token(broadcast.event_id, broadcast.pk, ttl)
+    token, claims = mint_viewer_token(
+        event.pk, broadcast.pk, ttl, scope=scope_for(camera.pk if camera else None)
+    )
     link = ViewerLink.objects.create(
-        broadcast=broadcast,
+        event=event,
+        camera=camera,
         fingerprint=token_fingerprint(token),
         minted_by=minted_by,
         expires_at=claims.expires_at,
     )
     telemetry.emit(
         "live.token",
-        eventId=broadcast.event_id,
+        eventId=event.pk,
+        camera=camera.slug if camera else None,
         broadcastId=broadcast.pk,
         ttl=ttl,
         tokenId=telemetry.fingerprint(token),
@@ -52,11 +74,13 @@ def find_link(token: str):
     return _LINK_BY_FINGERPRINT.first(token_fingerprint(token))
 
 
-def links_of(broadcast):
-    """The broadcast's links, newest first, with how many viewers each brought."""
-    if broadcast is None:
-        return ViewerLink.objects.none()
-    return ViewerLink.objects.filter(broadcast=broadcast).annotate(viewer_count=Count("viewers"))
+def links_of(event_id):
+    """The event's links, newest first, with how many viewers each brings now."""
+    return (
+        ViewerLink.objects.filter(event_id=event_id)
+        .select_related("camera")
+        .annotate(viewer_count=Count("viewers"))
+    )
 
 
 def revoke_viewer_link(link, actor):
@@ -64,4 +88,6 @@ def revoke_viewer_link(link, actor):
     updated = ViewerLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_by=actor
     )
+    if updated:
+        telemetry.emit("live.link_revoked", eventId=link.event_id, linkId=link.pk, actor=actor)
     return bool(updated)

@@ -76,14 +76,18 @@
     video.load();
   }
 
-  // Tells the server once per page view that playback really started.
+  // Tells the server that playback really started: it registers this page as a
+  // viewer of the broadcast, which also lets it watch on past the link's expiry.
+  // Once per camera: switching cameras joins that camera's broadcast.
   function reportJoin(video) {
     var viewer = document.getElementById("viewer");
-    if (!viewer || viewer.dataset.joined) return;
-    viewer.dataset.joined = "1";
+    var camera = video.dataset.camera || "";
+    if (!viewer || viewer.dataset.joined === camera + "|" + video.dataset.hlsSrc.split("/")[4]) return;
+    viewer.dataset.joined = camera + "|" + video.dataset.hlsSrc.split("/")[4];
     var body = new FormData();
     body.append("token", viewer.dataset.token);
     body.append("viewer", viewer.dataset.viewerId);
+    body.append("camera", camera);
     fetch(viewer.dataset.joinUrl, { method: "POST", body: body, credentials: "omit" })
       .catch(function () { delete viewer.dataset.joined; });
   }

@@ -1,0 +1,43 @@
+"""The HTTP edge shared by pages and the API: what a request means to the services.
+
+Services take plain values (an actor string, an address, ids), never a request;
+this module turns a request into those values and shapes common answers.
+"""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+
+from live.services.audit import actor_of  # noqa: F401  (who acts: re-exported for views)
+from live.services.rate_limits import client_address  # noqa: F401  (from where)
+
+
+def json_error(status_code, code, detail):
+    """The one error shape: ``{"error": "<code>", "detail": ...}``."""
+    return JsonResponse({"error": code, "detail": detail}, status=status_code)
+
+
+def no_store(response):
+    """Pages showing tokens or signed URLs must not be cached."""
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+def token_in_url(response):
+    """The viewer page's URL carries its token: keep it out of caches and Referer.
+
+    Not for the host page: with no-referrer, Chromium sends ``Origin: null`` on
+    form posts, which Django's CSRF check rightly refuses. The viewer page is
+    the one page that may be framed, by the sites in LIVE_VIEWER_FRAME_ANCESTORS.
+    """
+    response["Referrer-Policy"] = "no-referrer"
+    if settings.LIVE_VIEWER_FRAME_ANCESTORS:
+        response._csp_replace = {"frame-ancestors": settings.LIVE_VIEWER_FRAME_ANCESTORS}
+        response.xframe_options_exempt = True
+    return no_store(response)
+
+
+def viewer_path(event_id, token, camera_slug=None):
+    path = f"{reverse('live:viewer', args=[event_id])}?token={token}"
+    return f"{path}&camera={camera_slug}" if camera_slug else path

@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from live.models import Event, Source
+from live.services.cameras import InvalidCamera, create_camera
+from live.services.sources import SourceUnavailable, ingest_for
+
+
+class Command(BaseCommand):
+    help = "Add a camera to an event and print what its encoder needs (set it up once)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("event", help="The event id, e.g. open-2026")
+        parser.add_argument("camera", help="The camera id used in URLs, e.g. tee-1")
+        parser.add_argument("--name", required=True, help="The display name, e.g. '1st tee'")
+        parser.add_argument(
+            "--source", default=Source.MOCK, choices=Source.values, help="The default source"
+        )
+        parser.add_argument("--camera-url", default="", help="For rtsp: the camera's URL")
+
+    def handle(self, event, camera, name, source, camera_url, **options):
+        found = Event.objects.filter(pk=event).first() if len(event) <= 64 else None
+        if found is None:
+            raise CommandError(f"No event with id {event[:64]!r}.")
+        try:
+            made = create_camera(found, camera, name, source, camera_url, actor="command")
+        except (InvalidCamera, SourceUnavailable) as exc:
+            raise CommandError(str(exc))
+        self.stdout.write(f"Created camera {made.slug} ({made.name}) in event {found.pk}.")
+        for label, value in (ingest_for(made) or {}).items():
+            self.stdout.write(f"  {label}: {value}")

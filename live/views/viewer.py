@@ -1,0 +1,184 @@
+"""The viewer page: one camera of the event at a time, a switcher for event links, one poll."""
+
+import secrets
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+
+from live.forms import JoinForm
+from live.http import json_error, no_store, token_in_url
+from live.models import Event, Health
+from live.services import rate_limits
+from live.services.access import check_viewer_access
+from live.services.cameras import cameras_of
+from live.services.rate_limits import RateLimited
+from live.services.sources import facts_of
+from live.services.tokens import InvalidToken, read_viewer_token
+from live.services.viewers import join_viewer
+
+VIEWER_PROBLEMS = {
+    # problem: (HTTP status, heading, explanation)
+    "missing": (
+        400,
+        "This link is incomplete",
+        "The viewer link has no token. Ask the organiser for the full link.",
+    ),
+    "malformed": (
+        400,
+        "This link is not valid",
+        "The viewer link is damaged. Copy the whole link and try again.",
+    ),
+    "invalid": (403, "This link is not valid", "The viewer link is not valid for this event."),
+    "expired": (410, "This link has expired", "Ask the organiser for a new viewer link."),
+    "ended": (410, "This broadcast has ended", "Thanks for watching."),
+    "revoked": (403, "This link has been revoked", "Ask the organiser for a new viewer link."),
+    "wrong_camera": (
+        403,
+        "This link is for another camera",
+        "Open the link exactly as it was sent to you.",
+    ),
+    "unknown_camera": (404, "No such camera", "This event has no camera by that name."),
+}
+
+
+def _token_camera_id(event_id, raw_token):
+    """The camera a camera link is for (None otherwise), read before access is checked."""
+    try:
+        return read_viewer_token(raw_token, event_id).camera_id
+    except InvalidToken as exc:
+        return exc.claims.camera_id if exc.claims else None
+
+
+def _choose(pairs, token_camera_id, requested):
+    """(camera, broadcast, problem): the camera asked for, the link's own, or the first live."""
+    if requested:
+        chosen = next((pair for pair in pairs if pair[0].slug == requested), None)
+        if chosen is None:
+            return pairs[0][0], pairs[0][1], "unknown_camera"
+        return chosen[0], chosen[1], None
+    if token_camera_id is not None:
+        chosen = next((pair for pair in pairs if pair[0].pk == token_camera_id), None)
+        if chosen is not None:
+            return chosen[0], chosen[1], None
+    chosen = next((pair for pair in pairs if pair[1] is not None), pairs[0])
+    return chosen[0], chosen[1], None
+
+
+def _state_of(access, broadcast):
+    if access.problem:
+        return access.problem
+    if broadcast is None:
+        return "idle"
+    if facts_of(broadcast.source).ingest and broadcast.health == Health.WAITING:
+        return "waiting"
+    return "live"
+
+
+def _viewer_context(event_id, raw_token, requested, viewer_id):
+    """Everything the page and its poll show: two queries for the cameras, one for the link."""
+    pairs = list(cameras_of(event_id))
+    if not pairs:
+        raise Http404(f"No event with id {event_id!r}.")
+    token_camera_id = _token_camera_id(event_id, raw_token)
+    camera, broadcast, problem = _choose(pairs, token_camera_id, requested)
+    access = check_viewer_access(
+        event_id, raw_token, broadcast, camera_id=camera.pk, viewer_id=viewer_id
+    )
+    state = problem or _state_of(access, broadcast)
+    switcher = []
+    if state not in VIEWER_PROBLEMS and token_camera_id is None and len(pairs) > 1:
+        switcher = [
+            {"camera": other, "live": other_broadcast is not None, "current": other == camera}
+            for other, other_broadcast in pairs
+        ]
+    return {
+        "event_id": event_id,
+        "access": access,
+        "camera": camera,
+        "state": state,
+        "switcher": switcher,
+        # What the poll compares to learn that nothing changed (a 204).
+        "shown": f"{camera.slug}.{state}." + "".join("1" if other[1] else "0" for other in pairs),
+        "problem": VIEWER_PROBLEMS.get(state),
+        # A playing viewer polls only to learn that the broadcast ended.
+        "poll_seconds": (
+            settings.LIVE_VIEWER_PLAYING_POLL_SECONDS
+            if state == "live" and not switcher
+            else settings.LIVE_VIEWER_POLL_SECONDS
+        ),
+    }
+
+
+@require_GET
+def viewer(request, event_id):
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        raise Http404(f"No event with id {event_id!r}.")
+    raw_token = request.GET.get("token", "")
+    context = _viewer_context(event.pk, raw_token, request.GET.get("camera", ""), None)
+    context["event"] = event
+    context["token"] = raw_token
+    context["viewer_id"] = secrets.token_hex(12)
+    status = context["problem"][0] if context["problem"] else 200
+    return token_in_url(render(request, "live/viewer.html", context, status=status))
+
+
+@require_GET
+def viewer_state(request, event_id):
+    """The polled partial. 204 while nothing changed; 286 stops polling at the end.
+
+    On the hot path (nothing changed) this is three indexed queries whatever the
+    number of cameras: the cameras, their live broadcasts, and the token's link.
+    """
+    raw_token = request.GET.get("token", "")
+    viewer_id = request.GET.get("viewer", "")
+    context = _viewer_context(event_id, raw_token, request.GET.get("camera", ""), viewer_id)
+    context["token"] = raw_token
+    context["viewer_id"] = viewer_id
+    access = context["access"]
+    if request.GET.get("shown") == context["shown"]:
+        response = HttpResponse(status=204)
+        if access.can_play:
+            # The player swaps in freshly signed media URLs (static/live/player.js).
+            trigger_client_event(response, "teecam:hls-path", {"path": access.hls_path})
+        return token_in_url(response)
+    response = render(request, "live/_viewer_state.html", context)
+    if context["problem"]:
+        response.status_code = HttpResponseStopPolling.status_code
+    return token_in_url(response)
+
+
+@csrf_exempt  # authenticated by the viewer token in the body, not by a session
+@require_POST
+def viewer_join(request, event_id):
+    if not Event.objects.filter(pk=event_id).exists():
+        raise Http404(f"No event with id {event_id!r}.")
+    form = JoinForm(request.POST)
+    if not form.is_valid():
+        return json_error(400, "validation_error", form.errors.get_json_data())
+    try:
+        rate_limits.hit("join", form.cleaned_data["token"])
+    except RateLimited as exc:
+        response = json_error(429, "throttled", str(exc))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    context = _viewer_context(
+        event_id, form.cleaned_data["token"], form.cleaned_data["camera"], None
+    )
+    access = context["access"]
+    if context["problem"]:
+        status, heading = context["problem"][0], context["problem"][1]
+        return json_error(status, context["state"], heading)
+    if not access.can_play:
+        return json_error(409, "not_live", "The camera is not live.")
+    added = join_viewer(
+        access.broadcast,
+        form.cleaned_data["viewer"],
+        request.headers.get("User-Agent", ""),
+        link=access.link,
+    )
+    return no_store(JsonResponse({"joined": added}))
