@@ -1,6 +1,6 @@
 from django import forms
 
-from live.models import DEFAULT_CAMERA, Source
+from live.models import DEFAULT_CAMERA
 from live.services.cameras import MAX_NAME_LENGTH
 from live.services.sources import MAX_CAMERA_URL_LENGTH, offered_sources
 
@@ -75,7 +75,7 @@ class CameraForm(forms.Form):
     name = forms.CharField(
         label="Name", max_length=MAX_NAME_LENGTH, error_messages={"required": "Give it a name."}
     )
-    source = forms.ChoiceField(label="Default source", choices=Source.choices)
+    source = forms.ChoiceField(label="Default source", choices=offered_sources)
 
 
 class CameraEditForm(forms.Form):
@@ -83,7 +83,7 @@ class CameraEditForm(forms.Form):
     name = forms.CharField(
         label="Name", max_length=MAX_NAME_LENGTH, error_messages={"required": "Give it a name."}
     )
-    source = forms.ChoiceField(label="Default source", choices=Source.choices)
+    source = forms.ChoiceField(label="Default source", choices=offered_sources)
     camera_url = forms.CharField(
         label="Camera URL (RTSP)", required=False, max_length=MAX_CAMERA_URL_LENGTH, strip=False
     )

@@ -181,11 +181,10 @@ class TokenView(APIView):
         body.is_valid(raise_exception=True)
         try:
             token, claims, _ = mint_viewer_link(
-                scope.event,
-                scope if camera else None,
-                [live_broadcast(event_id, scope.slug)],
+                live_broadcast(event_id, scope.slug),
                 body.validated_data["ttl"],
                 actor_of(request),
+                camera=scope if camera else None,
             )
         except NotLive as exc:
             raise Conflict(str(exc))

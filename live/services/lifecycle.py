@@ -5,8 +5,9 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from live.models import DEFAULT_CAMERA, Broadcast, Camera, Viewer
+from live.models import DEFAULT_CAMERA, Broadcast, Camera, Event, Viewer
 from live.services import telemetry
+from live.services.cameras import default_camera
 from live.services.prepared import PreparedLookup
 from live.services.sources import ingest_fields, require_source
 from live.signals import broadcast_started, broadcast_stopped
@@ -42,8 +43,14 @@ def _new_stream_name(camera):
     return f"{camera.event_id[:30]}-{camera.slug[:20]}-{secrets.token_hex(8)}"
 
 
+def _camera(target):
+    """An event stands for its default camera, as the event routes do."""
+    return default_camera(target.pk) if isinstance(target, Event) else target
+
+
 def start_broadcast(camera, source, actor, camera_url=""):
     """Returns (broadcast, created). The same source twice is idempotent."""
+    camera = _camera(camera)
     require_source(source)
     try:
         with transaction.atomic():
@@ -88,6 +95,7 @@ def start_broadcast(camera, source, actor, camera_url=""):
 
 def stop_broadcast(camera, actor):
     """Stops the camera's live broadcast, if any, and returns it (None when idle)."""
+    camera = _camera(camera)
     with transaction.atomic():
         Camera.objects.select_for_update().filter(pk=camera.pk).first()
         current = live_broadcast_of(camera)

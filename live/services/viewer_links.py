@@ -11,7 +11,7 @@ import hashlib
 from django.db.models import Count
 from django.utils import timezone
 
-from live.models import ViewerLink
+from live.models import Broadcast, ViewerLink
 from live.services import rate_limits, telemetry
 from live.services.prepared import PreparedLookup
 from live.services.tokens import mint_viewer_token, scope_for
@@ -25,13 +25,15 @@ def token_fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def mint_viewer_link(event, camera, live, ttl, minted_by):
+def mint_viewer_link(live, ttl, minted_by, camera=None):
     """A link for the event (camera None) or one camera: (token, claims, link).
 
-    ``live``: the live broadcasts it would cover right now; NotLive when there
-    are none (the rule since the first release: links are minted while live).
-    RateLimited past the minting budget.
+    ``live``: the live broadcast, or the event's live broadcasts, it would cover
+    right now; NotLive when there are none (the rule since the first release:
+    links are minted while live). RateLimited past the minting budget.
     """
+    if live is None or isinstance(live, Broadcast):
+        live = [live]
     live = [broadcast for broadcast in live if broadcast is not None]
     if camera is not None:
         live = [broadcast for broadcast in live if broadcast.camera_id == camera.pk]
@@ -41,10 +43,10 @@ def mint_viewer_link(event, camera, live, ttl, minted_by):
     broadcast = live[0]
     rate_limits.hit("mint", minted_by)
     token, claims = mint_viewer_token(
-        event.pk, broadcast.pk, ttl, scope=scope_for(camera.pk if camera else None)
+        broadcast.event_id, broadcast.pk, ttl, scope=scope_for(camera.pk if camera else None)
     )
     link = ViewerLink.objects.create(
-        event=event,
+        event_id=broadcast.event_id,
         camera=camera,
         fingerprint=token_fingerprint(token),
         minted_by=minted_by,
@@ -52,7 +54,7 @@ def mint_viewer_link(event, camera, live, ttl, minted_by):
     )
     telemetry.emit(
         "live.token",
-        eventId=event.pk,
+        eventId=broadcast.event_id,
         camera=camera.slug if camera else None,
         broadcastId=broadcast.pk,
         ttl=ttl,

@@ -334,11 +334,10 @@ def host_link(request, event_id):
     camera = next((camera for camera, _ in pairs if camera.slug == slug), None)
     try:
         token, claims, _ = mint_viewer_link(
-            event,
-            camera,
             [broadcast for _, broadcast in pairs],
             form.cleaned_data["ttl"],
             actor_of(request),
+            camera=camera,
         )
     except NotLive as exc:
         return _render_console(request, event, status=409, link_form=form, link_error=str(exc))

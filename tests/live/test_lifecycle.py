@@ -27,15 +27,15 @@ def test_the_database_refuses_a_second_live_broadcast_for_an_event(event):
 
 def test_a_start_that_slips_past_the_lock_falls_back_to_the_live_broadcast(event, monkeypatch):
     existing, _ = start_broadcast(event, "mock", "key:ops")
-    real_live_broadcast = lifecycle.live_broadcast
+    real_live_broadcast = lifecycle.live_broadcast_of
     calls = []
 
-    def blind_first_look(event_id):
+    def blind_first_look(camera):
         # The first look misses the live broadcast, as a racing start would.
-        calls.append(event_id)
-        return None if len(calls) == 1 else real_live_broadcast(event_id)
+        calls.append(camera)
+        return None if len(calls) == 1 else real_live_broadcast(camera)
 
-    monkeypatch.setattr(lifecycle, "live_broadcast", blind_first_look)
+    monkeypatch.setattr(lifecycle, "live_broadcast_of", blind_first_look)
 
     broadcast, created = start_broadcast(event, "mock", "key:other")
 

@@ -88,7 +88,7 @@ def test_the_start_action_reports_a_source_conflict(admin_client, event, setting
     response = run_action(admin_client, "start_mock_stream", event)
 
     assert response.status_code == 200
-    assert "Open-2026: The event is already live" in unescape(response.content.decode())
+    assert "Open-2026: The camera is already live" in unescape(response.content.decode())
     assert live_broadcast(event.pk).source == "livekit"
 
 

@@ -38,8 +38,8 @@ def test_it_starts_the_broadcast_from_a_plain_form(staff_client, event):
     assert response.status_code == 200
     html = text(response)
     assert "<html" in html
-    assert "The broadcast is live." in html
-    assert "Stop broadcast" in html
+    assert "Main camera is live." in html
+    assert "Stop Main camera" in html
     broadcast = Broadcast.objects.get(event=event)
     assert broadcast.is_live
     assert broadcast.source == "mock"
@@ -51,7 +51,7 @@ def test_it_starts_the_broadcast_from_htmx_with_only_the_console(staff_htmx, eve
 
     assert response.status_code == 200
     assert_htmx_partial(response)
-    assert "The broadcast is live." in text(response)
+    assert "Main camera is live." in text(response)
     assert Broadcast.objects.get(event=event).started_by == "staff:marshal"
 
 
@@ -99,7 +99,7 @@ def test_it_refuses_another_source_while_live(staff_client, event, on_air, setti
 
     assert response.status_code == 409
     html = text(response)
-    assert "The event is already live with the 'mock' source" in html
+    assert "The camera is already live with the 'mock' source" in html
     assert "stop it before starting another source" in html
     assert Broadcast.objects.filter(event=event).count() == 1
     assert live_broadcast(event.pk).source == "mock"
@@ -109,7 +109,7 @@ def test_it_treats_a_second_start_with_the_same_source_as_done(staff_client, eve
     response = staff_client.post(START, {"source": "mock"})
 
     assert response.status_code == 200
-    assert "The broadcast is live." in text(response)
+    assert "Main camera is live." in text(response)
     assert Broadcast.objects.filter(event=event).count() == 1
 
 
@@ -142,8 +142,8 @@ def test_it_stops_the_broadcast_when_confirmed(staff_client, event, on_air):
     assert response.status_code == 200
     html = text(response)
     assert "<html" in html
-    assert "The broadcast has ended." in html
-    assert "Start broadcast" in html
+    assert "Main camera: the broadcast has ended." in html
+    assert "Start Main camera" in html
     on_air.refresh_from_db()
     assert not on_air.is_live
     assert on_air.stopped_by == "staff:marshal"
@@ -154,7 +154,7 @@ def test_it_stops_the_broadcast_from_htmx(staff_htmx, event, on_air):
 
     assert response.status_code == 200
     assert_htmx_partial(response)
-    assert "The broadcast has ended." in text(response)
+    assert "Main camera: the broadcast has ended." in text(response)
     assert live_broadcast(event.pk) is None
 
 
@@ -162,7 +162,7 @@ def test_it_says_so_when_stopping_an_idle_event(staff_client, event):
     response = staff_client.post(STOP, {"confirm": "on"})
 
     assert response.status_code == 200
-    assert "The broadcast was not live." in text(response)
+    assert "Main camera: the broadcast was not live." in text(response)
     assert not Broadcast.objects.exists()
 
 
@@ -184,7 +184,7 @@ def test_it_refuses_a_viewer_link_while_idle_over_htmx(staff_htmx, event):
 
     assert response.status_code == 409
     assert_htmx_partial(response)
-    assert "not live: start the broadcast before minting a viewer link" in text(response)
+    assert "not live: start it before minting viewer links" in text(response)
     assert not Broadcast.objects.exists()
 
 
@@ -203,7 +203,7 @@ def test_it_shows_a_copyable_absolute_viewer_link(staff_client, event, on_air):
     assert 'data-copy-target="#viewer-link"' in html
     claims = read_viewer_token(match[2], event.pk)
     assert claims.broadcast_id == on_air.pk
-    assert f"valid until {claims.expires_at:%Y-%m-%d %H:%M} UTC" in html
+    assert f"can be opened until {claims.expires_at:%Y-%m-%d %H:%M} UTC" in html
     assert on_air.is_live
 
 

@@ -32,7 +32,7 @@ def test_it_shows_the_idle_console_to_staff(staff_client, event):
     assert "The Open 2026, 1st tee" in html
     assert "Idle" in html
     assert 'action="/events/open-2026/live-host/start"' in html
-    assert "Start broadcast" in html
+    assert "Start Main camera" in html
     assert 'name="confirm"' not in html  # no Stop form while idle
 
 
@@ -66,8 +66,8 @@ def test_it_shows_the_stop_form_and_a_preview_while_live(staff_client, event, on
     html = response.content.decode()
     assert "Live" in html
     assert 'name="confirm"' in html
-    assert "Stop broadcast" in html
-    assert "Start broadcast" not in html
+    assert "Stop Main camera" in html
+    assert "Start Main camera" not in html
     assert re.search(r'<video class="preview" data-hls-src="/hls/[^"]+/index\.m3u8"', html)
 
 
