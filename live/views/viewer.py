@@ -101,8 +101,13 @@ def _viewer_context(event_id, raw_token, requested, viewer_id):
         "camera": camera,
         "state": state,
         "switcher": switcher,
-        # What the poll compares to learn that nothing changed (a 204).
-        "shown": f"{camera.slug}.{state}." + "".join("1" if other[1] else "0" for other in pairs),
+        # What the poll compares to learn that nothing changed (a 204): the state,
+        # and with several cameras which one is shown and which are live.
+        "shown": (
+            f"{state}.{camera.slug}." + "".join("1" if other[1] else "0" for other in pairs)
+            if len(pairs) > 1
+            else state
+        ),
         "problem": VIEWER_PROBLEMS.get(state),
         # A playing viewer polls only to learn that the broadcast ended.
         "poll_seconds": (

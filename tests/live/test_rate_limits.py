@@ -41,7 +41,7 @@ def test_minting_past_the_budget_answers_429_with_retry_after(
     assert response.status_code == 429
     assert response.json()["error"] == "throttled"
     assert 1 <= int(response["Retry-After"]) <= 61
-    assert live.viewer_links.count() == 3
+    assert live.event.viewer_links.count() == 3
     assert _rate_limited_lines(caplog)[-1]["scope"] == "mint"
 
 

@@ -41,9 +41,9 @@ def test_it_polls_the_state_partial(event, on_air, viewer_token):
 
     assert response.status_code == 200
     html = html_of(response)
-    assert (
-        f'hx-get="/events/open-2026/live-view/state?token={viewer_token}&amp;shown=live"' in html
-    )
+    assert f'hx-get="/events/open-2026/live-view/state?token={viewer_token}&amp;' in html
+    assert "&amp;camera=main&amp;" in html
+    assert "&amp;shown=live" in html
     assert re.search(r'hx-trigger="every \d+s"', html)
 
 
