@@ -11,8 +11,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from live.models import Broadcast, Source
+from live.models import Broadcast, Camera, Source
 from live.services import packager
+from live.services.cameras import rotate_stream_key, update_camera
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.nginx_config import NginxOptions, render_nginx_config, write_nginx_config
 from live.services.sources import (
@@ -43,12 +44,29 @@ def _hook(form, address="127.0.0.1", path=HOOK):
     return Client(REMOTE_ADDR=address).post(path, form)
 
 
-def test_the_hook_admits_the_live_broadcasts_key(rtmp_broadcast):
-    form = {"call": "publish", "name": rtmp_broadcast.stream_name}
-    form["key"] = rtmp_broadcast.ingest_secret
-    assert _hook(form).status_code == 204
-    assert _hook({**form, "call": "update_publish"}).status_code == 204
-    assert _hook(form, address="::1").status_code == 204
+def _publish(broadcast, **change):
+    """What nginx-rtmp posts when the camera's encoder connects with its stream key."""
+    camera = broadcast.camera
+    return {"app": "live", "call": "publish", "name": camera.ingest_name,
+            "key": camera.stream_key, **change}  # fmt: skip
+
+
+def test_the_hook_admits_the_cameras_key_under_the_broadcasts_own_name(rtmp_broadcast):
+    answer = _hook(_publish(rtmp_broadcast))
+    # nginx-rtmp renames the stream: the relay writes HLS under the broadcast's name.
+    assert answer.status_code == 302
+    assert answer["Location"] == rtmp_broadcast.stream_name
+    assert _hook(_publish(rtmp_broadcast, call="update_publish")).status_code == 204
+    assert _hook(_publish(rtmp_broadcast), address="::1").status_code == 302
+
+
+def test_the_relay_may_publish_only_a_live_rtmp_broadcasts_name(event, rtmp_broadcast):
+    relay = {"app": "hls", "call": "publish", "name": rtmp_broadcast.stream_name}
+    assert _hook(relay).status_code == 204
+    assert _hook({**relay, "name": "made-up-name"}).status_code == 403
+    assert _hook({"call": "update_play", "name": rtmp_broadcast.stream_name}).status_code == 204
+    stop_broadcast(event, "test")
+    assert _hook(relay).status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -61,16 +79,19 @@ def test_the_hook_admits_the_live_broadcasts_key(rtmp_broadcast):
         "no key",
         "no name",
         "secret as name",
+        "stream name as name",
     ],
 )
 def test_the_hook_refuses_a_wrong_or_missing_name_or_key(rtmp_broadcast, change):
-    form = {"name": rtmp_broadcast.stream_name, "key": rtmp_broadcast.ingest_secret}
+    form = _publish(rtmp_broadcast)
     if change == "no key":
         del form["key"]
     elif change == "no name":
         del form["name"]
     elif change == "secret as name":
         form = {"name": rtmp_broadcast.ingest_secret}
+    elif change == "stream name as name":
+        form["name"] = rtmp_broadcast.stream_name
     else:
         form.update(change)
     answer = _hook(form)
@@ -79,18 +100,54 @@ def test_the_hook_refuses_a_wrong_or_missing_name_or_key(rtmp_broadcast, change)
 
 
 def test_the_hook_answers_only_the_ingest_servers_address(rtmp_broadcast):
-    form = {"name": rtmp_broadcast.stream_name, "key": rtmp_broadcast.ingest_secret}
+    form = _publish(rtmp_broadcast)
     assert _hook(form, address="10.1.2.3").status_code == 403
     assert _hook(form, address="10.1.2.3", path=DONE).status_code == 403
     assert _hook(form, path=DONE).status_code == 204
 
 
 def test_the_hook_refuses_a_stopped_broadcast_and_other_sources(event, rtmp_broadcast):
-    form = {"name": rtmp_broadcast.stream_name, "key": rtmp_broadcast.ingest_secret}
+    form = _publish(rtmp_broadcast)
     stop_broadcast(event, "test")
     assert _hook({**form, "call": "update_publish"}).status_code == 403
-    srt, _ = start_broadcast(event, Source.SRT, "test")
-    assert _hook({"name": srt.stream_name, "key": srt.ingest_secret}).status_code == 403
+    assert _hook(form).status_code == 403
+    start_broadcast(event, Source.SRT, "test")
+    assert _hook(form).status_code == 403
+
+
+def test_the_same_key_opens_the_next_broadcast_and_drops_a_feed_of_the_last(event, rtmp_broadcast):
+    form = _publish(rtmp_broadcast)
+    stop_broadcast(event, "test")
+    second, _ = start_broadcast(event, Source.RTMP, "test")
+    assert second.stream_name != rtmp_broadcast.stream_name
+    assert _hook(form)["Location"] == second.stream_name
+    # A feed that began before the second broadcast still pushes into the first: drop it.
+    assert _hook({**form, "call": "update_publish", "time": "3600"}).status_code == 403
+    assert _hook({**form, "call": "update_publish", "time": "0"}).status_code == 204
+
+
+def test_after_a_rotation_the_old_key_is_refused_and_the_new_one_admitted(rtmp_broadcast):
+    old = _publish(rtmp_broadcast)
+    rotate_stream_key(rtmp_broadcast.camera, "test")
+    assert _hook(old).status_code == 403
+    assert _hook({**old, "call": "update_publish"}).status_code == 403
+    new = {**old, "key": Camera.objects.get(pk=rtmp_broadcast.camera_id).stream_key}
+    assert _hook(new).status_code == 302
+
+
+def test_an_opted_in_camera_goes_live_when_it_connects(event):
+    camera = event.cameras.get()
+    update_camera(camera, source=Source.RTMP)
+    form = {"app": "live", "call": "publish", "name": camera.ingest_name, "key": camera.stream_key}
+    assert _hook(form).status_code == 403  # not started, not opted in: refused
+    assert not Broadcast.objects.exists()
+
+    update_camera(camera, auto_start=True)
+    answer = _hook(form)
+
+    live = Broadcast.objects.get(stopped_at=None)
+    assert (answer.status_code, answer["Location"]) == (302, live.stream_name)
+    assert (live.source, live.started_by) == (Source.RTMP, "camera:main")
 
 
 def test_the_hook_takes_posts_only(rtmp_broadcast):
@@ -98,11 +155,13 @@ def test_the_hook_takes_posts_only(rtmp_broadcast):
 
 
 def test_the_stream_key_keeps_the_secret_out_of_the_stream_name(rtmp_broadcast):
-    key = rtmp_stream_key(rtmp_broadcast)
+    camera = rtmp_broadcast.camera
+    key = rtmp_stream_key(camera)
     name, _, query = key.partition("?")
-    assert name == rtmp_broadcast.stream_name
-    assert rtmp_broadcast.ingest_secret not in name
-    assert query == f"key={rtmp_broadcast.ingest_secret}"
+    assert name == camera.ingest_name
+    assert camera.stream_key not in name
+    assert rtmp_broadcast.stream_name not in key  # viewers' paths are not the camera's name
+    assert query == f"key={camera.stream_key}"
 
 
 # Camera URLs ------------------------------------------------------------------------------
@@ -282,12 +341,14 @@ def test_needs_transcode_on_a_real_ffmpeg_log_of_an_hevc_camera(tmp_path):
 # ffmpeg_command ---------------------------------------------------------------------------
 
 
-def _broadcast(source, **fields):
+def _broadcast(source, ingest_secret="", **fields):
+    """An unsaved broadcast; its camera holds the stream key, as in the database."""
     return Broadcast(
         pk=7,
         source=source,
         stream_name="open-2026-0123456789abcdef",
         started_at=timezone.now(),
+        camera=Camera(slug="main", stream_key=ingest_secret),
         **fields,
     )
 
