@@ -3,9 +3,12 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.conf import settings
 
-from live.models import Event
+from live.models import Event, Source
 from live.services.apikeys import create_api_key
+from live.services.cameras import create_camera
+from live.services.sources import rtmp_stream_key
 
 
 class Command(BaseCommand):
@@ -19,6 +22,10 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         demo_event, _ = Event.objects.get_or_create(
             pk=event, defaults={"name": "Demo Open, hole 1 tee"}
+        )
+        # A second tee with an RTMP camera: OBS can be set up with its key at once.
+        green = demo_event.cameras.filter(slug="green-18").first() or create_camera(
+            demo_event, "green-18", "18th green", Source.RTMP, actor="demo"
         )
         password = secrets.token_urlsafe(12)
         User = get_user_model()
@@ -38,6 +45,10 @@ class Command(BaseCommand):
                     f"  Staff login:   staff / {password}",
                     f"  Admin:         {base_url}/admin/",
                     f"  API docs:      {base_url}/api/docs/",
+                    "  Cameras:       main (mock source), green-18 (RTMP; the stream key is",
+                    "                 on the host page and stays the same from start to start)",
+                    f"  OBS for green-18: server rtmp://127.0.0.1:{settings.LIVE_RTMP_PORT}/live,"
+                    f" stream key {rtmp_stream_key(green)}",
                     f"  Admin API key: {admin_key}",
                     f"  Client key:    {client_key}",
                     "",
