@@ -79,7 +79,7 @@ def main():
             host.fill("#id_username", "staff")
             host.fill("#id_password", password)
             host.click("button[type=submit]")
-            host.get_by_role("button", name="Start broadcast").click()
+            host.get_by_role("button", name="Start Main camera").click()
             host.select_option("#id_ttl", "3600")
             host.get_by_role("button", name="Create viewer link").click()
             link = host.input_value("#viewer-link")
@@ -105,7 +105,7 @@ def main():
             expired.screenshot(path=OUT / "viewer-expired.png")
 
             host.check("input[name=confirm]")
-            host.get_by_role("button", name="Stop broadcast").click()
+            host.get_by_role("button", name="Stop Main camera").click()
             phone.get_by_text("This broadcast has ended").wait_for()
             phone.screenshot(path=OUT / "viewer-ended.png")
             browser.close()

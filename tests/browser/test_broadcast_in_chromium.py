@@ -22,8 +22,8 @@ def test_staff_start_mint_copy_and_a_viewer_watches_until_stop(
     log_in(host, base, "marshal", "pw-marshal-123", host_path)
 
     host.select_option("#id_source", "mock")
-    host.get_by_role("button", name="Start broadcast").click()
-    host.get_by_text("The broadcast is live.").wait_for()
+    host.get_by_role("button", name="Start Main camera").click()
+    host.get_by_text("Main camera is live.").wait_for()
     assert Broadcast.objects.filter(event=event, stopped_at__isnull=True).count() == 1
 
     host.select_option("#id_ttl", "3600")
@@ -51,7 +51,7 @@ def test_staff_start_mint_copy_and_a_viewer_watches_until_stop(
     assert Viewer.objects.count() == 1
 
     host.check("input[name=confirm]")
-    host.get_by_role("button", name="Stop broadcast").click()
+    host.get_by_role("button", name="Stop Main camera").click()
     host.get_by_text("The broadcast has ended.").wait_for()
 
     viewer.get_by_text("This broadcast has ended").wait_for(timeout=5_000)
@@ -62,7 +62,7 @@ def test_staff_start_mint_copy_and_a_viewer_watches_until_stop(
 def test_the_staff_preview_plays(live_server, new_context, event, staff_user):
     host = new_context().new_page()
     log_in(host, live_server.url, "marshal", "pw-marshal-123", f"/events/{event.pk}/live-host")
-    host.get_by_role("button", name="Start broadcast").click()
+    host.get_by_role("button", name="Start Main camera").click()
     host.locator("video.preview").wait_for()
     assert_video_plays(host)
 
@@ -110,8 +110,8 @@ def test_a_non_staff_user_gets_403_on_the_host_page(live_server, new_context, ev
 def test_start_and_stop_work_with_javascript_disabled(live_server, new_context, event, staff_user):
     page = new_context(java_script_enabled=False).new_page()
     log_in(page, live_server.url, "marshal", "pw-marshal-123", f"/events/{event.pk}/live-host")
-    page.get_by_role("button", name="Start broadcast").click()
-    page.get_by_text("The broadcast is live.").wait_for()
+    page.get_by_role("button", name="Start Main camera").click()
+    page.get_by_text("Main camera is live.").wait_for()
     assert Broadcast.objects.get(event=event).is_live
 
     page.get_by_role("button", name="Create viewer link").click()
@@ -120,6 +120,6 @@ def test_start_and_stop_work_with_javascript_disabled(live_server, new_context, 
     assert token.startswith(f"{Broadcast.objects.get(event=event).pk}.")
 
     page.check("input[name=confirm]")
-    page.get_by_role("button", name="Stop broadcast").click()
+    page.get_by_role("button", name="Stop Main camera").click()
     page.get_by_text("The broadcast has ended.").wait_for()
     assert not Broadcast.objects.get(event=event).is_live

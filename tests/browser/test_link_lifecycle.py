@@ -46,8 +46,8 @@ def test_a_revoked_link_stops_on_the_viewer_page(
 ):
     host = new_context().new_page()
     log_in(host, live_server.url, "marshal", "pw-marshal-123", f"/events/{event.pk}/live-host")
-    host.get_by_role("button", name="Start broadcast").click()
-    host.get_by_text("The broadcast is live.").wait_for()
+    host.get_by_role("button", name="Start Main camera").click()
+    host.get_by_text("Main camera is live.").wait_for()
     host.get_by_role("button", name="Create viewer link").click()
     link = host.input_value("#viewer-link")
 
