@@ -11,7 +11,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from live.forms import JoinForm
 from live.http import json_error, no_store, token_in_url
-from live.models import Event, Health
+from live.models import Broadcast, Event, Health
 from live.services import rate_limits
 from live.services.access import check_viewer_access
 from live.services.cameras import cameras_of
@@ -99,6 +99,8 @@ def _viewer_context(event_id, raw_token, requested, viewer_id):
         "event_id": event_id,
         "access": access,
         "camera": camera,
+        # Asked only when the idle message is drawn, never on the 204 path.
+        "camera_has_broadcast": lambda: Broadcast.objects.filter(camera=camera).exists(),
         "state": state,
         "switcher": switcher,
         # What the poll compares to learn that nothing changed (a 204): the state,

@@ -21,7 +21,7 @@ def test_staff_start_mint_copy_and_a_viewer_watches_until_stop(
     host = staff.new_page()
     log_in(host, base, "marshal", "pw-marshal-123", host_path)
 
-    host.select_option("#id_source", "mock")
+    host.select_option("#source-main", "mock")
     host.get_by_role("button", name="Start Main camera").click()
     host.get_by_text("Main camera is live.").wait_for()
     assert Broadcast.objects.filter(event=event, stopped_at__isnull=True).count() == 1
@@ -117,7 +117,7 @@ def test_start_and_stop_work_with_javascript_disabled(live_server, new_context, 
     page.get_by_role("button", name="Create viewer link").click()
     link = page.input_value("#viewer-link")
     token = parse_qs(urlparse(link).query)["token"][0]
-    assert token.startswith(f"{Broadcast.objects.get(event=event).pk}.")
+    assert token.startswith(f"{Broadcast.objects.get(event=event).pk}e.")  # an event link
 
     page.check("input[name=confirm]")
     page.get_by_role("button", name="Stop Main camera").click()

@@ -30,7 +30,7 @@ def test_a_link_from_one_broadcast_plays_the_next_after_a_break_by_itself(
     page.evaluate("window.sameDocument = true")
 
     stop_broadcast(event, "test")
-    page.get_by_text("Main camera is not live right now").wait_for()
+    page.get_by_text("This broadcast has ended").wait_for()
     assert page.locator("video").count() == 0
 
     second, _ = start_broadcast(event, Source.MOCK, "test")

@@ -31,7 +31,7 @@ def test_a_link_minted_in_one_broadcast_plays_the_next_after_a_break(event, on_a
 
     paused = Client().get(PAGE, {"token": token})
     assert paused.status_code == 200
-    assert "is not live right now" in paused.content.decode()
+    assert "This broadcast has ended" in paused.content.decode()
     assert "starts playing by itself" in paused.content.decode()
 
     second, _ = start_broadcast(event, Source.MOCK, "staff:marshal")
