@@ -201,8 +201,14 @@ LIVE_RATE_LIMITS = {
     "mint": (env_int("LIVE_RATE_MINT_PER_MINUTE", 60), 60),
     "auth-failure": (env_int("LIVE_RATE_AUTH_FAILURES_PER_MINUTE", 20), 60),
     "join": (env_int("LIVE_RATE_JOINS_PER_MINUTE", 10), 60),
+    # RTMP hook refusals: per camera address (wrong stream keys) and per caller
+    # (calls without the hook secret).
+    "ingest-failure": (env_int("LIVE_RATE_INGEST_FAILURES_PER_MINUTE", 10), 60),
 }
-LIVE_TRUSTED_PROXIES = env_list("LIVE_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+# Proxies (addresses or CIDRs) whose X-Forwarded-For names the client. Empty: trust
+# no one, so a client cannot pick its own address for the rate limits. Set it to
+# nginx's address (e.g. 127.0.0.1) when gunicorn sits behind the rendered nginx.
+LIVE_TRUSTED_PROXIES = env_list("LIVE_TRUSTED_PROXIES", [])
 # How often the pages poll, in seconds.
 LIVE_HOST_POLL_SECONDS = env_int("LIVE_HOST_POLL_SECONDS", 3)
 LIVE_VIEWER_POLL_SECONDS = env_int("LIVE_VIEWER_POLL_SECONDS", 5)
