@@ -151,6 +151,10 @@ CONTENT_SECURITY_POLICY = {
 # Database sessions that treat a malformed session cookie as no session (live/sessions.py).
 SESSION_ENGINE = "live.sessions"
 
+# Messages live in the (database) session, not in a cookie: the admin shows a new
+# API key once in a message, and a signed cookie is readable by anyone who sees it.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 

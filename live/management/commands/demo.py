@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from live.models import Event
-from live.services.apikeys import create_api_key
+from live.models import ApiKey, Event
+from live.services.apikeys import create_api_key, revoke_api_key
 
 
 class Command(BaseCommand):
@@ -26,6 +26,12 @@ class Command(BaseCommand):
         staff.is_staff = staff.is_superuser = True
         staff.set_password(password)
         staff.save()
+        # Each run prints new keys: the previous run's keys of these names are revoked
+        # (names are unique among unrevoked keys).
+        for old in ApiKey.objects.filter(
+            name__in=["demo admin", "demo client"], revoked_at__isnull=True
+        ):
+            revoke_api_key(old)
         _, admin_key = create_api_key("demo admin", is_admin=True)
         _, client_key = create_api_key("demo client")
         host = f"{base_url}/events/{demo_event.pk}/live-host"
