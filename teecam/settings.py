@@ -102,7 +102,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -208,6 +211,15 @@ LIVE_RATE_LIMITS = {
     # RTMP hook refusals: per camera address (wrong stream keys) and per caller
     # (calls without the hook secret).
     "ingest-failure": (env_int("LIVE_RATE_INGEST_FAILURES_PER_MINUTE", 10), 60),
+    # Failed logins (staff login and admin): per user name and per client address.
+    "login-user": (
+        env_int("LIVE_LOGIN_FAILURES_PER_USER", 5),
+        env_int("LIVE_LOGIN_WINDOW_SECONDS", 900),
+    ),
+    "login-address": (
+        env_int("LIVE_LOGIN_FAILURES_PER_ADDRESS", 20),
+        env_int("LIVE_LOGIN_WINDOW_SECONDS", 900),
+    ),
 }
 # Proxies (addresses or CIDRs) whose X-Forwarded-For names the client. Empty: trust
 # no one, so a client cannot pick its own address for the rate limits. Set it to
