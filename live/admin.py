@@ -148,6 +148,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
             return super().save_model(request, obj, form, change)
         key, raw = create_api_key(obj.name, is_admin=obj.is_admin)
         obj.pk, obj.prefix, obj.key_hash = key.pk, key.prefix, key.key_hash
+        # The row exists now: the form saves its events onto it (save_related).
+        obj._state.adding, obj._state.db = False, key._state.db
         obj.is_active = key.is_active = form.cleaned_data.get("is_active", True)
         key.save(update_fields=["is_active"])
         self.message_user(

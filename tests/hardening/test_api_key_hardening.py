@@ -265,3 +265,15 @@ def test_createapikey_refuses_an_unknown_event(event):
         call_command("createapikey", "x", "--event", "nope", stdout=StringIO())
     assert not ApiKey.objects.exists()
     assert not Broadcast.objects.exists()
+
+
+def test_the_admin_can_limit_a_new_key_to_events(admin_client, event, other_event):
+    posted = admin_client.post(
+        "/admin/live/apikey/add/",
+        {"name": "open-board", "is_active": "on", "events": [event.pk]},
+    )
+    shown = admin_client.get(posted["Location"])
+    raw = RAW_KEY.search(unescape(shown.content.decode()))[0]
+
+    assert api_with(raw).get(status_url(event.pk)).status_code == 200
+    assert api_with(raw).get(status_url(other_event.pk)).status_code == 403
