@@ -75,6 +75,8 @@ class World:
             "LIVE_STREAM_DATA_DIR": str(self.root / "live"),
             "LIVE_BENCH_BARE_VIEW": "1",
             "LIVE_TELEMETRY_LEVEL": "WARNING",
+            # gunicorn sits behind the rendered nginx, as in production.
+            "LIVE_TRUSTED_PROXIES": "127.0.0.1",
             "DJANGO_SETTINGS_MODULE": "teecam.settings",
             "PYTHONPATH": str(BASE_DIR),
         }

@@ -1,10 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
 from live.models import ApiKey, AuditEntry, Broadcast, Camera, Event, Source, Viewer
 from live.services.audit import actor_of
-from live.services.apikeys import create_api_key, revoke_api_key, rotate_api_key
+from live.services.apikeys import create_api_key, name_taken, revoke_api_key, rotate_api_key
 from live.services.cameras import InvalidCamera, create_camera, default_camera, rotate_stream_key
 from live.services.lifecycle import SourceConflict, live_broadcast, start_broadcast, stop_broadcast
 from live.services.sources import SourceUnavailable
@@ -130,8 +131,28 @@ class ViewerAdmin(admin.ModelAdmin):
     list_display = ["viewer_id", "broadcast", "joined_at", "user_agent"]
 
 
+class ApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ["name", "is_admin", "is_active", "events"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        instance = self.instance
+        if (instance.pk is None or instance.revoked_at is None) and name_taken(
+            name, exclude_pk=instance.pk
+        ):
+            raise forms.ValidationError(
+                "An active API key already has this name: pick another, or rotate or "
+                "revoke that key.",
+                code="duplicate_name",
+            )
+        return name
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
     list_display = [
         "name",
         "prefix",
@@ -147,13 +168,22 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "name",
         "is_admin",
         "is_active",
+        "events",
         "prefix",
         "created_at",
         "last_used_at",
         "revoked_at",
         "replaces",
     ]
+    filter_horizontal = ["events"]
     actions = ["revoke_keys", "rotate_keys"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.revoked_at is not None:
+            # Revocation is final: a revoked key cannot be switched back on.
+            readonly.append("is_active")
+        return readonly
 
     @admin.action(description="Revoke the selected keys")
     def revoke_keys(self, request, queryset):
@@ -162,7 +192,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Rotate the selected keys (new key, old one revoked)")
     def rotate_keys(self, request, queryset):
-        for key in queryset.filter(is_active=True):
+        # The new key goes into a message: MESSAGE_STORAGE keeps messages in the
+        # server-side session, never in a cookie.
+        for key in queryset.filter(is_active=True, revoked_at__isnull=True):
             new_key, raw = rotate_api_key(key)
             self.message_user(
                 request,
@@ -175,6 +207,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
             return super().save_model(request, obj, form, change)
         key, raw = create_api_key(obj.name, is_admin=obj.is_admin)
         obj.pk, obj.prefix, obj.key_hash = key.pk, key.prefix, key.key_hash
+        # The row exists now: the form saves its events onto it (save_related).
+        obj._state.adding, obj._state.db = False, key._state.db
         obj.is_active = key.is_active = form.cleaned_data.get("is_active", True)
         key.save(update_fields=["is_active"])
         self.message_user(

@@ -1,4 +1,15 @@
-"""nginx-rtmp's hooks: it asks here whether a camera may publish, and under what name."""
+"""nginx-rtmp's hooks: it asks here whether a camera may publish, and under what name.
+
+Only the RTMP block of the rendered nginx config may call them: the call must
+come from LIVE_INGEST_HOOK_ADDRESSES *and* carry the hook secret
+(``?hook_key=…``, live/services/ingest_hook.py), since requests the public
+server proxies arrive from the same loopback address. Refusals are budgeted
+per address (``ingest-failure`` rate limit): calls without the secret per
+caller, wrong stream keys per camera address (``addr``, which nginx-rtmp
+reports and the secret vouches for), so strangers on the public RTMP port
+cannot guess stream keys, and a local process without the secret cannot use
+up the budget of nginx's own calls.
+"""
 
 import logging
 from datetime import timedelta
@@ -10,8 +21,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from live.http import json_error
+from live.log_fields import log_field
 from live.models import Broadcast, Source
-from live.services import telemetry
+from live.services import rate_limits, telemetry
+from live.services.ingest_hook import HOOK_PARAM, hook_secret_matches
 from live.services.lifecycle import SourceConflict, live_broadcast_of, start_broadcast
 from live.services.media import STREAM_NAME_RE
 from live.services.sources import SourceUnavailable, find_rtmp_camera
@@ -28,6 +41,31 @@ def _from_hook_address(request):
 
 def _refuse(detail):
     return json_error(403, "forbidden", detail)
+
+
+def _throttled(exc):
+    response = json_error(429, "throttled", str(exc))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _refuse_caller(request):
+    """403 for a call that is not nginx-rtmp's, counted against the caller's budget."""
+    caller = f"caller:{rate_limits.client_address(request)}"
+    try:
+        rate_limits.check("ingest-failure", caller)
+        rate_limits.hit("ingest-failure", caller)
+    except rate_limits.RateLimited as exc:
+        return _throttled(exc)
+    logger.warning(
+        "refused an RTMP hook call from %s without the hook secret",
+        log_field(request.META.get("REMOTE_ADDR", "")),
+    )
+    return _refuse("Only the ingest server may call this hook.")
+
+
+def _is_hook_call(request):
+    return _from_hook_address(request) and hook_secret_matches(request.GET.get(HOOK_PARAM))
 
 
 def _relayed(name):
@@ -62,6 +100,27 @@ def _began_before(post, broadcast):
     return began < broadcast.started_at - PUBLISH_CLOCK_SLACK
 
 
+def _camera_of(post, is_update):
+    """The camera the name and key open, or None; RateLimited for an address guessing keys."""
+    name, key = post.get("name", ""), post.get("key", "")
+    address = f"camera:{post.get('addr', '')[:64]}"
+    # A camera already sending is never throttled: only new publishes spend or check
+    # the budget, so guesses from behind the same address cannot drop it.
+    if not is_update:
+        rate_limits.check("ingest-failure", address)
+    camera = find_rtmp_camera(name, key)
+    if camera is None:
+        if not is_update:
+            rate_limits.hit("ingest-failure", address)
+        logger.warning(
+            "refused an RTMP publish from %s to %s with a wrong key (%s)",
+            log_field(post.get("addr", "?")),
+            log_field(name),
+            telemetry.fingerprint(key),
+        )
+    return camera
+
+
 @csrf_exempt  # called by nginx-rtmp, which holds no session
 @require_POST
 def rtmp_publish(request):
@@ -72,8 +131,8 @@ def rtmp_publish(request):
     a refusal then drops the camera, so stopping the broadcast, or rotating the
     key, ends its RTMP feed within a couple of seconds.
     """
-    if not _from_hook_address(request):
-        return _refuse("Only the ingest server may call this hook.")
+    if not _is_hook_call(request):
+        return _refuse_caller(request)
     post = request.POST
     call, name = post.get("call", ""), post.get("name", "")
     if call in ("play", "update_play"):
@@ -82,24 +141,26 @@ def rtmp_publish(request):
         if _relayed(name):
             return HttpResponse(status=204)
         return _refuse("Only the relay of a live RTMP broadcast may publish here.")
-    key = post.get("key", "")
-    camera = find_rtmp_camera(name, key)
-    if camera is None:
+    is_update = call == "update_publish"
+    try:
+        camera = _camera_of(post, is_update)
+    except rate_limits.RateLimited as exc:
         logger.warning(
-            "refused an RTMP publish from %r to %r with a wrong key (%s)",
-            post.get("addr", "?")[:64],
-            name[:80],
-            telemetry.fingerprint(key),
+            "refused an RTMP publish from %s to %s: too many wrong stream keys",
+            log_field(post.get("addr", "?")),
+            log_field(name),
         )
+        return _throttled(exc)
+    if camera is None:
         return _refuse("Wrong stream key.")
     broadcast = _live_rtmp_broadcast(camera)
     if broadcast is None:
-        if call == "update_publish":
+        if is_update:
             logger.info("dropping the RTMP camera %s: its broadcast is no longer live", camera)
         else:
             logger.warning("refused an RTMP publish to %s: the camera is not live", camera)
         return _refuse("The camera's broadcast is not live (or not an RTMP one).")
-    if call == "update_publish":
+    if is_update:
         if _began_before(post, broadcast):
             logger.info("dropping the RTMP camera %s: it feeds an earlier broadcast", camera)
             return _refuse("The camera must reconnect to the new broadcast.")
@@ -112,6 +173,6 @@ def rtmp_publish(request):
 @csrf_exempt
 @require_POST
 def rtmp_publish_done(request):
-    if not _from_hook_address(request):
-        return _refuse("Only the ingest server may call this hook.")
+    if not _is_hook_call(request):
+        return _refuse_caller(request)
     return HttpResponse(status=204)

@@ -196,10 +196,25 @@ class ApiKey(models.Model):
     replaces = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The events this key may act on; none: every event.
+    events = models.ManyToManyField(Event, blank=True, related_name="api_keys")
 
     class Meta:
         verbose_name = "API key"
         ordering = ["name"]
+        constraints = [
+            # The audit log names a key by name and prefix; two live keys never share a name.
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_unrevoked_api_key_per_name",
+            ),
+            # Revocation is final: a revoked key can never be switched back on.
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(is_active=False),
+                name="revoked_api_keys_stay_inactive",
+            ),
+        ]
 
     def __str__(self):
         role = "admin" if self.is_admin else "client"

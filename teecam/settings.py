@@ -102,7 +102,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -151,6 +154,10 @@ CONTENT_SECURITY_POLICY = {
 # Database sessions that treat a malformed session cookie as no session (live/sessions.py).
 SESSION_ENGINE = "live.sessions"
 
+# Messages live in the (database) session, not in a cookie: the admin shows a new
+# API key once in a message, and a signed cookie is readable by anyone who sees it.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -160,7 +167,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["live.api.permissions.IsApiClient"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["live.api.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "live.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -203,8 +210,23 @@ LIVE_RATE_LIMITS = {
     "mint": (env_int("LIVE_RATE_MINT_PER_MINUTE", 60), 60),
     "auth-failure": (env_int("LIVE_RATE_AUTH_FAILURES_PER_MINUTE", 20), 60),
     "join": (env_int("LIVE_RATE_JOINS_PER_MINUTE", 10), 60),
+    # RTMP hook refusals: per camera address (wrong stream keys) and per caller
+    # (calls without the hook secret).
+    "ingest-failure": (env_int("LIVE_RATE_INGEST_FAILURES_PER_MINUTE", 10), 60),
+    # Failed logins (staff login and admin): per user name and per client address.
+    "login-user": (
+        env_int("LIVE_LOGIN_FAILURES_PER_USER", 5),
+        env_int("LIVE_LOGIN_WINDOW_SECONDS", 900),
+    ),
+    "login-address": (
+        env_int("LIVE_LOGIN_FAILURES_PER_ADDRESS", 20),
+        env_int("LIVE_LOGIN_WINDOW_SECONDS", 900),
+    ),
 }
-LIVE_TRUSTED_PROXIES = env_list("LIVE_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+# Proxies (addresses or CIDRs) whose X-Forwarded-For names the client. Empty: trust
+# no one, so a client cannot pick its own address for the rate limits. Set it to
+# nginx's address (e.g. 127.0.0.1) when gunicorn sits behind the rendered nginx.
+LIVE_TRUSTED_PROXIES = env_list("LIVE_TRUSTED_PROXIES", [])
 # How often the pages poll, in seconds.
 LIVE_HOST_POLL_SECONDS = env_int("LIVE_HOST_POLL_SECONDS", 3)
 LIVE_VIEWER_POLL_SECONDS = env_int("LIVE_VIEWER_POLL_SECONDS", 5)

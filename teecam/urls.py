@@ -6,11 +6,26 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from live import ingest_views
+from live.login_throttle import (
+    ThrottledAdminAuthenticationForm,
+    ThrottledAuthenticationForm,
+    with_lockout_status,
+)
 from live.media_views import signed_media
 
+admin.site.login_form = ThrottledAdminAuthenticationForm
+
 urlpatterns = [
+    # Before admin.site.urls: the same view, answering 429 while locked out.
+    path("admin/login/", with_lockout_status(admin.site.login)),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        with_lockout_status(
+            auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm)
+        ),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: no inline script, no CDN.

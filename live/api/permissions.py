@@ -1,19 +1,45 @@
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 
 from live.models import ApiKey
+from live.services.apikeys import OutOfScope, check_event_scope, check_stream_scope
+from live.services.media import InvalidMediaPath, parse_media_path
 
 
 def _is_staff_session(request):
     return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
+def _check_key_scope(request, view):
+    """A key limited to some events gets 403 on any other event's route.
+
+    Read from the route's ``event_id``, so every event route is covered without the
+    view doing anything; ``/media/sign`` is checked against the signed stream's event.
+    """
+    key = request.auth
+    try:
+        if "event_id" in view.kwargs:
+            check_event_scope(key, view.kwargs["event_id"])
+        elif getattr(request.resolver_match, "url_name", None) == "media-sign":
+            try:
+                media_path = parse_media_path(request.query_params.get("path", ""))
+            except InvalidMediaPath:
+                return  # the view answers 400 naming path
+            check_stream_scope(key, media_path.stream)
+    except OutOfScope as exc:
+        raise PermissionDenied(str(exc))
+
+
 class IsApiClient(BasePermission):
-    """Any active API key, or a logged-in staff user."""
+    """Any active API key (within its events), or a logged-in staff user."""
 
     message = "An API key (X-API-Key) or a staff login is required."
 
     def has_permission(self, request, view):
-        return isinstance(request.auth, ApiKey) or _is_staff_session(request)
+        if isinstance(request.auth, ApiKey):
+            _check_key_scope(request, view)
+            return True
+        return _is_staff_session(request)
 
 
 class IsAdminClient(BasePermission):
@@ -21,5 +47,8 @@ class IsAdminClient(BasePermission):
 
     def has_permission(self, request, view):
         if isinstance(request.auth, ApiKey):
-            return request.auth.is_admin
+            if not request.auth.is_admin:
+                return False
+            _check_key_scope(request, view)
+            return True
         return _is_staff_session(request)

@@ -34,7 +34,8 @@ from live.services.viewer_links import NotLive, mint_viewer_link
 ERROR_MEANINGS = {
     400: "Invalid input: `validation_error` with `detail` keyed by field, or `parse_error`",
     401: "No, unknown or inactive API key (`not_authenticated`, `authentication_failed`)",
-    403: "A client key, or a non-staff login, on a route that needs more",
+    403: "A client key, or a non-staff login, on a route that needs more; a key limited to "
+    "other events (`permission_denied`, naming the event)",
     404: "No such event, or no such camera in it",
     409: "Conflicts with the broadcast's state",
     415: "The body is not JSON (`unsupported_media_type`)",

@@ -9,10 +9,10 @@ import re
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from live.models import ApiKey
+from live.models import ApiKey, Broadcast, Event
 from live.services.prepared import PreparedLookup
 
 _KEY_RE = re.compile(r"\Atc_([a-z0-9]{12})_([A-Za-z0-9_-]{32,64})\Z")
@@ -24,18 +24,70 @@ def _hash(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-@transaction.atomic
-def create_api_key(name, is_admin=False):
-    """Returns (ApiKey, raw key). The raw key is never stored: show it once."""
+class DuplicateKeyName(ValueError):
+    """Another unrevoked key has this name: the audit log could not tell them apart."""
+
+    def __init__(self, name):
+        super().__init__(
+            f"name: an active API key is already called {name!r}; pick another name, "
+            "or rotate or revoke that key."
+        )
+
+
+class UnknownEvent(ValueError):
+    pass
+
+
+class OutOfScope(Exception):
+    """The key is scoped to other events than the one asked for."""
+
+
+def name_taken(name, exclude_pk=None):
+    """Whether an unrevoked key other than ``exclude_pk`` is called ``name``."""
+    taken = ApiKey.objects.filter(name=name, revoked_at__isnull=True)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    return taken.exists()
+
+
+def create_api_key(name, is_admin=False, events=()):
+    """Returns (ApiKey, raw key). The raw key is never stored: show it once.
+
+    ``events``: event ids the key is limited to (none: every event). Raises
+    DuplicateKeyName if an unrevoked key already has the name, UnknownEvent for an
+    event id that does not exist.
+    """
     prefix = secrets.token_hex(6)
     raw = f"tc_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.objects.create(name=name, prefix=prefix, key_hash=_hash(raw), is_admin=is_admin)
+    event_ids = list(dict.fromkeys(events))
+    found = set(Event.objects.filter(pk__in=event_ids).values_list("pk", flat=True))
+    missing = [event_id for event_id in event_ids if event_id not in found]
+    if missing:
+        raise UnknownEvent(f"No event with id {missing[0]!r}.")
+    try:
+        with transaction.atomic():
+            key = ApiKey.objects.create(
+                name=name, prefix=prefix, key_hash=_hash(raw), is_admin=is_admin
+            )
+            key.events.set(event_ids)
+    except IntegrityError:
+        if name_taken(name):
+            raise DuplicateKeyName(name) from None
+        raise
     return key, raw
 
 
-# Every API request looks its key up: compiled once per connection.
+# Every API request looks its key up: compiled once per connection. A revoked key
+# is refused whatever is_active says (revocation is final; the database agrees).
 _ACTIVE_KEY = PreparedLookup(
-    lambda prefix: ApiKey.objects.filter(prefix=prefix, is_active=True).order_by("pk")[:1]
+    lambda prefix: ApiKey.objects.filter(
+        prefix=prefix, is_active=True, revoked_at__isnull=True
+    ).order_by("pk")[:1]
+)
+# Whether a key is scoped at all: one prepared lookup per API request, so that
+# unscoped keys (the common case) cost no more than this.
+_FIRST_SCOPE = PreparedLookup(
+    lambda prefix: ApiKey.events.through.objects.filter(apikey__prefix=prefix).order_by("pk")[:1]
 )
 
 
@@ -54,6 +106,30 @@ def find_api_key(raw_key):
     return key
 
 
+def check_event_scope(key, event_id):
+    """Raise OutOfScope unless ``key`` may act on ``event_id`` (a key with no events: any)."""
+    if _FIRST_SCOPE.first(key.prefix) is None:
+        return
+    if not key.events.filter(pk=event_id).exists():
+        raise OutOfScope(f"This API key is not allowed to act on event {event_id!r}.")
+
+
+def check_stream_scope(key, stream_name):
+    """Raise OutOfScope if ``stream_name`` is a broadcast of an event outside the key's scope.
+
+    A stream of no broadcast (the committed fixture) belongs to no event: allowed.
+    """
+    if _FIRST_SCOPE.first(key.prefix) is None:
+        return
+    event_id = (
+        Broadcast.objects.filter(stream_name=stream_name)
+        .values_list("event_id", flat=True)
+        .first()
+    )
+    if event_id is not None and not key.events.filter(pk=event_id).exists():
+        raise OutOfScope(f"This API key is not allowed to sign media of event {event_id!r}.")
+
+
 def revoke_api_key(key):
     """Revokes the key: the next request with it fails, in every process."""
     return bool(
@@ -65,11 +141,15 @@ def revoke_api_key(key):
 
 @transaction.atomic
 def rotate_api_key(key):
-    """A new key with the same name and role; the old one is revoked. Returns (new, raw)."""
-    new_key, raw = create_api_key(key.name, is_admin=key.is_admin)
+    """A new key with the same name, role and events; the old one is revoked. Returns (new, raw).
+
+    The old key is revoked first, so its successor may take its name.
+    """
+    events = list(key.events.values_list("pk", flat=True))
+    revoke_api_key(key)
+    new_key, raw = create_api_key(key.name, is_admin=key.is_admin, events=events)
     new_key.replaces = key
     new_key.save(update_fields=["replaces"])
-    revoke_api_key(key)
     return new_key, raw
 
 

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 
 from live.services import delivery
 from live.services.delivery import live_output_dir
+from live.services.ingest_hook import hook_query
 from live.services.media import media_secret
 from teecam.env import split_list
 
@@ -42,6 +43,38 @@ def _static_cache_control():
     return "public, max-age=300"
 
 
+# The poll cache's keys hold fingerprints of the secrets, not the secrets (the
+# template explains why split_clients): this many hex digits of each.
+FINGERPRINT_DIGITS = 16
+_HEX = "0123456789abcdef"
+
+
+def _fingerprint(name, source):
+    digits = [
+        {"salt": f"teecam-{name}-{index}", "variable": f"teecam_{name}_fp{index}"}
+        for index in range(FINGERPRINT_DIGITS)
+    ]
+    return {"source": source, "digits": digits}
+
+
+def _fingerprint_key(fingerprint):
+    return "".join(f"${digit['variable']}" for digit in fingerprint["digits"])
+
+
+def _poll_cache_context():
+    query, api_key = _fingerprint("query", "$args"), _fingerprint("key", "$http_x_api_key")
+    buckets = [{"share": "6.25%", "value": value} for value in _HEX[:-1]]
+    buckets.append({"share": "*", "value": _HEX[-1]})
+    return {
+        "fingerprints": [query, api_key],
+        "fingerprint_buckets": buckets,
+        "fingerprint_digits": FINGERPRINT_DIGITS,
+        "fingerprint_bits": FINGERPRINT_DIGITS * 4,
+        "status_cache_key": f"$uri?{_fingerprint_key(query)}|{_fingerprint_key(api_key)}",
+        "viewer_state_cache_key": f"$uri?{_fingerprint_key(query)}",
+    }
+
+
 def _prefix(options: NginxOptions) -> Path:
     return Path(options.prefix or Path(settings.LIVE_STREAM_DATA_DIR).parent / "nginx")
 
@@ -57,6 +90,7 @@ def render_nginx_config(options: NginxOptions) -> str:
         "prefix": prefix.resolve(),
         "user": user,
         "media_secret": media_secret(),
+        "ingest_hook_query": hook_query(),
         "live_hls_dir": live_output_dir().resolve(),
         "samples_hls_dir": Path(settings.LIVE_SAMPLES_HLS_DIR).resolve(),
         "playlist_cache": delivery.PLAYLIST_CACHE,
@@ -68,6 +102,7 @@ def render_nginx_config(options: NginxOptions) -> str:
         "rtmp_relay": f"127.0.0.1:{options.rtmp_listen.rsplit(':', 1)[-1]}",
         "segment_seconds": settings.LIVE_SEGMENT_SECONDS,
         "playlist_seconds": settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS,
+        **_poll_cache_context(),
     }
     return render_to_string("deploy/nginx.conf", context)
 

@@ -4,8 +4,10 @@ With the default local-memory cache each process counts on its own, so a
 limit is per process; set REDIS_URL to share the counts between processes.
 """
 
+import ipaddress
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
@@ -73,10 +75,50 @@ def _refuse(limit, ident, retry_after):
     raise RateLimited(limit, retry_after)
 
 
+def _network(entry):
+    try:
+        return ipaddress.ip_network(entry.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _trusted_networks(entries):
+    return tuple(net for net in map(_network, entries) if net is not None)
+
+
+def _is_trusted(address, networks):
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return any(ip.version == net.version and ip in net for net in networks)
+
+
 def client_address(request):
-    """The client's address; behind our own proxy, the address it forwarded."""
+    """The client's address: REMOTE_ADDR, or behind a trusted proxy, the address it forwarded.
+
+    X-Forwarded-For is believed only when the peer (REMOTE_ADDR) is one of
+    LIVE_TRUSTED_PROXIES (addresses or CIDRs; empty by default: trust no one).
+    Each trusted proxy appends the address it saw, so the chain is walked from the
+    right and the first address that is not a trusted proxy is the client: anything
+    left of it was written by the client itself and may be forged.
+    """
     address = request.META.get("REMOTE_ADDR", "")
+    networks = _trusted_networks(tuple(settings.LIVE_TRUSTED_PROXIES))
+    if not networks or not _is_trusted(address, networks):
+        return address
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and address in settings.LIVE_TRUSTED_PROXIES:
-        return forwarded.split(",")[-1].strip()
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            # Garbage in the chain: stop believing it here, count the proxy's peer.
+            return address
+        if not _is_trusted(hop, networks):
+            return hop
+        address = hop
     return address

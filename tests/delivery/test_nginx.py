@@ -1,6 +1,7 @@
 """nginx with the rendered config serves signed HLS from disk and proxies the rest to Django."""
 
 import re
+import subprocess
 import time
 from urllib.parse import quote
 
@@ -423,3 +424,45 @@ def test_the_poll_cache_answers_repeated_viewer_polls_from_nginx(cached, admin_k
     assert first.status == second.status == 204
     assert second.headers["x-teecam-cache"] == "HIT"
     assert "no-store" in second.headers["cache-control"]
+
+
+def test_the_poll_cache_keeps_api_keys_and_tokens_out_of_its_files(cached, admin_key_raw, event):
+    api = Api(cached.port, admin_key_raw)
+    start_mock(api, event)
+    token = api.token(event.pk).json()["token"]
+    viewer_poll = f"/events/{event.pk}/live-view/state?token={quote(token)}&shown=live"
+    for _ in range(2):
+        assert api.status(event.pk, token).status == 200
+        assert api.status(event.pk).status == 200
+        assert get(cached.port, viewer_poll).status == 204
+    assert api.status(event.pk, token).headers["x-teecam-cache"] == "HIT"
+    assert get(cached.port, viewer_poll).headers["x-teecam-cache"] == "HIT"
+
+    cache_dir = cached.prefix / "tmp" / "poll-cache"
+    files = [path for path in cache_dir.rglob("*") if path.is_file()]
+    assert len(files) >= 3, files  # status with and without a token, the viewer poll
+    secret_part = token.rsplit(".", 1)[-1]
+    key_secret = admin_key_raw.rsplit("_", 1)[-1]
+    for needle in (admin_key_raw, key_secret, token, quote(token), secret_part):
+        found = subprocess.run(
+            ["grep", "-rlF", "-e", needle, str(cache_dir)], capture_output=True, text=True
+        )
+        assert found.returncode == 1, (needle, found.stdout)  # 1: no file matches
+
+
+def test_the_public_server_does_not_proxy_the_rtmp_hooks(nginx, event):
+    from live.models import Source
+    from live.services.ingest_hook import hook_query
+    from live.services.lifecycle import start_broadcast
+
+    broadcast = start_broadcast(event, Source.RTMP, "test")[0]
+    form = f"call=publish&name={broadcast.stream_name}&key={broadcast.ingest_secret}".encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    for path in (
+        "/ingest/rtmp/publish",
+        "/ingest/rtmp/publish" + hook_query(),  # even with the secret, were it leaked
+        "/ingest/rtmp/publish-done",
+        "/ingest/%72tmp/publish",
+    ):
+        answer = request(nginx.port, "POST", path, headers=headers, body=form)
+        assert answer.status == 404, (path, answer.status)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from live.models import Event
 from live.services.lifecycle import start_broadcast
+from live.services.ingest_hook import hook_query
 from live.services.viewer_links import mint_viewer_link
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,8 @@ ENDPOINTS = {
     "revoke unknown link": "/events/{event}/live-host/links/999999/revoke",
     "viewer join": "/events/{event}/live-view/join",
     "login": "/accounts/login/",
-    "rtmp publish": "/ingest/rtmp/publish",
+    "rtmp publish": "/ingest/rtmp/publish{hook}",
+    "rtmp publish without the hook secret": "/ingest/rtmp/publish",
 }
 STAFF_ONLY = {"host start", "host stop", "host link", "revoke link", "revoke unknown link"}
 FIELDS = [
@@ -121,7 +123,7 @@ def world(staff_user):
 def test_garbage_to_a_form_endpoint_gets_a_4xx_with_a_message_never_a_5xx(
     endpoint, world, tally, quiet_logs
 ):
-    url = ENDPOINTS[endpoint].format(event=EVENT, link=world["link"])
+    url = ENDPOINTS[endpoint].format(event=EVENT, link=world["link"], hook=hook_query())
     client = world["staff"] if endpoint in STAFF_ONLY else world["anonymous"]
     statuses = []
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from live.models import Broadcast, Camera, Source
 from live.services import packager
 from live.services.cameras import rotate_stream_key, update_camera
+from live.services.ingest_hook import hook_query
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.nginx_config import NginxOptions, render_nginx_config, write_nginx_config
 from live.services.sources import (
@@ -41,7 +42,8 @@ def rtmp_broadcast(event):
 
 
 def _hook(form, address="127.0.0.1", path=HOOK):
-    return Client(REMOTE_ADDR=address).post(path, form)
+    # As nginx-rtmp calls it: with the hook secret the rendered config carries.
+    return Client(REMOTE_ADDR=address).post(path + hook_query(), form)
 
 
 def _publish(broadcast, **change):
@@ -493,9 +495,10 @@ def test_the_rendered_nginx_config_is_valid_and_wires_the_rtmp_hooks(tmp_path, d
         workers="1",
     )
     text = render_nginx_config(options)
-    assert "on_publish http://127.0.0.1:18000/ingest/rtmp/publish;" in text
-    assert "on_update http://127.0.0.1:18000/ingest/rtmp/publish;" in text
-    assert "on_publish_done http://127.0.0.1:18000/ingest/rtmp/publish-done;" in text
+    hook = hook_query()
+    assert f"on_publish http://127.0.0.1:18000/ingest/rtmp/publish{hook};" in text
+    assert f"on_update http://127.0.0.1:18000/ingest/rtmp/publish{hook};" in text
+    assert f"on_publish_done http://127.0.0.1:18000/ingest/rtmp/publish-done{hook};" in text
     assert f"hls_path {(Path(data_dir) / 'hls').resolve()};" in text
     assert "listen 127.0.0.1:11935;" in text
     config = write_nginx_config(options, tmp_path / "nginx" / "nginx.conf")

@@ -26,6 +26,11 @@ def status_url(event_id):
 SIGN_URL = "/media/sign"
 
 
+def key_actor(name, raw_key):
+    """The audit actor of an API key: its name and its prefix (the part after ``tc_``)."""
+    return f"key:{name}#{raw_key.split('_')[1]}"
+
+
 def start(api, event_id, source="mock"):
     return api.post(start_url(event_id), {"source": source}, format="json")
 

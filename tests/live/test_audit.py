@@ -12,7 +12,14 @@ from django.db import transaction
 from live.models import AuditEntry, Broadcast
 from live.services.audit import audit_log_path, flush_pending
 from live.services.lifecycle import start_broadcast, stop_broadcast
-from tests.live.support import ReadOnlyFolder, audit_lines, parse_time, start, stop_url
+from tests.live.support import (
+    ReadOnlyFolder,
+    audit_lines,
+    key_actor,
+    parse_time,
+    start,
+    stop_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +31,7 @@ class Rollback(Exception):
 
 
 def test_a_start_appends_exactly_one_line_after_the_commit(
-    admin_api, event, data_dir, django_capture_on_commit_callbacks
+    admin_api, admin_key, event, data_dir, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = start(admin_api, event.pk)
@@ -38,7 +45,7 @@ def test_a_start_appends_exactly_one_line_after_the_commit(
     assert line["broadcast"] == broadcast.pk
     assert line["action"] == "start"
     assert line["source"] == "mock"
-    assert line["actor"] == "key:ops"
+    assert line["actor"] == key_actor("ops", admin_key)
     assert parse_time(line["time"]) == broadcast.started_at
     assert line["seq"] == AuditEntry.objects.get().pk
     assert AuditEntry.objects.get().appended_at is not None

@@ -8,7 +8,7 @@ import pytest
 
 from live.models import Broadcast
 from live.services import telemetry
-from tests.live.support import mint, start, status_url, stop_url
+from tests.live.support import key_actor, mint, start, status_url, stop_url
 
 pytestmark = pytest.mark.django_db
 
@@ -71,13 +71,13 @@ def test_each_action_emits_its_event(full_flow):
     assert all("at" in line for line in full_flow.lines)
 
 
-def test_start_and_stop_name_the_event_broadcast_source_and_actor(full_flow, event):
+def test_start_and_stop_name_the_event_broadcast_source_and_actor(full_flow, event, admin_key):
     broadcast = Broadcast.objects.get()
     expected = {
         "eventId": event.pk,
         "broadcastId": broadcast.pk,
         "source": "mock",
-        "actor": "key:ops",
+        "actor": key_actor("ops", admin_key),
     }
 
     [started] = events_named(full_flow.lines, "live.start")

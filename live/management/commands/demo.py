@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.conf import settings
 
-from live.models import Event, Source
-from live.services.apikeys import create_api_key
+from live.models import ApiKey, Event, Source
+from live.services.apikeys import create_api_key, revoke_api_key
 from live.services.cameras import create_camera
 from live.services.sources import rtmp_stream_key
 
@@ -33,6 +33,12 @@ class Command(BaseCommand):
         staff.is_staff = staff.is_superuser = True
         staff.set_password(password)
         staff.save()
+        # Each run prints new keys: the previous run's keys of these names are revoked
+        # (names are unique among unrevoked keys).
+        for old in ApiKey.objects.filter(
+            name__in=["demo admin", "demo client"], revoked_at__isnull=True
+        ):
+            revoke_api_key(old)
         _, admin_key = create_api_key("demo admin", is_admin=True)
         _, client_key = create_api_key("demo client")
         host = f"{base_url}/events/{demo_event.pk}/live-host"

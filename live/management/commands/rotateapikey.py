@@ -13,8 +13,10 @@ class Command(BaseCommand):
         key = find_by_prefix(prefix)
         if key is None:
             raise CommandError(f"No API key with prefix {prefix!r}.")
-        if not key.is_active:
-            raise CommandError(f"API key {key.name!r} ({prefix}…) is revoked: create a new one.")
+        if not key.is_active or key.revoked_at is not None:
+            raise CommandError(
+                f"API key {key.name!r} ({prefix}…) is revoked or inactive: create a new one."
+            )
         new_key, raw = rotate_api_key(key)
         self.stdout.write(
             f"Revoked {prefix}… and created {new_key.prefix}… for {key.name!r}. Store it now:"

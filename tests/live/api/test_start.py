@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from live.models import ApiKey, Broadcast
 from live.services.apikeys import create_api_key
-from tests.live.support import parse_time, start, start_url
+from tests.live.support import key_actor, parse_time, start, start_url
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,9 @@ def test_it_answers_404_with_the_error_shape_for_an_unknown_event(admin_api, db)
     assert not Broadcast.objects.exists()
 
 
-def test_it_starts_the_mock_source_with_201_and_describes_the_broadcast(admin_api, event):
+def test_it_starts_the_mock_source_with_201_and_describes_the_broadcast(
+    admin_api, admin_key, event
+):
     before = timezone.now()
 
     response = start(admin_api, event.pk)
@@ -106,13 +108,13 @@ def test_it_starts_the_mock_source_with_201_and_describes_the_broadcast(admin_ap
     assert body["running"] is True
     assert body["source"] == "mock"
     assert body["broadcastId"] == broadcast.pk
-    assert body["startedBy"] == "key:ops"
+    assert body["startedBy"] == key_actor("ops", admin_key)
     assert "ingest" not in body
     assert parse_time(body["startedAt"]) == broadcast.started_at
     assert before <= broadcast.started_at <= timezone.now()
     assert broadcast.event_id == event.pk
     assert broadcast.is_live
-    assert broadcast.started_by == "key:ops"
+    assert broadcast.started_by == key_actor("ops", admin_key)
 
 
 def test_starting_the_same_source_again_answers_200_with_the_same_broadcast(admin_api, event):

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from live.models import Broadcast, Viewer
-from tests.live.support import mint, parse_time, start, status_url, stop_url
+from tests.live.support import key_actor, mint, parse_time, start, status_url, stop_url
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ def live(admin_api, event):
     return Broadcast.objects.get()
 
 
-def test_stopping_ends_the_broadcast_and_records_when_and_who(admin_api, event, live):
+def test_stopping_ends_the_broadcast_and_records_when_and_who(admin_api, admin_key, event, live):
     before = timezone.now()
 
     response = admin_api.post(stop_url(event.pk))
@@ -28,7 +28,7 @@ def test_stopping_ends_the_broadcast_and_records_when_and_who(admin_api, event, 
     assert body["source"] == "mock"
     assert parse_time(body["stoppedAt"]) == live.stopped_at
     assert before <= live.stopped_at <= timezone.now()
-    assert live.stopped_by == "key:ops"
+    assert live.stopped_by == key_actor("ops", admin_key)
     assert not Broadcast.objects.filter(stopped_at__isnull=True).exists()
 
 
