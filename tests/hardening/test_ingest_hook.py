@@ -38,7 +38,7 @@ def tight_limits(settings):
 
 
 def _form(broadcast, **changes):
-    return {"call": "publish", "name": broadcast.stream_name, "key": broadcast.ingest_secret,
+    return {"call": "publish", "name": broadcast.camera.ingest_name, "key": broadcast.ingest_secret,
             "addr": "198.51.100.7", **changes}  # fmt: skip
 
 
@@ -68,7 +68,7 @@ def test_the_secret_does_not_help_from_another_address(rtmp):
 def test_the_rendered_rtmp_block_carries_the_secret_and_admits(rtmp, tmp_path):
     text = render_nginx_config(NginxOptions(prefix=str(tmp_path)))
     assert f"/ingest/rtmp/publish?{HOOK_PARAM}={hook_secret()};" in text
-    assert _as_nginx_rtmp(_form(rtmp)).status_code == 204
+    assert _as_nginx_rtmp(_form(rtmp)).status_code == 302  # admitted under the broadcast's name
     assert _as_nginx_rtmp(_form(rtmp), path=DONE).status_code == 204
 
 
@@ -109,7 +109,7 @@ def test_wrong_stream_keys_are_limited_per_camera_address(rtmp, tight_limits, ca
     # Even the right key waits out the window from that address...
     assert _as_nginx_rtmp(_form(rtmp, addr="203.0.113.5")).status_code == 429
     # ...but other cameras, and a camera already sending, are not held up.
-    assert _as_nginx_rtmp(_form(rtmp, addr="198.51.100.7")).status_code == 204
+    assert _as_nginx_rtmp(_form(rtmp, addr="198.51.100.7")).status_code == 302
     updating = _form(rtmp, call="update_publish", addr="203.0.113.5")
     assert _as_nginx_rtmp(updating).status_code == 204
 
@@ -119,4 +119,4 @@ def test_calls_without_the_secret_are_limited_but_do_not_block_nginx(rtmp, tight
     answers = [local.post(HOOK, _form(rtmp)).status_code for _ in range(4)]
 
     assert answers == [403, 403, 403, 429]
-    assert _as_nginx_rtmp(_form(rtmp)).status_code == 204
+    assert _as_nginx_rtmp(_form(rtmp)).status_code == 302
