@@ -19,6 +19,14 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+STATES = ["idle", "waiting", "live", "reconnecting", "ended"]
+STATE_HELP = (
+    "The camera's state, the same on every page: idle, waiting (live but no picture yet), "
+    "live, reconnecting (the camera dropped; inside the reconnect window), ended (see "
+    "stateReason)"
+)
+
+
 class StartRequest(serializers.Serializer):
     source = serializers.ChoiceField(choices=Source.values)
     cameraUrl = serializers.CharField(
@@ -72,6 +80,8 @@ class StopResponse(StreamStateResponse):
 
 
 class StatusResponse(StreamStateResponse):
+    state = serializers.ChoiceField(choices=STATES, help_text=STATE_HELP)
+    stateReason = serializers.CharField(allow_null=True, help_text="Why it ended")
     health = serializers.CharField(allow_null=True)
     lastSegmentAt = serializers.DateTimeField(allow_null=True)
     reconnecting = serializers.BooleanField()

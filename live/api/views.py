@@ -29,6 +29,7 @@ from live.services.lifecycle import (
 from live.services.media import InvalidMediaPath, parse_media_path, sign_media_path
 from live.services.rate_limits import RateLimited
 from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
+from live.services.states import last_broadcast, state_of
 from live.services.viewer_links import NotLive, mint_viewer_link
 
 ERROR_MEANINGS = {
@@ -73,6 +74,12 @@ def get_camera_or_404(event_id, camera):
     except UnknownCamera as exc:
         get_event(event_id)  # an unknown event says so first
         raise Http404(str(exc))
+
+
+def state_fields(broadcast, last=None):
+    """The camera's state (live/services/states.py), as every page shows it."""
+    state = state_of(broadcast, last)
+    return {"state": state.code, "stateReason": state.reason or None}
 
 
 def stream_state(broadcast):
@@ -223,9 +230,14 @@ class StatusView(APIView):
         raw_token = request.query_params.get("token", "")
         # A live broadcast proves the event and camera exist: no other query on the hot path.
         broadcast = live_broadcast(event_id, camera)
+        last = None
         if broadcast is None:
-            get_camera_or_404(event_id, camera)
-        answer = {**stream_state(broadcast), **health_of(broadcast)}
+            last = last_broadcast(get_camera_or_404(event_id, camera))
+        answer = {
+            **stream_state(broadcast),
+            **health_of(broadcast),
+            **state_fields(broadcast, last),
+        }
         token_valid = False
         if raw_token and broadcast is not None:
             access = check_viewer_access(event_id, raw_token, broadcast)

@@ -11,12 +11,12 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from live.forms import JoinForm
 from live.http import json_error, no_store, token_in_url
-from live.models import Broadcast, Event, Health
+from live.models import Event
 from live.services import rate_limits
 from live.services.access import check_viewer_access
 from live.services.cameras import cameras_of
 from live.services.rate_limits import RateLimited
-from live.services.sources import facts_of
+from live.services.states import last_broadcast, state_of
 from live.services.tokens import InvalidToken, read_viewer_token
 from live.services.viewers import join_viewer
 
@@ -68,16 +68,6 @@ def _choose(pairs, token_camera_id, requested):
     return chosen[0], chosen[1], None
 
 
-def _state_of(access, broadcast):
-    if access.problem:
-        return access.problem
-    if broadcast is None:
-        return "idle"
-    if facts_of(broadcast.source).ingest and broadcast.health == Health.WAITING:
-        return "waiting"
-    return "live"
-
-
 def _viewer_context(event_id, raw_token, requested, viewer_id):
     """Everything the page and its poll show: two queries for the cameras, one for the link."""
     pairs = list(cameras_of(event_id))
@@ -88,9 +78,14 @@ def _viewer_context(event_id, raw_token, requested, viewer_id):
     access = check_viewer_access(
         event_id, raw_token, broadcast, camera_id=camera.pk, viewer_id=viewer_id
     )
-    state = problem or _state_of(access, broadcast)
+    problem = problem or access.problem
+    camera_state = None
+    if problem is None:
+        # The camera's state, the same as the host page and the API show (live/states.py).
+        camera_state = state_of(broadcast, None if broadcast else last_broadcast(camera))
+    state = problem or camera_state.code
     switcher = []
-    if state not in VIEWER_PROBLEMS and token_camera_id is None and len(pairs) > 1:
+    if problem is None and token_camera_id is None and len(pairs) > 1:
         switcher = [
             {"camera": other, "live": other_broadcast is not None, "current": other == camera}
             for other, other_broadcast in pairs
@@ -99,8 +94,7 @@ def _viewer_context(event_id, raw_token, requested, viewer_id):
         "event_id": event_id,
         "access": access,
         "camera": camera,
-        # Asked only when the idle message is drawn, never on the 204 path.
-        "camera_has_broadcast": lambda: Broadcast.objects.filter(camera=camera).exists(),
+        "camera_state": camera_state,
         "state": state,
         "switcher": switcher,
         # What the poll compares to learn that nothing changed (a 204): the state,
@@ -110,7 +104,7 @@ def _viewer_context(event_id, raw_token, requested, viewer_id):
             if len(pairs) > 1
             else state
         ),
-        "problem": VIEWER_PROBLEMS.get(state),
+        "problem": VIEWER_PROBLEMS.get(problem) if problem else None,
         # A playing viewer polls only to learn that the broadcast ended.
         "poll_seconds": (
             settings.LIVE_VIEWER_PLAYING_POLL_SECONDS
