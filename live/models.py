@@ -51,6 +51,10 @@ class Camera(models.Model):
     key_rotated_at = models.DateTimeField(null=True, blank=True)
     # Opt-in: an RTMP publish with the right key starts the broadcast itself.
     auto_start = models.BooleanField(default=False)
+    # The last publish the ingest hook refused for this camera, for the host page.
+    last_refused_at = models.DateTimeField(null=True, blank=True)
+    last_refused_from = models.CharField(max_length=64, blank=True)
+    last_refused_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
