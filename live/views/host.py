@@ -1,6 +1,7 @@
 """The host page: every camera of an event, its state, its controls and the event's links."""
 
 import functools
+import hashlib
 import time
 from urllib.parse import urlencode
 
@@ -34,6 +35,7 @@ from live.services.cameras import (
     update_camera,
 )
 from live.services.health import health_of
+from live.services.states import last_broadcast, state_of
 from live.services.lifecycle import SourceConflict, start_broadcast, stop_broadcast, uptime_seconds
 from live.services.media import PLAYLIST, MediaPath, sign_media_path
 from live.services.rate_limits import RateLimited
@@ -45,6 +47,17 @@ from live.services.sources import (
 )
 from live.services.viewer_links import NotLive, links_of, mint_viewer_link, revoke_viewer_link
 from live.services.viewers import viewer_count
+
+# What the encoder-setup fields are called on the page, and whether they hold the secret
+# (masked, with Show and Copy).
+INGEST_FIELDS = {
+    "url": ("Server URL", False),
+    "streamKey": ("Stream key", True),
+    "publishUrl": ("Full publish URL", True),
+    "passphrase": ("SRT passphrase", True),
+    "whipUrl": ("WHIP URL", False),
+    "cameraUrl": ("Camera (pulled)", False),
+}
 
 # How long the staff preview's signed URL lives; it is re-signed on each render.
 PREVIEW_URL_TTL = 4 * 3600
@@ -73,10 +86,19 @@ def _clock(seconds):
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def _camera_status(camera, broadcast):
+def _camera_status(camera, broadcast, last=None):
+    """What the card's polled part shows: state (the one source of truth), health, numbers."""
+    if broadcast is None and last is None:
+        last = last_broadcast(camera)
+    state = state_of(broadcast, last)
+    shown = broadcast or last
     return {
         "camera": camera,
         "broadcast": broadcast,
+        "last": last,
+        "state": state,
+        # What the page shows now; the poll re-renders the whole card when it changes.
+        "shown": f"{camera.slug}:{state.code}:{shown.pk if shown else 0}",
         "facts": facts_of(broadcast.source if broadcast else camera.source),
         "health": health_of(broadcast),
         "uptime": _clock(uptime_seconds(broadcast)) if broadcast else None,
@@ -84,7 +106,7 @@ def _camera_status(camera, broadcast):
     }
 
 
-def _camera_card(camera, broadcast, forms):
+def _camera_card(camera, broadcast, forms, last=None):
     """One camera's card: its status, preview, ingest and the forms that act on it."""
     source = broadcast.source if broadcast else camera.source
     preview_url = None
@@ -93,38 +115,54 @@ def _camera_card(camera, broadcast, forms):
             MediaPath(broadcast.stream_name, PLAYLIST), int(time.time()) + PREVIEW_URL_TTL
         )
     mine = forms.get("camera") == camera.slug
-    initial = {"camera": camera.slug, "source": camera.source, "camera_url": ""}
+
+    def form(name, make):
+        return forms[name] if mine and name in forms else make()
+
     return {
-        **_camera_status(camera, broadcast),
+        **_camera_status(camera, broadcast, last),
         "preview_url": preview_url,
-        "ingest": ingest_for(camera, source),
-        "start_form": (
-            forms["start_form"] if mine and "start_form" in forms else StartForm(initial=initial)
+        "ingest": [
+            {
+                "key": key,
+                "label": INGEST_FIELDS[key][0],
+                # An SRT URL carries the passphrase in it.
+                "secret": INGEST_FIELDS[key][1] or "passphrase=" in value,
+                "value": value,
+            }
+            for key, value in (ingest_for(camera, source) or {}).items()
+        ],
+        "start_form": form(
+            "start_form",
+            lambda: StartForm(initial={"camera": camera.slug, "source": camera.source}),
         ),
-        "stop_form": (
-            forms["stop_form"]
-            if mine and "stop_form" in forms
-            else StopForm(initial={"camera": camera.slug})
-        ),
-        "rotate_form": (
-            forms["rotate_form"]
-            if mine and "rotate_form" in forms
-            else RotateKeyForm(initial={"camera": camera.slug})
-        ),
-        "edit_form": (
-            forms["edit_form"]
-            if mine and "edit_form" in forms
-            else CameraEditForm(
+        "stop_form": form("stop_form", lambda: StopForm(initial={"camera": camera.slug})),
+        "rotate_form": form("rotate_form", lambda: RotateKeyForm(initial={"camera": camera.slug})),
+        "edit_form": form(
+            "edit_form",
+            lambda: CameraEditForm(
                 initial={
                     "camera": camera.slug,
                     "name": camera.name,
                     "source": camera.source,
                     "auto_start": camera.auto_start,
                 }
-            )
+            ),
         ),
         "error": forms.get("camera_error") if mine else None,
+        "focus": forms.get("focus") if mine else None,
     }
+
+
+def _links_context(event_id):
+    """The event's links, and a signature of what the table shows (the poll swaps it only
+    when that changes, so a keyboard user's focus in the table is not thrown away)."""
+    links = list(links_of(event_id))
+    now = timezone.now()
+    rows = [(link.pk, bool(link.revoked_at), link.expires_at < now, link.viewer_count)
+            for link in links]  # fmt: skip
+    signature = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+    return {"links": links, "links_shown": signature, "now": now}
 
 
 def _host_context(event, **extra):
@@ -133,9 +171,7 @@ def _host_context(event, **extra):
     context = {
         "event": event,
         "cards": [_camera_card(camera, broadcast, extra) for camera, broadcast in pairs],
-        "statuses": [_camera_status(camera, broadcast) for camera, broadcast in pairs],
-        "links": links_of(event.pk),
-        "now": timezone.now(),
+        **_links_context(event.pk),
         "camera_form": CameraForm(),
         "link_form": ViewerLinkForm(cameras=cameras),
         "poll_seconds": settings.LIVE_HOST_POLL_SECONDS,
@@ -171,7 +207,13 @@ def _refuse(request, event, name, form):
     """400 with the form's errors on the camera's card (and at the top when it is elsewhere)."""
     camera = form.data.get("camera") or "main"
     return _render_console(
-        request, event, status=400, camera=camera, camera_error=_form_errors(form), **{name: form}
+        request,
+        event,
+        status=400,
+        camera=camera,
+        camera_error=_form_errors(form),
+        focus="error",
+        **{name: form},
     )
 
 
@@ -185,10 +227,34 @@ def host(request, event_id):
 @staff_required
 @require_GET
 def host_status(request, event_id):
+    """The host page's one poll: per camera, its numbers, or the whole card when its state
+    changed (and a line for screen readers); the links table. Out-of-band swaps only."""
     event = get_object_or_404(Event, pk=event_id)
-    statuses = [_camera_status(camera, broadcast) for camera, broadcast in cameras_of(event.pk)]
-    context = {"event": event, "statuses": statuses}
-    return no_store(render(request, "live/_host_status.html", context))
+    shown = set(request.GET.getlist("shown")[:100])
+    pairs = list(cameras_of(event.pk))
+    if {value.split(":", 1)[0] for value in shown} != {camera.slug for camera, _ in pairs}:
+        # A camera was added, removed or renamed elsewhere: redraw the console.
+        response = _render_console(request, event)
+        response["HX-Retarget"] = "#host-console"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    cards, announcements = [], []
+    for camera, broadcast in pairs:
+        status = _camera_status(camera, broadcast)
+        if status["shown"] in shown:
+            cards.append({"status_only": True, **status})
+        else:
+            cards.append({"status_only": False, **_camera_card(camera, broadcast, {})})
+            announcements.append(f"{camera.name}: {status['state'].label}.")
+    links = _links_context(event.pk)
+    context = {
+        "event": event,
+        "cards": cards,
+        "announcement": " ".join(announcements),
+        "links_changed": links["links_shown"] != request.GET.get("shown_links"),
+        **links,
+    }
+    return no_store(render(request, "live/_host_poll.html", context))
 
 
 @staff_required
@@ -202,7 +268,7 @@ def host_start(request, event_id):
     if refusal:
         return refusal
     try:
-        start_broadcast(
+        broadcast, _ = start_broadcast(
             camera,
             form.cleaned_data["source"],
             actor_of(request),
@@ -215,7 +281,11 @@ def host_start(request, event_id):
         return _render_console(
             request, event, status=409, camera=camera.slug, camera_error=str(exc)
         )
-    return _render_console(request, event, notice=f"{camera.name} is live.")
+    if state_of(broadcast).code == "waiting":
+        notice = f"{camera.name} has started: waiting for the camera to send a picture."
+    else:
+        notice = f"{camera.name} is live."
+    return _render_console(request, event, notice=notice, camera=camera.slug, focus="card")
 
 
 @staff_required
@@ -234,7 +304,7 @@ def host_stop(request, event_id):
         if stopped
         else f"{camera.name}: the broadcast was not live."
     )
-    return _render_console(request, event, notice=notice)
+    return _render_console(request, event, notice=notice, camera=camera.slug, focus="card")
 
 
 @staff_required
@@ -253,6 +323,8 @@ def host_rotate_key(request, event_id):
         event,
         notice=f"{camera.name}: new stream key. The old one is refused from now on; "
         "put the new one in the encoder.",
+        camera=camera.slug,
+        focus="ingest",
     )
 
 
@@ -275,7 +347,13 @@ def host_add_camera(request, event_id):
         except SourceUnavailable as exc:
             form.add_error("source", str(exc))
         else:
-            return _render_console(request, event, notice=f"Added the camera {camera.name}.")
+            return _render_console(
+                request,
+                event,
+                notice=f"Added the camera {camera.name}.",
+                camera=camera.slug,
+                focus="card",
+            )
     return _render_console(request, event, status=400, camera_form=form)
 
 
@@ -305,7 +383,9 @@ def host_edit_camera(request, event_id):
     except SourceUnavailable as exc:
         form.add_error("source", str(exc))
         return _refuse(request, event, "edit_form", form)
-    return _render_console(request, event, notice=f"Saved the camera {camera.name}.")
+    return _render_console(
+        request, event, notice=f"Saved the camera {camera.name}.", camera=camera.slug, focus="card"
+    )
 
 
 @staff_required
@@ -319,7 +399,7 @@ def host_move_camera(request, event_id):
     if refusal:
         return refusal
     move_camera(camera, form.cleaned_data["step"])
-    return _render_console(request, event)
+    return _render_console(request, event, camera=camera.slug, focus="card")
 
 
 @staff_required
@@ -360,7 +440,7 @@ def host_link(request, event_id):
 @require_GET
 def host_links(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
-    context = {"event": event, "links": links_of(event.pk), "now": timezone.now()}
+    context = {"event": event, **_links_context(event.pk)}
     return no_store(render(request, "live/_host_links.html", context))
 
 
@@ -371,6 +451,9 @@ def host_revoke_link(request, event_id, link_id):
     link = ViewerLink.objects.filter(pk=link_id, event=event).first()
     if link is None:
         return _render_console(request, event, status=404, error="No such viewer link.")
+    if request.POST.get("confirm") != "yes":
+        # Two steps, with or without JavaScript: the first asks, the second revokes.
+        return _render_console(request, event, confirm_revoke=link.pk)
     revoked = revoke_viewer_link(link, actor_of(request))
     notice = "The viewer link is revoked." if revoked else "The link was already revoked."
     return _render_console(request, event, notice=notice)

@@ -38,7 +38,8 @@ def tight_limits(settings):
 
 
 def _form(broadcast, **changes):
-    return {"call": "publish", "name": broadcast.camera.ingest_name, "key": broadcast.ingest_secret,
+    camera = broadcast.camera
+    return {"call": "publish", "name": camera.ingest_name, "key": camera.stream_key,
             "addr": "198.51.100.7", **changes}  # fmt: skip
 
 

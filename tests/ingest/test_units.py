@@ -137,6 +137,17 @@ def test_after_a_rotation_the_old_key_is_refused_and_the_new_one_admitted(rtmp_b
     assert _hook(new).status_code == 302
 
 
+def test_a_refused_publish_is_kept_for_the_host_page(event, rtmp_broadcast):
+    _hook(_publish(rtmp_broadcast, key="wrong", addr="203.0.113.9"))
+
+    camera = Camera.objects.get(pk=rtmp_broadcast.camera_id)
+    assert camera.last_refused_at is not None
+    assert (camera.last_refused_from, camera.last_refused_reason) == (
+        "203.0.113.9",
+        "wrong stream key",
+    )
+
+
 def test_an_opted_in_camera_goes_live_when_it_connects(event):
     camera = event.cameras.get()
     update_camera(camera, source=Source.RTMP)

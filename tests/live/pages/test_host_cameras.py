@@ -26,7 +26,7 @@ def test_the_stream_key_is_shown_before_the_first_start(staff_client, event):
 
     assert not Broadcast.objects.exists()
     assert f"{camera.ingest_name}?key={camera.stream_key}" in html
-    assert "set the encoder up once" in html
+    assert "Encoder setup" in html and "(set it up once)" in html
 
 
 def test_staff_add_a_camera_and_it_gets_its_own_card(staff_htmx, event):
