@@ -98,6 +98,25 @@ def main():
             host.wait_for_timeout(1500)
             host.screenshot(path=OUT / "host-live.png", full_page=True)
 
+            pocket = browser.new_context(viewport={"width": 375, "height": 812}).new_page()
+            pocket.goto(f"{BASE}/accounts/login/?next=/events/demo-open/live-host")
+            pocket.fill("#id_username", "staff")
+            pocket.fill("#id_password", password)
+            pocket.click("button[type=submit]")
+            pocket.wait_for_function("() => document.querySelector('video.preview').currentTime > 0")
+            pocket.wait_for_timeout(1000)
+            pocket.screenshot(path=OUT / "host-phone.png", full_page=True)
+            width = pocket.evaluate("document.documentElement.scrollWidth")
+            print(f"host page at 375 px: scrollWidth {width}")
+            if width > 375:
+                wide = pocket.evaluate(
+                    "() => [...document.querySelectorAll('body *')]"
+                    ".filter(e => e.getBoundingClientRect().right > 376)"
+                    ".slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ' '"
+                    " + Math.round(e.getBoundingClientRect().right))"
+                )
+                print("wider than the screen:", wide)
+
             short = api("/events/demo-open/live/token", admin_key, {"ttl": 1})
             time.sleep(2)
             expired = browser.new_context(viewport={"width": 375, "height": 500}).new_page()

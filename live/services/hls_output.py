@@ -56,13 +56,23 @@ def trim_segments(folder: Path, keep_seconds):
 
 
 def newest_segment_time(folder: Path, since=None):
-    """When the newest finished segment was written, or None."""
+    """When the newest segment the playlist lists was written, or None.
+
+    Only listed segments count: nginx-rtmp creates a fragment's file when it starts
+    writing it and lists it when it is done, so an unlisted file would call a camera
+    "receiving" a second before anything can be played.
+    """
     try:
-        times = [
-            entry.stat().st_mtime for entry in os.scandir(folder) if entry.name.endswith(".ts")
-        ]
+        text = (folder / PLAYLIST).read_text(errors="replace")
     except FileNotFoundError:
         return None
+    times = []
+    for line in text.splitlines():
+        if line and not line.startswith("#") and line.endswith(".ts") and "/" not in line:
+            try:
+                times.append((folder / line).stat().st_mtime)
+            except FileNotFoundError:
+                pass
     if not times:
         return None
     newest = datetime.fromtimestamp(max(times), tz=dt_timezone.utc)

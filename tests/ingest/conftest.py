@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 
 from live.services.nginx_config import NginxOptions, write_nginx_config
-from tests.browser.conftest import browser, new_context  # noqa: F401  (shared fixtures)
+from tests.browser.conftest import browser, fast_polling, new_context  # noqa: F401  (shared)
 from tests.processes import (
     Api,
     NGINX,
