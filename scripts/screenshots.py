@@ -103,7 +103,9 @@ def main():
             pocket.fill("#id_username", "staff")
             pocket.fill("#id_password", password)
             pocket.click("button[type=submit]")
-            pocket.wait_for_function("() => document.querySelector('video.preview').currentTime > 0")
+            pocket.wait_for_function(
+                "() => document.querySelector('video.preview').currentTime > 0"
+            )
             pocket.wait_for_timeout(1000)
             pocket.screenshot(path=OUT / "host-phone.png", full_page=True)
             width = pocket.evaluate("document.documentElement.scrollWidth")
