@@ -133,13 +133,14 @@ class CameraAdmin(admin.ModelAdmin):
                 form.cleaned_data.get("camera_url", ""),
                 actor=actor_of(request),
             )
-        except (InvalidCamera, SourceUnavailable) as exc:
-            # Past the form's checks only by a race (the same id added at once) or
-            # with every SRT port taken, in which case the camera exists, portless.
+        except InvalidCamera as exc:
+            # Past the form's checks only by a race: the same id added at that instant.
             self.message_user(request, str(exc), messages.ERROR)
-            made = Camera.objects.filter(event=obj.event, slug=obj.slug).first()
-            if made is None:
-                return
+            return
+        except SourceUnavailable as exc:
+            # Every SRT port taken: the camera exists, without a port until one frees.
+            self.message_user(request, str(exc), messages.ERROR)
+            made = Camera.objects.get(event=obj.event, slug=obj.slug)
         Camera.objects.filter(pk=made.pk).update(position=obj.position, auto_start=obj.auto_start)
         obj.pk = made.pk
 

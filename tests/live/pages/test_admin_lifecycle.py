@@ -183,3 +183,16 @@ def test_no_admin_url_of_these_models_answers_500(admin_client, event, on_air, m
         assert admin_client.get(url).status_code < 500, url
         for body in bodies:
             assert admin_client.post(url, body).status_code < 500, (url, body)
+
+
+def test_a_camera_added_with_every_srt_port_taken_says_so(admin_client, event, settings):
+    settings.LIVE_SRT_PORTS = "9000-9000"
+    Camera.objects.filter(slug="main").update(srt_port=9000)
+
+    response = admin_client.post(
+        "/admin/live/camera/add/", camera_form(event, "tee-srt", source="srt"), follow=True
+    )
+
+    assert response.status_code == 200
+    assert "Every SRT ingest port" in response.content.decode()
+    assert Camera.objects.get(slug="tee-srt").srt_port is None
