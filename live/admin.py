@@ -1,14 +1,54 @@
-from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from live.models import ApiKey, AuditEntry, Broadcast, Camera, Event, Source, Viewer
+from django.http import HttpResponseRedirect
+
+from live.models import (
+    ApiKey,
+    AuditEntry,
+    Broadcast,
+    Camera,
+    Event,
+    Source,
+    Viewer,
+    ViewerLink,
+)
 from live.services.audit import actor_of
-from live.services.apikeys import create_api_key, name_taken, revoke_api_key, rotate_api_key
-from live.services.cameras import InvalidCamera, create_camera, default_camera, rotate_stream_key
-from live.services.lifecycle import SourceConflict, live_broadcast, start_broadcast, stop_broadcast
+from live.admin_forms import ApiKeyForm, CameraAdminForm
+from live.services.apikeys import create_api_key, revoke_api_key, rotate_api_key
+from live.services.cameras import (
+    InvalidCamera,
+    create_camera,
+    default_camera,
+    rotate_stream_key,
+)
+from live.services.lifecycle import (
+    SourceConflict,
+    live_broadcast,
+    live_broadcast_of,
+    start_broadcast,
+    stop_broadcast,
+)
 from live.services.sources import SourceUnavailable
+from live.services.viewer_links import revoke_viewer_link
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only the services write: listed and opened, never added or edited here.
+
+    Editing them by hand would skip what the services do with them (the audit
+    line, telemetry, clearing viewers); the actions call those services instead.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class CameraInline(admin.TabularInline):
@@ -63,6 +103,7 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(Camera)
 class CameraAdmin(admin.ModelAdmin):
+    form = CameraAdminForm
     list_display = ["slug", "name", "event", "position", "source", "auto_start", "srt_port"]
     list_filter = ["event", "source"]
     search_fields = ["slug", "name", "event__id"]
@@ -92,11 +133,28 @@ class CameraAdmin(admin.ModelAdmin):
                 form.cleaned_data.get("camera_url", ""),
                 actor=actor_of(request),
             )
-        except (InvalidCamera, SourceUnavailable) as exc:
+        except InvalidCamera as exc:
+            # Past the form's checks only by a race: the same id added at that instant.
             self.message_user(request, str(exc), messages.ERROR)
             return
+        except SourceUnavailable as exc:
+            # Every SRT port taken: the camera exists, without a port until one frees.
+            self.message_user(request, str(exc), messages.ERROR)
+            made = Camera.objects.get(event=obj.event, slug=obj.slug)
         Camera.objects.filter(pk=made.pk).update(position=obj.position, auto_start=obj.auto_start)
         obj.pk = made.pk
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:  # create_camera refused it: the message says why
+            return HttpResponseRedirect(reverse("admin:live_camera_changelist"))
+        return super().response_add(request, obj, post_url_continue)
+
+    def has_delete_permission(self, request, obj=None):
+        # A live camera is stopped first (host page, or the broadcast action), so
+        # its broadcast ends through the lifecycle, not by a cascade.
+        if obj is not None and live_broadcast_of(obj) is not None:
+            return False
+        return super().has_delete_permission(request, obj)
 
     @admin.action(description="Rotate the stream key (the old one is refused at once)")
     def rotate_keys(self, request, queryset):
@@ -108,13 +166,22 @@ class CameraAdmin(admin.ModelAdmin):
 class ViewerInline(admin.TabularInline):
     model = Viewer
     extra = 0
+    can_delete = False
+    fields = readonly_fields = ["viewer_id", "link", "joined_at", "user_agent"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Broadcast)
-class BroadcastAdmin(admin.ModelAdmin):
+class BroadcastAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "event",
+        "camera",
         "source",
         "started_at",
         "started_by",
@@ -122,32 +189,48 @@ class BroadcastAdmin(admin.ModelAdmin):
         "stopped_by",
     ]
     list_filter = ["source", "event"]
-    readonly_fields = ["stream_name"]
+    exclude = ["camera_url"]  # credentials included: the packager's, not the admin's
     inlines = [ViewerInline]
+    actions = ["stop_broadcasts"]
+
+    def has_delete_permission(self, request, obj=None):
+        # An ended broadcast may go; a live one is stopped first, by the action.
+        if obj is not None and obj.is_live:
+            return False
+        return request.user.has_perm("live.delete_broadcast")
+
+    def has_stop_permission(self, request):
+        return request.user.has_perm("live.change_broadcast")
+
+    @admin.action(description="Stop the selected broadcasts", permissions=["stop"])
+    def stop_broadcasts(self, request, queryset):
+        stopped = 0
+        for broadcast in queryset.filter(stopped_at__isnull=True).select_related("camera"):
+            stopped += stop_broadcast(broadcast.camera, actor_of(request)) is not None
+        self.message_user(request, f"Stopped {stopped} broadcast(s).", messages.SUCCESS)
 
 
 @admin.register(Viewer)
-class ViewerAdmin(admin.ModelAdmin):
-    list_display = ["viewer_id", "broadcast", "joined_at", "user_agent"]
+class ViewerAdmin(ReadOnlyAdmin):
+    list_display = ["viewer_id", "broadcast", "link", "joined_at", "user_agent"]
 
 
-class ApiKeyForm(forms.ModelForm):
-    class Meta:
-        model = ApiKey
-        fields = ["name", "is_admin", "is_active", "events"]
+@admin.register(ViewerLink)
+class ViewerLinkAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "event", "camera", "minted_by", "created_at", "expires_at"]
+    list_display += ["revoked_at", "revoked_by"]
+    list_filter = ["event"]
+    exclude = ["fingerprint"]
+    actions = ["revoke_links"]
 
-    def clean_name(self):
-        name = self.cleaned_data["name"]
-        instance = self.instance
-        if (instance.pk is None or instance.revoked_at is None) and name_taken(
-            name, exclude_pk=instance.pk
-        ):
-            raise forms.ValidationError(
-                "An active API key already has this name: pick another, or rotate or "
-                "revoke that key.",
-                code="duplicate_name",
-            )
-        return name
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("live.change_viewerlink")
+
+    @admin.action(description="Revoke the selected links", permissions=["revoke"])
+    def revoke_links(self, request, queryset):
+        actor = actor_of(request)
+        revoked = sum(revoke_viewer_link(link, actor) for link in queryset)
+        self.message_user(request, f"Revoked {revoked} viewer link(s).", messages.SUCCESS)
 
 
 @admin.register(ApiKey)
@@ -219,6 +302,5 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["id", "__str__", "created_at", "appended_at"]
-    readonly_fields = ["record", "created_at", "appended_at"]

@@ -3,7 +3,8 @@ from rest_framework.permissions import BasePermission
 
 from live.models import ApiKey
 from live.services.apikeys import OutOfScope, check_event_scope, check_stream_scope
-from live.services.media import InvalidMediaPath, parse_media_path
+from live.services.media import InvalidMediaPath
+from live.services.media_grants import media_path_to_sign
 
 
 def _is_staff_session(request):
@@ -22,7 +23,7 @@ def _check_key_scope(request, view):
             check_event_scope(key, view.kwargs["event_id"])
         elif getattr(request.resolver_match, "url_name", None) == "media-sign":
             try:
-                media_path = parse_media_path(request.query_params.get("path", ""))
+                media_path = media_path_to_sign(request.query_params.get("path", ""))
             except InvalidMediaPath:
                 return  # the view answers 400 naming path
             check_stream_scope(key, media_path.stream)

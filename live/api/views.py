@@ -26,7 +26,8 @@ from live.services.lifecycle import (
     start_broadcast,
     stop_broadcast,
 )
-from live.services.media import InvalidMediaPath, parse_media_path, sign_media_path
+from live.services.media import InvalidMediaPath, sign_media_path
+from live.services.media_grants import UnknownStream, media_to_sign
 from live.services.rate_limits import RateLimited
 from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
 from live.services.states import last_broadcast, state_of
@@ -53,10 +54,16 @@ RETRY_AFTER = OpenApiParameter(
 )
 
 
-def errors(*codes):
-    """The error answers of an operation; every one has the shape of ErrorResponse."""
+def errors(*codes, **meanings):
+    """The error answers of an operation; every one has the shape of ErrorResponse.
+
+    ``meanings`` overrides a code's description for one operation (``e404="…"``).
+    """
     return {
-        code: OpenApiResponse(s.ErrorResponse, description=ERROR_MEANINGS[code]) for code in codes
+        code: OpenApiResponse(
+            s.ErrorResponse, description=meanings.get(f"e{code}", ERROR_MEANINGS[code])
+        )
+        for code in codes
     }
 
 
@@ -263,19 +270,37 @@ class StatusView(APIView):
 class MediaSignView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("path", str, required=True, description="e.g. /hls/tee/index.m3u8"),
+            OpenApiParameter(
+                "path",
+                str,
+                required=True,
+                description="e.g. /hls/tee/index.m3u8, or an hlsPath from status "
+                "(/hls/<signature>/<expiry>/<stream>/<file>, expired or not), signed afresh",
+            ),
             RETRY_AFTER,
         ],
-        responses={200: s.SignResponse, **errors(400, 401, 403, 429)},
-        summary="Sign a media path under /hls/",
+        responses={
+            200: s.SignResponse,
+            **errors(
+                400,
+                401,
+                403,
+                404,
+                429,
+                e404="No live broadcast or fixture stream of that name (`not_found`)",
+            ),
+        },
+        summary="Sign a media path under /hls/ of a stream that exists now",
     )
     def get(self, request):
         query = s.SignQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         try:
-            media_path = parse_media_path(query.validated_data["path"])
+            media_path = media_to_sign(query.validated_data["path"])
         except InvalidMediaPath as exc:
             raise ValidationError({"path": [str(exc)]})
+        except UnknownStream as exc:
+            raise Http404(str(exc))
         expires = int(time.time()) + settings.LIVE_MEDIA_URL_TTL
         return Response(
             {

@@ -16,9 +16,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from live.services.delivery import live_output_dir
+from live.services.sources import camera_url_secrets
 
 logger = logging.getLogger("live.packager")
 
@@ -76,17 +76,12 @@ def start_marked_child(broadcast, command, log_path: Path, transcode) -> Child:
 
 
 def secrets_of(broadcast):
-    """What must not reach a log: the SRT passphrase, the camera URL's password."""
+    """What must not reach a log: the SRT passphrase, the camera URL's credentials."""
     found = set()
     if broadcast.ingest_secret:
         found.add(broadcast.ingest_secret)
     if broadcast.camera_url:
-        try:
-            password = urlsplit(broadcast.camera_url).password
-        except ValueError:
-            password = None
-        if password:
-            found.update({password, unquote(password)})
+        found.update(camera_url_secrets(broadcast.camera_url))
     # Longest first, so a secret containing another is blanked whole.
     return sorted((secret.encode() for secret in found), key=len, reverse=True)
 

@@ -104,8 +104,16 @@ def sign_media_path(media_path: MediaPath, expires: int) -> str:
     return f"/hls/{signature}/{expires}/{media_path.stream}/{media_path.file}"
 
 
-def verify_signed_request(signature: str, expires: str, rest: str, now=None) -> MediaPath:
-    """The file a signed URL names, or MediaDenied (403 bad, 410 expired)."""
+def looks_signed(parts) -> bool:
+    """Whether path parts after /hls/ read as ``<signature>/<expiry>/<stream>/<file>``.
+
+    Only the signature's shape counts, so a tampered expiry still reads as signed.
+    """
+    return len(parts) >= 4 and bool(_SIGNATURE_RE.match(parts[0]))
+
+
+def verify_signature(signature: str, expires: str, rest: str) -> MediaPath:
+    """The file a signed URL names if its signature holds, expired or not; else MediaDenied."""
     if not _SIGNATURE_RE.match(signature) or not _EXPIRES_RE.match(expires):
         raise MediaDenied(403, "malformed signature")
     try:
@@ -115,6 +123,12 @@ def verify_signed_request(signature: str, expires: str, rest: str, now=None) -> 
     expected = media_signature(media_path.stream, int(expires))
     if not hmac.compare_digest(expected, signature):
         raise MediaDenied(403, "bad signature")
+    return media_path
+
+
+def verify_signed_request(signature: str, expires: str, rest: str, now=None) -> MediaPath:
+    """The file a signed URL names, or MediaDenied (403 bad, 410 expired)."""
+    media_path = verify_signature(signature, expires, rest)
     if int(expires) <= (now if now is not None else time.time()):
         raise MediaDenied(410, "expired")
     return media_path

@@ -8,7 +8,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -93,8 +93,28 @@ def validate_camera_url(url):
     return url
 
 
+# Cameras take credentials in the path or query too (``/user=admin_password=…``,
+# ``?token=…``): a path part holding one of these words or an ``=`` is a secret.
+_SECRET_PART_RE = re.compile(r"password|passwd|pwd|token|secret|key|auth|=", re.IGNORECASE)
+# Shorter values are left out of log blanking (a "1" would blank every 1 in the
+# log); the whole query string, always blanked, still covers them.
+_MIN_SECRET_LENGTH = 4
+
+
+def _secret_parts(parts):
+    """The URL's credentials: (password, secret path parts, query pairs), raw."""
+    segments = [part for part in parts.path.split("/") if _SECRET_PART_RE.search(part)]
+    pairs = [pair.partition("=") for pair in parts.query.split("&") if pair]
+    return parts.password, segments, pairs
+
+
 def redact_camera_url(url):
-    """The camera URL without its credentials, safe to show or log."""
+    """The camera URL without its credentials, safe to show or log.
+
+    The user and password become ``***``, so do path parts that look like
+    credentials, and every query value (names stay, so the operator recognises
+    the URL; a name-only pair goes whole).
+    """
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -104,7 +124,28 @@ def redact_camera_url(url):
         return "(invalid URL)"
     if parts.username or parts.password:
         host = f"***@{host}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    path = "/".join(
+        "***" if _SECRET_PART_RE.search(part) else part for part in parts.path.split("/")
+    )
+    query = "&".join(f"{name}=***" if sep else "***" for name, sep, _ in _secret_parts(parts)[2])
+    return urlunsplit((parts.scheme, host, path, query, ""))
+
+
+def camera_url_secrets(url):
+    """What of the camera URL must not reach a log, raw and percent-decoded.
+
+    The same judgement as ``redact_camera_url``: the password, credential-like
+    path parts, the whole query string and its credential-named values.
+    """
+    try:
+        parts = urlsplit(url)
+        password, segments, pairs = _secret_parts(parts)
+    except ValueError:
+        return set()
+    found = {password or "", *segments, parts.query}
+    found.update(value for name, _, value in pairs if _SECRET_PART_RE.search(name))
+    found = {secret for secret in found if len(secret) >= _MIN_SECRET_LENGTH}
+    return found | {unquote(secret) for secret in found}
 
 
 def srt_port_range():

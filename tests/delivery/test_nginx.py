@@ -115,6 +115,22 @@ def test_a_stopped_mock_broadcast_is_no_longer_served(nginx, api, event):
     assert get(nginx.port, sibling(hls_path, "seg000.ts")).status == 404
 
 
+def test_status_hlspath_signed_again_through_nginx_plays(nginx, api, event):
+    """The original contract: status → hlsPath → /media/sign → url → playlist → segment."""
+    hls_path = start_mock(api, event)["hlsPath"]
+
+    signed_again = api.call("GET", f"/media/sign?path={quote(hls_path, safe='')}")
+
+    assert signed_again.status == 200, signed_again.text
+    url = signed_again.json()["url"]
+    playlist = get(nginx.port, url)
+    assert playlist.status == 200
+    name = segment_uris(playlist.text)[-1]
+    segment = get(nginx.port, sibling(url, name))
+    assert segment.status == 200
+    assert segment.body[0] == MPEG_TS_SYNC
+
+
 # Refusals ---------------------------------------------------------------------------------
 
 

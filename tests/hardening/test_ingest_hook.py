@@ -38,9 +38,13 @@ def tight_limits(settings):
 
 
 def _form(broadcast, **changes):
-    camera = broadcast.camera
-    return {"call": "publish", "name": camera.ingest_name, "key": camera.stream_key,
-            "addr": "198.51.100.7", **changes}  # fmt: skip
+    return {
+        "call": "publish",
+        "name": broadcast.camera.ingest_name,
+        "key": broadcast.ingest_secret,
+        "addr": "198.51.100.7",
+        **changes,
+    }
 
 
 def _as_nginx_rtmp(form, path=HOOK):

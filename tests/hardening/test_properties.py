@@ -196,14 +196,16 @@ def test_status_answers_200_to_any_token(data, client_api, event, live_token, co
 @hypothesis_settings(**HTTP_SETTINGS)
 @given(path=st.one_of(MEDIA_PATHS, st.binary(max_size=300)))
 @example(path="/hls/tee/index.m3u8")
-def test_media_sign_answers_200_or_400_to_any_path(path, client_api, count, quiet_logs):
+def test_media_sign_answers_200_400_or_404_to_any_path(path, client_api, count, quiet_logs):
     count("GET /media/sign?path=…")
     response = client_api.get(f"/media/sign?{raw_query('path', path)}")
 
-    assert response.status_code in (200, 400), response.content[:300]
+    assert response.status_code in (200, 400, 404), response.content[:300]
     body = response.json()
     if response.status_code == 400:
         assert body["error"] == "validation_error" and list(body["detail"]) == ["path"]
+    elif response.status_code == 404:
+        assert body["error"] == "not_found" and isinstance(body["detail"], str)
     else:
         assert body["url"].startswith("/hls/")
 

@@ -225,7 +225,10 @@ def test_validate_camera_url_refuses_anything_else(url):
 @pytest.mark.parametrize(
     "url, shown",
     [
-        ("rtsp://user:secret@cam.local:554/live?token=abc", "rtsp://***@cam.local:554/live"),
+        (
+            "rtsp://user:secret@cam.local:554/live?token=abc",
+            "rtsp://***@cam.local:554/live?token=***",
+        ),
         ("rtsp://user@cam.local/live", "rtsp://***@cam.local/live"),
         ("rtsp://:secret@cam.local/live", "rtsp://***@cam.local/live"),
         ("rtsps://cam.local/live", "rtsps://cam.local/live"),

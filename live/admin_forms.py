@@ -1,0 +1,54 @@
+"""The admin's forms: each checks what its service checks, so bad input is a form error."""
+
+from django import forms
+
+from live.models import ApiKey, Camera
+from live.services.apikeys import name_taken
+from live.services.cameras import SLUG_RE
+from live.services.sources import InvalidCameraUrl, validate_camera_url
+
+
+class CameraAdminForm(forms.ModelForm):
+    """The add form checks what ``create_camera`` checks, so a bad value is a form error."""
+
+    class Meta:
+        model = Camera
+        fields = ["event", "slug", "name", "position", "source", "auto_start", "camera_url"]
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if not SLUG_RE.match(slug):
+            raise forms.ValidationError(
+                "The camera id may hold only lower-case letters, digits and '-' "
+                "(at most 40), e.g. tee-1.",
+                code="invalid_slug",
+            )
+        return slug
+
+    def clean_camera_url(self):
+        url = self.cleaned_data.get("camera_url", "")
+        if url:
+            try:
+                validate_camera_url(url)
+            except InvalidCameraUrl as exc:
+                raise forms.ValidationError(str(exc), code="invalid_camera_url")
+        return url
+
+
+class ApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ["name", "is_admin", "is_active", "events"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        instance = self.instance
+        if (instance.pk is None or instance.revoked_at is None) and name_taken(
+            name, exclude_pk=instance.pk
+        ):
+            raise forms.ValidationError(
+                "An active API key already has this name: pick another, or rotate or "
+                "revoke that key.",
+                code="duplicate_name",
+            )
+        return name
