@@ -85,7 +85,7 @@ def record_line(level, logger, msg, seen):
         if status.startswith("5"):
             return f"server error {status}: {request['method']} {path}"
         return ""
-    if logger == "django.security":
+    if logger.startswith("django.security"):
         # E.g. a phone using a host name that is not in ALLOWED_HOSTS: once per message.
         if msg in seen:
             return ""
