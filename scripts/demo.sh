@@ -90,21 +90,29 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Waits up to $2 seconds for something to listen on 127.0.0.1:$1 (every
-# listener below takes loopback connections, whatever it binds).
+# Whether something listens on 127.0.0.1:$1 (every listener below takes
+# loopback connections, whatever it binds).
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Waits up to $2 seconds for port $1, while process $3 runs.
 wait_for_port() {
   local deadline=$((SECONDS + $2))
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+  while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$3" 2>/dev/null; do
+    answers "$1" && return 0
     sleep 0.2
   done
   return 1
 }
+# A port someone else holds would answer for us: refuse to start on it.
+if answers "$port"; then
+  echo "demo: port $port is taken; pick another with PORT=..." >&2
+  exit 1
+fi
 
 .venv/bin/python manage.py rendernginx --out data/nginx/nginx.conf --prefix data/nginx \
   --listen "$bind:$nginx_port" --upstream "127.0.0.1:$port" \
   --rtmp-listen "$bind:$LIVE_RTMP_PORT" >/dev/null
 nginx_pid=""
+rm -f data/nginx/nginx.pid
 if nginx -t -q -c "$PWD/data/nginx/nginx.conf" -p "$PWD/data/nginx" 2>>data/nginx/error.log; then
   # Startup errors (a port in use) go to stderr before nginx opens its own log.
   nginx -c "$PWD/data/nginx/nginx.conf" -p "$PWD/data/nginx" -g 'daemon off;' 2>>data/nginx/error.log &
@@ -122,12 +130,23 @@ children+=("$!")
 app_pid=$!
 children+=("$app_pid")
 
-if ! wait_for_port "$port" 60; then
+if ! wait_for_port "$port" 60 "$app_pid"; then
   echo "demo: the app did not start on port $port (see data/demo-requests.log)" >&2
   exit 1
 fi
 echo "  app:       $LIVE_PUBLIC_URL (requests logged to data/demo-requests.log)"
-if [ -n "$nginx_pid" ] && wait_for_port "$nginx_port" 10 && wait_for_port "$LIVE_RTMP_PORT" 5; then
+# nginx writes its pid file once it holds all its ports (it gives up after a few
+# seconds on a port in use, and that port may answer for someone else).
+nginx_up() {
+  [ -n "$nginx_pid" ] || return 1
+  local deadline=$((SECONDS + 10))
+  until [ "$(cat data/nginx/nginx.pid 2>/dev/null)" = "$nginx_pid" ]; do
+    kill -0 "$nginx_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+  wait_for_port "$nginx_port" 5 "$nginx_pid" && wait_for_port "$LIVE_RTMP_PORT" 5 "$nginx_pid"
+}
+if nginx_up; then
   echo "  nginx:     http://$public_host:$nginx_port (signed /hls/), rtmp://$ingest_host:$LIVE_RTMP_PORT/live"
 else
   [ -z "$nginx_pid" ] || kill "$nginx_pid" 2>/dev/null || true
