@@ -273,6 +273,10 @@ LIVE_RECONNECT_WINDOW_SECONDS = env_int("LIVE_RECONNECT_WINDOW_SECONDS", 60)
 LIVE_PACKAGER_LEASE_SECONDS = env_int("LIVE_PACKAGER_LEASE_SECONDS", 10)
 # What camera operators are told to connect to (the public side of the ingest).
 LIVE_INGEST_HOST = os.environ.get("LIVE_INGEST_HOST", "127.0.0.1")
+# Where people reach the app (scheme, host, port; no trailing slash), for absolute
+# viewer URLs and the links the demo prints, e.g. http://192.168.1.20:8000.
+# Empty: URLs are built from the request.
+LIVE_PUBLIC_URL = os.environ.get("LIVE_PUBLIC_URL", "").rstrip("/")
 LIVE_RTMP_PORT = env_int("LIVE_RTMP_PORT", 1935)
 LIVE_SRT_PORTS = os.environ.get("LIVE_SRT_PORTS", "9000-9099")
 # Who may call the RTMP on_publish hook (nginx on the same host by default).
