@@ -125,7 +125,7 @@ def main():
             expired.goto(BASE + short["viewerUrl"])
             expired.screenshot(path=OUT / "viewer-expired.png")
 
-            host.check("#camera-main form[action$=\"/live-host/stop\"] input[name=confirm]")
+            host.check('#camera-main form[action$="/live-host/stop"] input[name=confirm]')
             host.get_by_role("button", name="Stop Main camera").click()
             phone.get_by_text("This broadcast has ended").wait_for()
             phone.screenshot(path=OUT / "viewer-ended.png")
