@@ -17,7 +17,10 @@
   function attach(video) {
     if (video.dataset.attached) return;
     video.dataset.attached = "1";
+    // A thumbnail when the page has one; otherwise the camera's name on the dark
+    // backdrop, so the box is never a black void before the first picture.
     if (video.dataset.poster) video.poster = video.dataset.poster;
+    else if (video.dataset.cameraName) video.poster = namePoster(video.dataset.cameraName);
     setUpPlayer(video);
     if (window.Hls && window.Hls.isSupported()) {
       startHls(video, 0);
@@ -26,6 +29,17 @@
     }
     video.addEventListener("playing", function () { reportJoin(video); });
     play(video);
+  }
+
+  function namePoster(name) {
+    var text = name.replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+    var svg = "<svg xmlns='http://www.w3.org/2000/svg' width='1600' height='900'>" +
+      "<defs><radialGradient id='g' cx='50%' cy='42%' r='75%'><stop offset='0' stop-color='#24523a'/>" +
+      "<stop offset='.6' stop-color='#10271a'/><stop offset='1' stop-color='#0a1a11'/></radialGradient></defs>" +
+      "<rect width='1600' height='900' fill='url(#g)'/>" +
+      "<text x='800' y='400' text-anchor='middle' fill='#e8f0ea' font-size='72' font-weight='600' " +
+      "font-family='system-ui, -apple-system, Segoe UI, Roboto, sans-serif'>" + text + "</text></svg>";
+    return "data:image/svg+xml," + encodeURIComponent(svg);
   }
 
   function play(video) {
