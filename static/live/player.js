@@ -268,8 +268,7 @@
 
   // The viewer page swaps #viewer-state whole when the camera's state changes or
   // another camera is chosen. Focus inside it would fall back to <body>: move it to
-  // the new heading. Others hear the new state from the announcer, which stays put
-  // (a live region that is itself swapped in is not reliably read).
+  // the new heading (the swapped-in live region says it to everyone else).
   var focusWasInside = false;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
@@ -281,12 +280,7 @@
   function afterViewerSwap(region) {
     var heading = region.querySelector("[data-state-heading]");
     var lost = !document.activeElement || document.activeElement === document.body;
-    if (focusWasInside && lost && heading) {
-      heading.focus({ preventScroll: true });
-    } else {
-      var announcer = document.getElementById("viewer-announcer");
-      if (announcer && heading) announcer.textContent = heading.textContent.trim();
-    }
+    if (focusWasInside && lost && heading) heading.focus({ preventScroll: true });
     focusWasInside = false;
   }
 
