@@ -1,41 +1,120 @@
 // Plays every <video data-hls-src> on the page: hls.js where Media Source
 // Extensions work, the browser's own HLS otherwise. hls.js is tried first
 // because Chromium also claims native HLS support.
+//
+// Inside a .player (the viewer page) it also drives the overlays: the Unmute
+// button, the buffering spinner, the Live / Behind live badge with Go live, and
+// the poster. The host preview is a bare <video> and gets playback only.
 (function () {
   "use strict";
+
+  // Behind the live sync point by more than this (seconds), the badge says so.
+  var BEHIND_LIVE_SECONDS = 6;
+  // A camera that has not sent its first segment yet answers 404 on the playlist:
+  // ask again after 1 s, 2 s, 4 s, then every 5 s while the page shows the video.
+  var RETRY_DELAYS_MS = [1000, 2000, 4000, 5000];
 
   function attach(video) {
     if (video.dataset.attached) return;
     video.dataset.attached = "1";
-    var url = video.dataset.hlsSrc;
+    // A thumbnail when the page has one; otherwise the camera's name on the dark
+    // backdrop, so the box is never a black void before the first picture.
+    if (video.dataset.poster) video.poster = video.dataset.poster;
+    else if (video.dataset.cameraName) video.poster = namePoster(video.dataset.cameraName);
+    setUpPlayer(video);
     if (window.Hls && window.Hls.isSupported()) {
-      var hls = new window.Hls({
-        liveDurationInfinity: true,
-        // Measured by bench/ingest.py: hls.js's defaults sit 3-4.7 s behind the
-        // camera with 1-s segments; this holds 2-3 s with no stalls.
-        liveSyncDuration: 1.5,
-        liveMaxLatencyDuration: 4,
-        maxLiveSyncPlaybackRate: 1.2,
-        // Media URLs are signed for about a minute and re-signed on every poll:
-        // each request goes out under the newest signature.
-        xhrSetup: function (xhr, requestUrl) {
-          xhr.open("GET", resign(requestUrl, video.dataset.hlsSrc), true);
-        },
-      });
-      hls.on(window.Hls.Events.ERROR, function (event, data) {
-        if (!data.fatal) return;
-        if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
-        else if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) hls.startLoad();
-      });
-      hls.loadSource(url);
-      hls.attachMedia(video);
-      video._hls = hls;
+      startHls(video, 0);
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.src = url;
+      startNative(video);
     }
     video.addEventListener("playing", function () { reportJoin(video); });
+    play(video);
+  }
+
+  function namePoster(name) {
+    var text = name.replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+    var svg = "<svg xmlns='http://www.w3.org/2000/svg' width='1600' height='900'>" +
+      "<defs><radialGradient id='g' cx='50%' cy='42%' r='75%'><stop offset='0' stop-color='#24523a'/>" +
+      "<stop offset='.6' stop-color='#10271a'/><stop offset='1' stop-color='#0a1a11'/></radialGradient></defs>" +
+      "<rect width='1600' height='900' fill='url(#g)'/>" +
+      "<text x='800' y='400' text-anchor='middle' fill='#e8f0ea' font-size='72' font-weight='600' " +
+      "font-family='system-ui, -apple-system, Segoe UI, Roboto, sans-serif'>" + text + "</text></svg>";
+    return "data:image/svg+xml," + encodeURIComponent(svg);
+  }
+
+  function play(video) {
     var started = video.play();
     if (started && started.catch) started.catch(function () {});
+  }
+
+  function inDocument(video) {
+    return video.isConnected && !video.dataset.detached;
+  }
+
+  function retryDelay(failures) {
+    return RETRY_DELAYS_MS[Math.min(failures, RETRY_DELAYS_MS.length - 1)];
+  }
+
+  function isManifestFailure(details) {
+    var D = window.Hls.ErrorDetails;
+    return details === D.MANIFEST_LOAD_ERROR || details === D.MANIFEST_LOAD_TIMEOUT ||
+      details === D.MANIFEST_PARSING_ERROR;
+  }
+
+  function startHls(video, failures) {
+    var Hls = window.Hls;
+    var hls = new Hls({
+      liveDurationInfinity: true,
+      // Measured by bench/ingest.py: hls.js's defaults sit 3-4.7 s behind the
+      // camera with 1-s segments; this holds 2-3 s with no stalls.
+      liveSyncDuration: 1.5,
+      liveMaxLatencyDuration: 4,
+      maxLiveSyncPlaybackRate: 1.2,
+      // Media URLs are signed for about a minute and re-signed on every poll:
+      // each request goes out under the newest signature.
+      xhrSetup: function (xhr, requestUrl) {
+        xhr.open("GET", resign(requestUrl, video.dataset.hlsSrc), true);
+      },
+    });
+    video._hls = hls;
+    hls.on(Hls.Events.MANIFEST_PARSED, function () { play(video); });
+    hls.on(Hls.Events.ERROR, function (event, data) {
+      if (!data.fatal || video._hls !== hls) return;
+      if (data.type === Hls.ErrorTypes.NETWORK_ERROR && !isManifestFailure(data.details)) {
+        // A playlist or segment that failed mid-stream: carry on from where it was,
+        // after a pause so a camera that is gone is not asked in a tight loop.
+        video._retry = setTimeout(function () {
+          if (video._hls === hls && inDocument(video)) hls.startLoad();
+        }, RETRY_DELAYS_MS[0]);
+      } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+        hls.recoverMediaError();
+      } else {
+        // hls.js gives up on a playlist that is not there yet (the camera has not
+        // sent its first segment) and startLoad() does not ask again: start over.
+        hls.destroy();
+        video._hls = null;
+        video._retry = setTimeout(function () {
+          if (inDocument(video) && !video._hls) startHls(video, failures + 1);
+        }, retryDelay(failures));
+      }
+    });
+    hls.loadSource(video.dataset.hlsSrc);
+    hls.attachMedia(video);
+  }
+
+  // Safari: the same retry for its own HLS, which fires "error" on a missing playlist.
+  function startNative(video) {
+    var failures = 0;
+    video.addEventListener("error", function () {
+      clearTimeout(video._retry);
+      video._retry = setTimeout(function () {
+        if (!inDocument(video)) return;
+        video.src = video.dataset.hlsSrc;
+        play(video);
+      }, retryDelay(failures++));
+    });
+    video.addEventListener("playing", function () { failures = 0; });
+    video.src = video.dataset.hlsSrc;
   }
 
   var SIGNED = /^(.*\/hls\/)[^/]+\/[0-9]+\/(.*)$/;
@@ -68,6 +147,9 @@
   });
 
   function detach(video) {
+    video.dataset.detached = "1";
+    clearTimeout(video._retry);
+    clearInterval(video._badgeTimer);
     if (video._hls) {
       video._hls.destroy();
       video._hls = null;
@@ -92,22 +174,122 @@
       .catch(function () { delete viewer.dataset.joined; });
   }
 
-  function scan(root) {
-    root.querySelectorAll("video[data-hls-src]").forEach(attach);
+  // The overlays of a .player: state lives in data attributes that player.css shows.
+  function setUpPlayer(video) {
+    var player = video.closest(".player");
+    if (!player) return;
+    var buffering = player.querySelector("[data-buffering]");
+    var unmute = player.querySelector("[data-unmute]");
+    var showBuffering = null;
+
+    function setBuffering(on) {
+      clearTimeout(showBuffering);
+      if (!buffering) return;
+      if (!on) {
+        buffering.textContent = "";
+        player.removeAttribute("data-is-buffering");
+        return;
+      }
+      // A stall shorter than this is not worth a spinner (nor an announcement).
+      showBuffering = setTimeout(function () {
+        player.setAttribute("data-is-buffering", "");
+        buffering.textContent = "Buffering…";
+      }, 300);
+    }
+
+    video.addEventListener("waiting", function () { setBuffering(true); });
+    video.addEventListener("stalled", function () { if (!video.paused) setBuffering(true); });
+    video.addEventListener("playing", function () {
+      player.setAttribute("data-started", "");
+      setBuffering(false);
+    });
+    video.addEventListener("pause", function () { setBuffering(false); updateBadge(video); });
+    video.addEventListener("volumechange", function () {
+      if (unmute) unmute.hidden = !video.muted;
+    });
+    video.addEventListener("timeupdate", function () { updateBadge(video); });
+    // The live edge moves while the video is paused too.
+    video._badgeTimer = setInterval(function () {
+      if (!video.isConnected) clearInterval(video._badgeTimer);
+      else updateBadge(video);
+    }, 1000);
+  }
+
+  // Where "live" is: hls.js knows its sync point; native HLS, the end of what can be sought.
+  function livePosition(video) {
+    if (video._hls) return video._hls.liveSyncPosition;
+    var seekable = video.seekable;
+    if (seekable && seekable.length) return Math.max(seekable.end(seekable.length - 1) - 3, 0);
+    return null;
+  }
+
+  function updateBadge(video) {
+    var player = video.closest(".player");
+    if (!player || !player.hasAttribute("data-started")) return;
+    var live = livePosition(video);
+    var behind = video.paused ||
+      (live !== null && live !== undefined && live - video.currentTime > BEHIND_LIVE_SECONDS);
+    if (behind === player.hasAttribute("data-behind")) return;
+    player.toggleAttribute("data-behind", behind);
+    var label = player.querySelector("[data-live-badge] strong");
+    if (label) label.textContent = behind ? "Behind live" : "Live";
+    var goLive = player.querySelector("[data-go-live]");
+    if (goLive) goLive.hidden = !behind;
+  }
+
+  function goLive(video) {
+    var live = livePosition(video);
+    if (live !== null && live !== undefined) video.currentTime = live;
+    play(video);
   }
 
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-unmute]");
+    var button = event.target.closest("[data-unmute], [data-go-live]");
     if (!button) return;
-    var video = document.querySelector(button.dataset.unmute);
+    var video = button.closest(".player") && button.closest(".player").querySelector("video");
+    if (button.dataset.unmute) video = document.querySelector(button.dataset.unmute) || video;
     if (!video) return;
-    video.muted = !video.muted;
-    if (!video.muted) video.play();
-    button.textContent = video.muted ? "Unmute" : "Mute";
+    if (button.hasAttribute("data-go-live")) {
+      goLive(video);
+      video.focus();
+      return;
+    }
+    video.muted = false;
+    play(video);
+    button.hidden = true;
+    // The button is gone: keep the keyboard on the player, not on <body>.
+    video.focus();
   });
 
+  function scan(root) {
+    if (root.matches && root.matches("video[data-hls-src]")) attach(root);
+    root.querySelectorAll("video[data-hls-src]").forEach(attach);
+  }
+
+  // The viewer page swaps #viewer-state whole when the camera's state changes or
+  // another camera is chosen. Focus inside it would fall back to <body>: move it to
+  // the new heading (the swapped-in live region says it to everyone else).
+  var focusWasInside = false;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "viewer-state") {
+      focusWasInside = target.contains(document.activeElement);
+    }
+  });
+
+  function afterViewerSwap(region) {
+    var heading = region.querySelector("[data-state-heading]");
+    var lost = !document.activeElement || document.activeElement === document.body;
+    if (focusWasInside && lost && heading) heading.focus({ preventScroll: true });
+    focusWasInside = false;
+  }
+
   document.addEventListener("DOMContentLoaded", function () { scan(document); });
-  document.addEventListener("htmx:load", function (event) { scan(event.detail.elt); });
+  document.addEventListener("htmx:load", function (event) {
+    var elt = event.detail.elt;
+    scan(elt);
+    if (elt.id === "viewer-state") afterViewerSwap(elt);
+  });
   document.addEventListener("htmx:beforeCleanupElement", function (event) {
     var elt = event.detail.elt;
     if (elt.matches && elt.matches("video[data-hls-src]")) detach(elt);

@@ -1,5 +1,6 @@
 import atexit
 import os
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +107,28 @@ def assert_video_plays(page):
     second = page.evaluate("document.querySelector('video').currentTime")
     assert second - first > 1.0, (first, second)
     assert page.evaluate("document.querySelector('video').videoWidth") > 0
+
+
+AXE = Path(__file__).resolve().parents[2] / "static" / "vendor" / "axe-4.14.1.min.js"
+
+
+def assert_no_axe_violations(page, disable=()):
+    """axe-core's WCAG checks on the page as it is now. Playwright injects axe as an
+    inline script, which our Content-Security-Policy refuses: open the page in a
+    context made with ``bypass_csp=True``."""
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate("typeof window.axe") == "object", "axe did not load: bypass_csp=True?"
+    violations = page.evaluate(
+        """(disabled) => axe.run(document, {
+            resultTypes: ['violations'],
+            rules: Object.fromEntries(disabled.map((id) => [id, {enabled: false}])),
+        }).then((result) => result.violations.map((v) => ({
+            id: v.id, impact: v.impact, help: v.help,
+            targets: v.nodes.map((node) => node.target.join(' ')),
+        })))""",
+        list(disable),
+    )
+    lines = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(v['targets'])}" for v in violations
+    ]
+    assert not violations, "axe found:\n" + "\n".join(lines)
