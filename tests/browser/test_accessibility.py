@@ -54,10 +54,6 @@ def test_the_viewer_page_of_an_expired_link(live_server, page, event):
     assert_no_axe_violations(page)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="host page: scrollable-region-focusable on .table-wrap (the host engineer fixes it)",
-)
 def test_the_host_page_idle_and_live(live_server, new_context, event, staff_user):
     page = new_context(bypass_csp=True).new_page()
     log_in(page, live_server.url, "marshal", "pw-marshal-123", f"/events/{event.pk}/live-host")
@@ -67,3 +63,8 @@ def test_the_host_page_idle_and_live(live_server, new_context, event, staff_user
     page.get_by_text("Main camera is live.").wait_for()
     page.locator("video.preview").wait_for()
     assert_no_axe_violations(page)
+
+    page.get_by_role("button", name="Create viewer link").click()
+    page.locator("#viewer-link").wait_for()
+    page.locator("#camera-main summary", has_text="Camera settings").click()
+    assert_no_axe_violations(page)  # with the links table and an open settings panel
