@@ -1,4 +1,4 @@
-"""The admin's webhook pages: endpoints (secret shown once), deliveries and attempts (read-only)."""
+"""The admin's webhook pages: endpoints (secret shown once), deliveries, attempts."""
 
 from django import forms
 from django.contrib import admin, messages
