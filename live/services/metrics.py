@@ -120,9 +120,8 @@ def webhook_metrics():
         "teecam_webhook_endpoints", "Webhook endpoints, by state.", labels=["state"]
     )
     states = WebhookEndpoint.objects.aggregate(
-        enabled=Count("id", filter=Q(enabled=True)),
-        disabled=Count("id", filter=Q(enabled=False)),
+        on=Count("id", filter=Q(enabled=True)), off=Count("id", filter=Q(enabled=False))
     )
-    for state, count in states.items():
-        endpoints.add_metric([state], count)
+    endpoints.add_metric(["enabled"], states["on"])
+    endpoints.add_metric(["disabled"], states["off"])
     yield endpoints
