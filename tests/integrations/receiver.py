@@ -5,11 +5,16 @@ its socket (the sender then gets "connection refused", like a receiver that is
 down) and ``start()`` listens again on the same port.
 """
 
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.processes import free_tcp_port
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class Receiver:
