@@ -45,8 +45,8 @@ def run(world, port, receiver, endpoint, poll, events, interval):
         action = "start" if index % 2 == 0 else "stop"
         body = {"source": "mock"} if action == "start" else None
         sent.append(time.monotonic())
-        status, _, _ = http(port, "POST", f"/events/{EVENT_ID}/live/{action}",
-                         {"X-API-Key": world.admin_key}, body)  # fmt: skip
+        path = f"/events/{EVENT_ID}/live/{action}"
+        status, _, _ = http(port, "POST", path, {"X-API-Key": world.admin_key}, body)
         assert status in (200, 201), status
         time.sleep(interval)
     messages = receiver.wait_for(already + events, 60)[already:]
