@@ -112,3 +112,32 @@ def test_a_receiver_down_for_a_minute_loses_nothing_and_keeps_the_order(
     assert (
         json.loads(messages[0][1])["data"]["broadcastId"] == first.payload["data"]["broadcastId"]
     )
+
+
+def test_deliverwebhooks_once_sends_what_is_due_and_exits(event, endpoint, receiver, data_dir):
+    from django.core.management import call_command
+
+    from live.services.webhooks import emit_webhook
+
+    for clip in range(3):
+        emit_webhook("clip.ready", event.pk, {"clipId": clip})
+    call_command("deliverwebhooks", "--once")
+    clips = [json.loads(body)["data"]["clipId"] for _, body, _ in receiver.messages()]
+    assert clips == [0, 1, 2]
+    assert WebhookAttempt.objects.filter(status_code=204).count() == 3
+
+
+def test_the_admin_lists_deliveries_and_their_attempts(client, event, endpoint, receiver):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from live.services.webhooks import emit_webhook
+
+    client.force_login(get_user_model().objects.create_superuser("root", password="pw-r00t-x"))
+    emit_webhook("clip.ready", event.pk, {"clipId": 1})
+    call_command("deliverwebhooks", "--once")
+    delivery = WebhookDelivery.objects.get()
+    listing = client.get("/admin/live/webhookdelivery/").content.decode()
+    assert delivery.webhook_id in listing and "retry_now" in listing
+    page = client.get(f"/admin/live/webhookdelivery/{delivery.pk}/change/").content.decode()
+    assert "204" in page and endpoint.secret not in page
