@@ -33,3 +33,36 @@ control_socket_disable = not control_socket
 # Request lines carry viewer tokens: keep them out of the access log.
 accesslog = None
 errorlog = "-"
+
+# /metrics counts requests in every worker: prometheus-client's multiprocess mode
+# keeps each worker's values in files here (set before the app imports it), and
+# a scrape adds them up. A folder of our own unless one is given; emptied at
+# start, a dead worker's live gauges dropped, removed at exit.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="teecam-metrics-")
+    _own_metrics_dir = True
+else:
+    _own_metrics_dir = False
+
+
+def on_starting(server):
+    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.unlink(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _own_metrics_dir:
+        import shutil
+
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -304,3 +304,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["id", "__str__", "created_at", "appended_at"]
+
+
+from live import webhook_admin  # noqa: E402,F401  (issue 13: webhook endpoints and deliveries)

@@ -242,3 +242,7 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.record.get('action')} {self.record.get('event')}"
+
+
+# Integrations (issue 13): webhook endpoints, deliveries and attempts.
+from live.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402,F401

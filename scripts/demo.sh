@@ -36,6 +36,8 @@ export LIVE_RTMP_PORT="${RTMP_PORT:-1935}"
 export LIVE_SRT_PORTS="${SRT_PORTS:-${LIVE_SRT_PORTS:-9000-9099}}"
 # Python's output is a pipe below: unbuffered, so lines show when they happen.
 export PYTHONUNBUFFERED=1
+# Webhook receivers in the demo run on this machine or the LAN (refused in production).
+export LIVE_WEBHOOK_ALLOW_PRIVATE="${LIVE_WEBHOOK_ALLOW_PRIVATE:-1}"
 
 # Where to listen, and the address people and cameras are told to use.
 if [ "$lan" = 1 ]; then
@@ -125,6 +127,7 @@ fi
 packager_log_start=$(stat -c %s data/packager.log 2>/dev/null || echo 0)
 .venv/bin/python manage.py livepackager > >(.venv/bin/python scripts/demo_log.py data/packager.log) 2>&1 &
 children+=("$!")
+.venv/bin/python manage.py deliverwebhooks >>data/webhooks.log 2>&1 & children+=("$!") # webhooks (manage.py createwebhook URL)
 .venv/bin/python manage.py runserver "$bind:$port" --noreload \
   > >(.venv/bin/python scripts/demo_log.py data/demo-requests.log) 2>&1 &
 app_pid=$!

@@ -305,3 +305,19 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
         }
     }
+
+# Integrations (issue 13): webhooks and /metrics.
+# Private, loopback and link-local webhook targets are refused unless this is on.
+LIVE_WEBHOOK_ALLOW_PRIVATE = env_bool("LIVE_WEBHOOK_ALLOW_PRIVATE", False)
+# Waits between attempts of a delivery, in seconds; the last one repeats.
+LIVE_WEBHOOK_RETRY_SECONDS = [
+    float(step)
+    for step in env_list("LIVE_WEBHOOK_RETRY_SECONDS", "5,30,120,300,1800,3600".split(","))
+]
+LIVE_WEBHOOK_RETRY_HOURS = env_int("LIVE_WEBHOOK_RETRY_HOURS", 24)
+LIVE_WEBHOOK_DISABLE_AFTER_HOURS = env_int("LIVE_WEBHOOK_DISABLE_AFTER_HOURS", 72)
+LIVE_WEBHOOK_TIMEOUT_SECONDS = env_int("LIVE_WEBHOOK_TIMEOUT_SECONDS", 10)
+# /metrics answers a bearer token or these addresses (or CIDRs); neither: 404.
+LIVE_METRICS_TOKEN = os.environ.get("LIVE_METRICS_TOKEN", "").strip()
+LIVE_METRICS_ADDRESSES = env_list("LIVE_METRICS_ADDRESSES", [])
+MIDDLEWARE.insert(0, "live.metrics.RequestMetricsMiddleware")

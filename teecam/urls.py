@@ -12,6 +12,7 @@ from live.login_throttle import (
     with_lockout_status,
 )
 from live.media_views import signed_media
+from live.metrics import metrics_view
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
@@ -37,6 +38,7 @@ urlpatterns = [
     ),
     path("ingest/rtmp/publish", ingest_views.rtmp_publish, name="rtmp-publish"),
     path("ingest/rtmp/publish-done", ingest_views.rtmp_publish_done, name="rtmp-publish-done"),
+    path("metrics", metrics_view, name="metrics"),
     path("", include("live.api.urls")),
     path("", include("live.urls")),
 ]

@@ -8,8 +8,10 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 
 from live.models import Broadcast, Health
+from live.services import webhooks
 from live.services.hls_output import newest_segment_time, output_dir_for
 from live.services.lifecycle import stop_broadcast
 
@@ -41,6 +43,8 @@ def write_health(broadcast, now):
         stalled_since,
     )
     if changed:
-        Broadcast.objects.filter(pk=broadcast.pk, stopped_at__isnull=True).update(
-            health=health, last_segment_at=last, stalled_since=stalled_since
-        )
+        with transaction.atomic():
+            if Broadcast.objects.filter(pk=broadcast.pk, stopped_at__isnull=True).update(
+                health=health, last_segment_at=last, stalled_since=stalled_since
+            ):
+                webhooks.health_changed(broadcast, health)  # camera.connected/disconnected

@@ -8,11 +8,12 @@ recognise a revoked token without being able to use it.
 
 import hashlib
 
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from live.models import Broadcast, ViewerLink
-from live.services import rate_limits, telemetry
+from live.services import rate_limits, telemetry, webhooks
 from live.services.prepared import PreparedLookup
 from live.services.tokens import mint_viewer_token, scope_for
 
@@ -87,9 +88,12 @@ def links_of(event_id):
 
 def revoke_viewer_link(link, actor):
     """Revokes the link; returns False if it already was."""
-    updated = ViewerLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=actor
-    )
+    with transaction.atomic():
+        updated = ViewerLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=actor
+        )
+        if updated:
+            webhooks.link_revoked(link, actor)  # the outbox row commits with the revocation
     if updated:
         telemetry.emit("live.link_revoked", eventId=link.event_id, linkId=link.pk, actor=actor)
     return bool(updated)

@@ -1,0 +1,73 @@
+"""A real webhook receiver for tests: ``http.server`` in a thread on a free port.
+
+It records every POST (headers and raw body) and answers 204; ``stop()`` closes
+its socket (the sender then gets "connection refused", like a receiver that is
+down) and ``start()`` listens again on the same port.
+"""
+
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Receiver:
+    def __init__(self, status=204):
+        self.port = free_tcp_port()
+        self.status = status
+        self.received = []  # (headers dict, body bytes, monotonic time)
+        self.lock = threading.Lock()
+        self.server = None
+        self.thread = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/hooks/teecam?team=ops"
+
+    def start(self):
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    receiver.received.append(
+                        ({k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
+                    )
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+    def messages(self):
+        with self.lock:
+            return list(self.received)
+
+    def wait_for(self, count, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.messages()) >= count:
+                return self.messages()
+            time.sleep(0.02)
+        raise AssertionError(
+            f"timed out after {timeout} s: {len(self.messages())} of {count} webhooks arrived"
+        )
