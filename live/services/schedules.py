@@ -96,16 +96,32 @@ def clear_schedule(camera, actor=""):
 
 
 def next_start(camera, now=None):
-    """When the camera is planned to start next (not yet fired, still ahead), or None."""
+    """When the camera is planned to start next (not yet fired, still ahead), or None.
+
+    One query per camera object (kept on it), however often a page asks.
+    """
     now = now or timezone.now()
-    schedule = getattr(camera, "_next_start_schedule", None) or schedule_of(camera)
+    if not hasattr(camera, "_schedule_seen"):
+        camera._schedule_seen = schedule_of(camera)
+    schedule = camera._schedule_seen
     if schedule is None or schedule.started_at is not None or schedule.start_at <= now:
         return None
     return schedule.start_at
 
 
+def countdown_key(camera, state, now=None):
+    """What the viewer poll adds to its "nothing changed" signature while a camera waits
+    for its scheduled start: the countdown is redrawn each minute, not answered 204."""
+    if state not in ("idle", "ended"):
+        return ""
+    start = next_start(camera, now)
+    if start is None:
+        return ""
+    return f".s{int(start.timestamp())}.{countdown(start, now)}"
+
+
 def countdown(start_at, now=None):
-    """"in 4 min", "in 2 h 5 min", "in less than a minute": for the viewer's countdown."""
+    """ "in 4 min", "in 2 h 5 min", "in less than a minute": for the viewer's countdown."""
     seconds = int((start_at - (now or timezone.now())).total_seconds())
     if seconds < 60:
         return "in less than a minute"
@@ -153,7 +169,9 @@ def _fire_start(schedule, now):
         except (SourceConflict, SourceUnavailable, InvalidCameraUrl) as exc:
             # Fired all the same: the error is kept for the host page, not retried twice a second.
             CameraSchedule.objects.filter(pk=schedule.pk).update(last_error=str(exc)[:300])
-            logger.warning("schedule of %s/%s: start refused: %s", camera.event_id, camera.slug, exc)
+            logger.warning(
+                "schedule of %s/%s: start refused: %s", camera.event_id, camera.slug, exc
+            )
             return False
     logger.info("schedule of %s/%s: started", camera.event_id, camera.slug)
     return True
