@@ -12,7 +12,8 @@ A push that exits is restarted on its own with backoff (1, 2, 4 … 30 s); each
 target's health (connecting, sending, retrying with the last error) is written
 to its row for the host page. Each target has a lease (``pusher``), taken with a
 conditional update, so two packagers never push one target twice. Measured on
-the 2-core test box: one push of the 426x240 fixture costs about 1 % of a core.
+the 2-core test box (/proc/<pid>/stat over 10 s): one push of the ingest tests'
+426x240 H.264/AAC camera costs 0.1 % of a core; a copy costs per packet, not per pixel.
 """
 
 import logging
