@@ -15,7 +15,7 @@ from live.models import (
     ViewerLink,
 )
 from live.services.audit import actor_of
-from live.admin_forms import ApiKeyForm, CameraAdminForm
+from live.admin_forms import ApiKeyForm, CameraAdminForm, EventAdminForm
 from live.services.apikeys import create_api_key, revoke_api_key, rotate_api_key
 from live.services.cameras import (
     InvalidCamera,
@@ -64,6 +64,7 @@ class CameraInline(admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    form = EventAdminForm
     list_display = ["id", "name", "live_state", "host_page"]
     search_fields = ["id", "name"]
     actions = ["start_mock_stream", "stop_stream"]

@@ -2,9 +2,10 @@
 
 from django import forms
 
-from live.models import ApiKey, Camera
+from live.models import ApiKey, Camera, Event
 from live.services.apikeys import name_taken
 from live.services.cameras import SLUG_RE
+from live.services.embeds import InvalidOrigin, clean_origins
 from live.services.sources import InvalidCameraUrl, validate_camera_url
 
 
@@ -52,3 +53,30 @@ class ApiKeyForm(forms.ModelForm):
                 code="duplicate_name",
             )
         return name
+
+
+class EventAdminForm(forms.ModelForm):
+    """``embed_origins`` as one origin per line, checked as the embed page's CSP needs."""
+
+    embed_origins = forms.CharField(
+        label="Embed origins",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://club.example.com"}),
+        help_text="Sites that may show the player in an iframe (/events/<id>/embed), one "
+        "origin per line (scheme, host, port). None: no site may frame it.",
+    )
+
+    class Meta:
+        model = Event
+        fields = ["id", "name", "embed_origins"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance and self.instance.embed_origins:
+            self.initial["embed_origins"] = "\n".join(self.instance.embed_origins)
+
+    def clean_embed_origins(self):
+        try:
+            return clean_origins(self.cleaned_data.get("embed_origins", ""))
+        except InvalidOrigin as exc:
+            raise forms.ValidationError(str(exc), code="invalid_origin")

@@ -6,6 +6,8 @@ class Event(models.Model):
     id = models.SlugField(primary_key=True, max_length=64)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The sites that may frame /events/<id>/embed (CSP frame-ancestors); none: nobody.
+    embed_origins = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -244,5 +246,66 @@ class AuditEntry(models.Model):
         return f"#{self.pk} {self.record.get('action')} {self.record.get('event')}"
 
 
+class CameraSchedule(models.Model):
+    """A camera's planned start and stop (a tee time); the scheduler fires each once.
+
+    ``started_at``/``stopped_at`` are set, by a conditional update, when the
+    scheduler fires them: two schedulers never fire the same one twice.
+    """
+
+    camera = models.OneToOneField(
+        Camera, on_delete=models.CASCADE, primary_key=True, related_name="schedule"
+    )
+    start_at = models.DateTimeField()
+    stop_at = models.DateTimeField()
+    # Blank: the camera's default source.
+    source = models.CharField(max_length=16, choices=Source.choices, blank=True)
+    set_by = models.CharField(max_length=150, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stop_at__gt=models.F("start_at")), name="schedule_stops_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.camera} {self.start_at:%Y-%m-%d %H:%M}–{self.stop_at:%H:%M}"
+
+
+class SimulcastTarget(models.Model):
+    """An RTMP(S) destination a camera's live picture is pushed to (YouTube, Facebook…).
+
+    The stream key is a secret: stored for the push, shown only by its last four
+    characters. ``state``/``last_error`` are written by the packager running the push;
+    ``pusher``/``pusher_expires_at`` are its lease, so two packagers never push twice.
+    """
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="simulcast_targets")
+    name = models.CharField(max_length=100)
+    url = models.CharField(max_length=500)
+    stream_key = models.CharField(max_length=200)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=150, blank=True)
+    state = models.CharField(max_length=16, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    state_since = models.DateTimeField(null=True, blank=True)
+    pusher = models.CharField(max_length=120, blank=True)
+    pusher_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["camera", "id"]
+
+    def __str__(self):
+        return f"{self.camera} → {self.name}"
+
+    @property
+    def key_hint(self):
+        return f"…{self.stream_key[-4:]}" if self.stream_key else ""
 # Integrations (issue 13): webhook endpoints, deliveries and attempts.
 from live.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402,F401

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from live import views
+from live.views.embed import embed
+from live.views.schedule import host_schedule
 
 app_name = "live"
 
@@ -35,6 +37,8 @@ urlpatterns = [
         views.host_revoke_link,
         name="host-revoke-link",
     ),
+    path("events/<slug:event_id>/live-host/schedule", host_schedule, name="host-schedule"),
+    path("events/<slug:event_id>/embed", embed, name="embed"),
     path("events/<slug:event_id>/live-view", views.viewer, name="viewer"),
     path("events/<slug:event_id>/live-view/state", views.viewer_state, name="viewer-state"),
     path("events/<slug:event_id>/live-view/join", views.viewer_join, name="viewer-join"),

@@ -128,6 +128,7 @@ packager_log_start=$(stat -c %s data/packager.log 2>/dev/null || echo 0)
 .venv/bin/python manage.py livepackager > >(.venv/bin/python scripts/demo_log.py data/packager.log) 2>&1 &
 children+=("$!")
 .venv/bin/python manage.py deliverwebhooks >>data/webhooks.log 2>&1 & children+=("$!") # webhooks (manage.py createwebhook URL)
+.venv/bin/python manage.py runscheduler >>data/scheduler.log 2>&1 & children+=("$!")  # tee-time schedules
 .venv/bin/python manage.py runserver "$bind:$port" --noreload \
   > >(.venv/bin/python scripts/demo_log.py data/demo-requests.log) 2>&1 &
 app_pid=$!

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from live.api import views
+from live.api import integrations, views
 
 # The event routes act on the event's default camera ("main"), as they always did;
 # the camera routes beside them act on the camera they name.
@@ -31,4 +31,19 @@ urlpatterns = [
         name="camera-status",
     ),
     path("media/sign", views.MediaSignView.as_view(), name="media-sign"),
+    path(
+        "events/<slug:event_id>/cameras/<slug:camera>/schedule",
+        integrations.ScheduleView.as_view(),
+        name="camera-schedule",
+    ),
+    path(
+        "events/<slug:event_id>/cameras/<slug:camera>/simulcast",
+        integrations.SimulcastListView.as_view(),
+        name="camera-simulcast",
+    ),
+    path(
+        "events/<slug:event_id>/cameras/<slug:camera>/simulcast/<int:target_id>",
+        integrations.SimulcastTargetView.as_view(),
+        name="camera-simulcast-target",
+    ),
 ]

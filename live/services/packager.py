@@ -51,6 +51,7 @@ from live.services.hls_output import (
 )
 from live.services.ingest_health import write_health
 from live.services.media import PLAYLIST
+from live.services.simulcast import Simulcaster
 from live.services.sources import (
     INGEST_SOURCES,
     PACKAGED_SOURCES,
@@ -95,6 +96,7 @@ class Packager:
         # old key stops working at once for SRT too.
         self.child_secrets: dict[int, str] = {}
         self.stopping = False
+        self.simulcast = Simulcaster(self.owner, self.lease_seconds)
 
     # The loop -----------------------------------------------------------
 
@@ -121,6 +123,7 @@ class Packager:
     def shutdown(self):
         for broadcast_id in list(self.children):
             self.stop_child(broadcast_id)
+        self.simulcast.shutdown()
         PackagerLease.objects.filter(owner=self.owner).delete()
         logger.info("packager %s stopped", self.owner)
 
@@ -149,6 +152,7 @@ class Packager:
                 trim_segments(output_dir_for(broadcast), segments_kept_seconds())
             write_health(broadcast, now)
         self.remove_stale_output(live)
+        self.simulcast.reconcile(now)
 
     # Leases -------------------------------------------------------------
 

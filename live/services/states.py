@@ -57,6 +57,8 @@ def actor_label(actor):
         return "teecam (camera lost)"
     if kind == "command":
         return "a server command"
+    if kind == "schedule":
+        return "the schedule"
     return actor or "unknown"
 
 

@@ -23,6 +23,10 @@ EVENTS = frozenset(
         "live.camera_created",
         "live.stream_key_rotated",
         "live.link_revoked",
+        "live.schedule_set",
+        "live.schedule_cleared",
+        "live.simulcast_added",
+        "live.simulcast_removed",
     }
 )
 

@@ -16,6 +16,7 @@ from live.services import rate_limits
 from live.services.access import check_viewer_access
 from live.services.cameras import cameras_of
 from live.services.rate_limits import RateLimited
+from live.services.schedules import countdown_key
 from live.services.states import last_broadcast, state_of
 from live.services.tokens import InvalidToken, read_viewer_token
 from live.services.viewers import join_viewer
@@ -103,7 +104,8 @@ def _viewer_context(event_id, raw_token, requested, viewer_id):
             f"{state}.{camera.slug}." + "".join("1" if other[1] else "0" for other in pairs)
             if len(pairs) > 1
             else state
-        ),
+        )
+        + countdown_key(camera, state),
         "problem": VIEWER_PROBLEMS.get(problem) if problem else None,
         # A playing viewer polls only to learn that the broadcast ended.
         "poll_seconds": (

@@ -1,0 +1,87 @@
+"""The host page's schedule form: plan a camera's start and stop (a tee time), or clear it.
+
+A plain form POST that htmx enhances: with htmx the answer is the form's partial
+(``live/_camera_schedule.html``), errors next to their fields; without JavaScript a
+saved schedule goes back to the host page and a refused one gets a small page
+holding the same partial.
+"""
+
+from django import forms
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from live.forms import CameraField
+from live.http import actor_of, no_store
+from live.models import Event, Source
+from live.services.cameras import UnknownCamera, get_camera
+from live.services.schedules import InvalidSchedule, clear_schedule, set_schedule
+from live.views.host import staff_required
+
+FORM_FIELDS = {"startAt": "start_at", "stopAt": "stop_at", "source": "source"}
+
+
+class ScheduleForm(forms.Form):
+    camera = CameraField()
+    start_at = forms.DateTimeField(
+        label="Start at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    stop_at = forms.DateTimeField(
+        label="Stop at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    source = forms.ChoiceField(
+        label="Source", required=False, choices=[("", "The camera's default")] + Source.choices
+    )
+    action = forms.ChoiceField(choices=[("save", "save"), ("clear", "clear")], required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") != "clear":
+            for name in ("start_at", "stop_at"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, "Give a date and time (UTC).")
+        return data
+
+
+def _answer(request, event, camera_slug, form, status=200, notice=""):
+    context = {"event": event, "schedule_form": form, "schedule_notice": notice}
+    camera = get_camera(event.pk, camera_slug)
+    context["camera"] = camera
+    if request.htmx:
+        return no_store(render(request, "live/_camera_schedule.html", context, status=status))
+    if status == 200:
+        return redirect(f"{reverse('live:host', args=[event.pk])}#schedule-{camera.slug}")
+    return no_store(render(request, "live/schedule_page.html", context, status=status))
+
+
+@staff_required
+@require_POST
+def host_schedule(request, event_id):
+    event = get_object_or_404(Event, pk=event_id)
+    form = ScheduleForm(request.POST)
+    valid = form.is_valid()
+    slug = form.cleaned_data.get("camera") if "camera" in form.cleaned_data else None
+    try:
+        camera = get_camera(event.pk, slug or "")
+    except UnknownCamera as exc:
+        return render(
+            request, "live/schedule_page.html", {"event": event, "error": str(exc)}, status=404
+        )
+    if not valid:
+        return _answer(request, event, camera.slug, form, status=400)
+    data = form.cleaned_data
+    if data["action"] == "clear":
+        clear_schedule(camera, actor_of(request))
+        return _answer(request, event, camera.slug, ScheduleForm(), notice="Schedule cleared.")
+    try:
+        set_schedule(
+            camera, data["start_at"], data["stop_at"], data["source"], actor=actor_of(request)
+        )
+    except InvalidSchedule as exc:
+        form.add_error(FORM_FIELDS.get(exc.field), str(exc))
+        return _answer(request, event, camera.slug, form, status=400)
+    return _answer(request, event, camera.slug, ScheduleForm(), notice="Schedule saved.")

@@ -1,0 +1,83 @@
+"""PUT/GET/DELETE /events/<id>/cameras/<camera>/schedule and the scheduler's firing rules."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from live.models import Broadcast, CameraSchedule
+from live.services.cameras import default_camera
+from live.services.schedules import fire_due, set_schedule
+
+pytestmark = pytest.mark.django_db
+
+URL = "/events/open-2026/cameras/main/schedule"
+
+
+def iso(delta_seconds):
+    return (timezone.now() + timedelta(seconds=delta_seconds)).isoformat()
+
+
+def test_it_sets_reads_and_clears_a_schedule(admin_api, event):
+    body = {"startAt": iso(600), "stopAt": iso(1800), "source": "mock"}
+    answer = admin_api.put(URL, body, format="json")
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["scheduled"] is True and answer.json()["source"] == "mock"
+    read = admin_api.get(URL).json()
+    assert read["startAt"] and read["stopAt"] and read["startedAt"] is None
+    assert admin_api.delete(URL).json()["scheduled"] is False
+    assert admin_api.get(URL).json()["scheduled"] is False
+    assert not CameraSchedule.objects.exists()
+
+
+def test_a_schedule_in_the_past_is_a_400_naming_start_at(admin_api, event):
+    answer = admin_api.put(URL, {"startAt": iso(-60), "stopAt": iso(600)}, format="json")
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "validation_error"
+    assert list(answer.json()["detail"]) == ["startAt"]
+
+
+@pytest.mark.parametrize("stop", [0, -10])
+def test_a_stop_before_or_at_the_start_is_a_400_naming_stop_at(admin_api, event, stop):
+    start = timezone.now() + timedelta(minutes=10)
+    body = {"startAt": start.isoformat(), "stopAt": (start + timedelta(seconds=stop)).isoformat()}
+    answer = admin_api.put(URL, body, format="json")
+    assert answer.status_code == 400
+    assert list(answer.json()["detail"]) == ["stopAt"]
+
+
+def test_an_unknown_camera_is_a_404(admin_api, event):
+    body = {"startAt": iso(600), "stopAt": iso(900)}
+    answer = admin_api.put("/events/open-2026/cameras/nope/schedule", body, format="json")
+    assert answer.status_code == 404 and answer.json()["error"] == "not_found"
+
+
+def test_a_client_key_may_not_schedule(client_api, event):
+    answer = client_api.put(URL, {"startAt": iso(600), "stopAt": iso(900)}, format="json")
+    assert answer.status_code == 403
+
+
+def test_a_due_schedule_fires_its_start_and_its_stop_once_each(event):
+    camera = default_camera(event.pk)
+    now = timezone.now()
+    set_schedule(camera, now + timedelta(seconds=1), now + timedelta(seconds=2), "mock")
+    assert fire_due(now) == []
+    assert fire_due(now + timedelta(seconds=1)) == [("start", "main")]
+    assert fire_due(now + timedelta(seconds=1.5)) == []  # a second scheduler's pass
+    broadcast = Broadcast.objects.get()
+    assert broadcast.started_by == "schedule:main" and broadcast.stopped_at is None
+    assert fire_due(now + timedelta(seconds=2)) == [("stop", "main")]
+    assert fire_due(now + timedelta(seconds=3)) == []
+    broadcast.refresh_from_db()
+    assert broadcast.stopped_by == "schedule:main"
+
+
+def test_a_refused_start_is_kept_for_the_host_page_and_not_retried(event, settings):
+    camera = default_camera(event.pk)
+    now = timezone.now()
+    set_schedule(camera, now + timedelta(seconds=1), now + timedelta(seconds=60), "livekit")
+    settings.LIVEKIT_WHIP_URL = ""
+    assert fire_due(now + timedelta(seconds=1)) == []
+    assert "LIVEKIT_WHIP_URL" in CameraSchedule.objects.get().last_error
+    assert fire_due(now + timedelta(seconds=61)) == []  # nothing to stop
+    assert not Broadcast.objects.exists()

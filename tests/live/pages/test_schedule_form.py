@@ -1,0 +1,95 @@
+"""The host page's schedule form (live/views/schedule.py) and the viewer's countdown partial."""
+
+from datetime import timedelta
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from live.models import CameraSchedule
+from live.services.cameras import default_camera
+from live.services.lifecycle import start_broadcast, stop_broadcast
+from live.services.viewer_links import mint_viewer_link
+from live.services.schedules import set_schedule
+
+pytestmark = pytest.mark.django_db
+
+URL = "/events/open-2026/live-host/schedule"
+
+
+def local(delta_seconds):
+    return (timezone.now() + timedelta(seconds=delta_seconds)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def test_it_saves_a_schedule_and_answers_the_partial(staff_htmx, event):
+    body = {"camera": "main", "start_at": local(600), "stop_at": local(1200), "action": "save"}
+    response = staff_htmx.post(URL, body, htmx=True)
+    assert response.status_code == 200
+    assert 'id="schedule-main"' in response.content.decode()
+    assert "Schedule saved." in response.content.decode()
+    assert CameraSchedule.objects.get().camera.slug == "main"
+
+
+def test_a_past_start_is_an_error_next_to_its_field(staff_htmx, event):
+    body = {"camera": "main", "start_at": local(-600), "stop_at": local(600), "action": "save"}
+    html = staff_htmx.post(URL, body, htmx=True).content.decode()
+    assert 'id="schedule-start-main-error">The start is in the past' in html
+    assert not CameraSchedule.objects.exists()
+
+
+def test_without_javascript_a_saved_schedule_goes_back_to_the_host_page(staff_client, event):
+    body = {"camera": "main", "start_at": local(600), "stop_at": local(1200), "action": "save"}
+    response = staff_client.post(URL, body)
+    assert response.status_code == 302
+    assert response["Location"] == "/events/open-2026/live-host#schedule-main"
+
+
+def test_without_javascript_a_refusal_is_a_page_with_the_form(staff_client, event):
+    body = {"camera": "main", "start_at": local(600), "stop_at": local(60), "action": "save"}
+    response = staff_client.post(URL, body)
+    assert response.status_code == 400
+    assert "The stop must come after the start." in response.content.decode()
+
+
+def test_clear_removes_the_schedule(staff_htmx, event):
+    camera = default_camera(event.pk)
+    now = timezone.now()
+    set_schedule(camera, now + timedelta(minutes=5), now + timedelta(minutes=9))
+    response = staff_htmx.post(URL, {"camera": "main", "action": "clear"}, htmx=True)
+    assert response.status_code == 200 and not CameraSchedule.objects.exists()
+
+
+def test_an_unknown_camera_is_a_404(staff_client, event):
+    body = {"camera": "nope", "start_at": local(600), "stop_at": local(1200)}
+    assert staff_client.post(URL, body).status_code == 404
+
+
+def test_others_may_not_schedule(client, event):
+    assert client.post(URL, {"camera": "main"}).status_code == 302  # to the login
+
+
+def test_the_countdown_partial_says_when_and_how_long(event):
+    camera = default_camera(event.pk)
+    start = timezone.now() + timedelta(minutes=4, seconds=-5)
+    set_schedule(camera, start, start + timedelta(minutes=30))
+    html = render_to_string("live/_schedule_countdown.html", {"camera": camera})
+    assert f'Starts at <time datetime="{start.isoformat()}">' in html
+    assert f"{start:%H:%M} UTC</time> (in 4 min)" in html
+
+
+def test_no_countdown_without_a_schedule(event):
+    html = render_to_string("live/_schedule_countdown.html", {"camera": default_camera(event.pk)})
+    assert html.strip() == ""
+
+
+def test_the_idle_viewer_poll_redraws_when_the_countdown_changes(event, client):
+    camera = default_camera(event.pk)
+    broadcast, _ = start_broadcast(camera, "mock", "staff:marshal")
+    token, _, _ = mint_viewer_link(broadcast, 900, "staff:marshal")
+    stop_broadcast(camera, "staff:marshal")
+    shown = "ended"
+    state = f"/events/{event.pk}/live-view/state"
+    assert client.get(state, {"token": token, "shown": shown}).status_code == 204
+    now = timezone.now()
+    set_schedule(camera, now + timedelta(minutes=4), now + timedelta(minutes=9))
+    assert client.get(state, {"token": token, "shown": shown}).status_code == 200
