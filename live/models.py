@@ -307,5 +307,7 @@ class SimulcastTarget(models.Model):
     @property
     def key_hint(self):
         return f"…{self.stream_key[-4:]}" if self.stream_key else ""
+
+
 # Integrations (issue 13): webhook endpoints, deliveries and attempts.
 from live.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402,F401
