@@ -7,13 +7,15 @@ holding the same partial.
 """
 
 from django import forms
+
+from live.services.sources import offered_sources
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from live.forms import CameraField
 from live.http import actor_of, no_store
-from live.models import Event, Source
+from live.models import Event
 from live.services.cameras import UnknownCamera, get_camera
 from live.services.schedules import InvalidSchedule, clear_schedule, set_schedule
 from live.views.host import staff_required
@@ -34,7 +36,9 @@ class ScheduleForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     source = forms.ChoiceField(
-        label="Source", required=False, choices=[("", "The camera's default")] + Source.choices
+        label="Source",
+        required=False,
+        choices=lambda: [("", "The camera's default")] + offered_sources(),
     )
     action = forms.ChoiceField(choices=[("save", "save"), ("clear", "clear")], required=False)
 
