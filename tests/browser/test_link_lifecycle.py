@@ -61,8 +61,10 @@ def test_a_revoked_link_stops_on_the_viewer_page(
     host.get_by_role("button", name=re.compile(r"Revoke link #\d+")).click()
     confirm = host.get_by_role("button", name=re.compile(r"Yes, revoke #\d+"))
     confirm.wait_for()
-    # The confirmation has keyboard focus, so Enter confirms.
-    assert host.evaluate("document.activeElement.textContent").startswith("Yes, revoke")
+    # The confirmation has keyboard focus (once the swap has settled), so Enter confirms.
+    host.wait_for_function(
+        "() => (document.activeElement.textContent || '').startsWith('Yes, revoke')"
+    )
     confirm.click()
     host.get_by_text("The viewer link is revoked.").wait_for()
     assert "Revoked" in host.inner_text("#host-links")

@@ -111,7 +111,7 @@ def test_webhook_deliveries_by_outcome(scrape, event, settings):
 
 def test_requests_are_counted_by_route_not_by_path(scrape, client, event):
     route = "/events/<slug:event_id>/live/status"
-    before = value(scrape(), "teecam_http_requests_total", route=route)
+    before = value(scrape(), "teecam_http_requests_total", route=route, status="401")
     for _ in range(3):
         client.get(f"/events/{event.pk}/live/status?token=secret-token")
     scraped = scrape()
