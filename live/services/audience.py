@@ -71,9 +71,7 @@ def audience_of(broadcast, now=None):
         return {"watchingNow": 0, "uniqueViewers": 0, "peakWatching": 0}
     watching = watching_now(broadcast, now)
     peak = (
-        Broadcast.objects.filter(pk=broadcast.pk)
-        .values_list("peak_watching", flat=True)
-        .first()
+        Broadcast.objects.filter(pk=broadcast.pk).values_list("peak_watching", flat=True).first()
     )
     return {
         "watchingNow": watching,

@@ -51,6 +51,7 @@ from live.services.hls_output import (
 )
 from live.services.ingest_health import write_health
 from live.services.media import PLAYLIST
+from live.services.samples import take_samples_safely
 from live.services.sources import (
     INGEST_SOURCES,
     PACKAGED_SOURCES,
@@ -149,6 +150,7 @@ class Packager:
                 trim_segments(output_dir_for(broadcast), segments_kept_seconds())
             write_health(broadcast, now)
         self.remove_stale_output(live)
+        take_samples_safely(now)  # chart samples (audience, bitrate, fps); never raises
 
     # Leases -------------------------------------------------------------
 
