@@ -84,7 +84,12 @@ def links_of(event_id, camera=None, now=None):
     if camera is not None:
         links = links.filter(camera=camera)
     watching = Count("viewers", filter=watching_filter("viewers__", now))
-    return links.select_related("camera").annotate(watching_now=watching, viewer_count=watching)
+    # Explicit: Django leaves Meta.ordering out of aggregate (GROUP BY) queries.
+    return (
+        links.select_related("camera")
+        .annotate(watching_now=watching, viewer_count=watching)
+        .order_by("-created_at", "-pk")
+    )
 
 
 def link_state(link, now=None):

@@ -280,9 +280,7 @@ def test_the_newest_segment_is_the_last_one_listed():
     assert samples.newest_segment("#EXTM3U\n") is None
 
 
-def test_the_packager_takes_samples_and_survives_a_sampling_error(
-    on_air, monkeypatch, caplog
-):
+def test_the_packager_takes_samples_and_survives_a_sampling_error(on_air, monkeypatch, caplog):
     Packager(owner="test").reconcile()
     assert BroadcastSample.objects.filter(broadcast=on_air).count() == 1
 
