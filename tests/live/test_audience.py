@@ -16,7 +16,6 @@ from live.services.hls_output import output_dir_for
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.mock_source import fixture_dir
 from live.services.packager import Packager
-from live.services.tokens import mint_viewer_token
 from live.services.viewer_links import mint_viewer_link
 from live.services.viewers import heartbeat, join_viewer, leave
 
@@ -309,10 +308,3 @@ def test_the_series_is_the_samples_oldest_first(on_air):
     assert len(series_of(on_air, points=2)) == 2
     assert series_of(on_air, points=2).watching == [2, 3]
     assert len(series_of(None)) == 0
-
-
-def test_a_token_made_by_hand_still_reads_after_the_series(event, on_air):
-    # series_of reads only samples: no side effect on viewers or links.
-    token = mint_viewer_token(event.pk, on_air.pk, 60)[0]
-    series_of(on_air)
-    assert check_viewer_access(event.pk, token, on_air).can_play
