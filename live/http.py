@@ -41,3 +41,10 @@ def token_in_url(response):
 def viewer_path(event_id, token, camera_slug=None):
     path = f"{reverse('live:viewer', args=[event_id])}?token={token}"
     return f"{path}&camera={camera_slug}" if camera_slug else path
+
+
+def absolute_url(request, path):
+    """``path`` on the site's public origin: LIVE_PUBLIC_URL, else the request's own."""
+    if settings.LIVE_PUBLIC_URL:
+        return f"{settings.LIVE_PUBLIC_URL}{path}"
+    return request.build_absolute_uri(path)

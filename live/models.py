@@ -94,6 +94,8 @@ class Broadcast(models.Model):
     health = models.CharField(max_length=16, choices=Health.choices, blank=True)
     last_segment_at = models.DateTimeField(null=True, blank=True)
     stalled_since = models.DateTimeField(null=True, blank=True)
+    # The most viewers watching at once (live/services/audience.py); kept after the stop.
+    peak_watching = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at"]
@@ -168,7 +170,12 @@ class ViewerLink(models.Model):
 
 
 class Viewer(models.Model):
-    """A viewer whose player started playing the current broadcast."""
+    """A page view whose player played a broadcast: one row per page and broadcast.
+
+    Kept after the stop (unique viewers). ``last_seen_at`` is the page's last
+    heartbeat while playing and visible (null once the page said it left): the
+    viewer is watching now while it is within LIVE_WATCHING_WINDOW_SECONDS.
+    """
 
     broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="viewers")
     viewer_id = models.CharField(max_length=64)
@@ -177,15 +184,36 @@ class Viewer(models.Model):
     )
     user_agent = models.CharField(max_length=300, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["joined_at"]
         constraints = [
             models.UniqueConstraint(fields=["broadcast", "viewer_id"], name="one_join_per_viewer")
         ]
+        indexes = [models.Index(fields=["broadcast", "last_seen_at"], name="viewer_seen_idx")]
 
     def __str__(self):
         return f"{self.viewer_id} on {self.broadcast}"
+
+
+class BroadcastSample(models.Model):
+    """One point of a broadcast's charts, written by the packager every LIVE_SAMPLE_SECONDS."""
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="samples")
+    at = models.DateTimeField()
+    watching = models.PositiveIntegerField()
+    # Measured from the newest finished segment; null when not measured (no segment yet,
+    # or a source whose segments are not on this disk).
+    bitrate_kbps = models.FloatField(null=True, blank=True)
+    fps = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at"]
+        indexes = [models.Index(fields=["broadcast", "at"], name="sample_broadcast_at_idx")]
+
+    def __str__(self):
+        return f"{self.broadcast_id} at {self.at:%H:%M:%S}: {self.watching} watching"
 
 
 class ApiKey(models.Model):

@@ -42,4 +42,10 @@ urlpatterns = [
     path("events/<slug:event_id>/live-view", views.viewer, name="viewer"),
     path("events/<slug:event_id>/live-view/state", views.viewer_state, name="viewer-state"),
     path("events/<slug:event_id>/live-view/join", views.viewer_join, name="viewer-join"),
+    path(
+        "events/<slug:event_id>/live-view/heartbeat",
+        views.viewer_heartbeat,
+        name="viewer-heartbeat",
+    ),
+    path("events/<slug:event_id>/live-view/leave", views.viewer_leave, name="viewer-leave"),
 ]

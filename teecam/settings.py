@@ -210,6 +210,8 @@ LIVE_RATE_LIMITS = {
     "mint": (env_int("LIVE_RATE_MINT_PER_MINUTE", 60), 60),
     "auth-failure": (env_int("LIVE_RATE_AUTH_FAILURES_PER_MINUTE", 20), 60),
     "join": (env_int("LIVE_RATE_JOINS_PER_MINUTE", 10), 60),
+    # Heartbeats and leave reports, per viewer page (a page sends 3 a minute by default).
+    "heartbeat": (env_int("LIVE_RATE_HEARTBEATS_PER_MINUTE", 12), 60),
     # RTMP hook refusals: per camera address (wrong stream keys) and per caller
     # (calls without the hook secret).
     "ingest-failure": (env_int("LIVE_RATE_INGEST_FAILURES_PER_MINUTE", 10), 60),
@@ -231,6 +233,16 @@ LIVE_TRUSTED_PROXIES = env_list("LIVE_TRUSTED_PROXIES", [])
 LIVE_HOST_POLL_SECONDS = env_int("LIVE_HOST_POLL_SECONDS", 3)
 LIVE_VIEWER_POLL_SECONDS = env_int("LIVE_VIEWER_POLL_SECONDS", 5)
 LIVE_VIEWER_PLAYING_POLL_SECONDS = env_int("LIVE_VIEWER_PLAYING_POLL_SECONDS", 15)
+# Audience: a playing, visible viewer page sends a heartbeat this often; "watching
+# now" counts the live broadcast's viewers heard from within the window.
+LIVE_VIEWER_HEARTBEAT_SECONDS = env_int("LIVE_VIEWER_HEARTBEAT_SECONDS", 20)
+LIVE_WATCHING_WINDOW_SECONDS = env_int("LIVE_WATCHING_WINDOW_SECONDS", 60)
+# The packager writes a chart sample (watching now, ingest bitrate and frame rate)
+# per live broadcast at most this often.
+LIVE_SAMPLE_SECONDS = env_int("LIVE_SAMPLE_SECONDS", 10)
+# The public origin of the site (https://tee.example.com, no trailing slash) for
+# absolute viewer URLs in the API; empty: the request's own scheme and host.
+LIVE_PUBLIC_URL = os.environ.get("LIVE_PUBLIC_URL", "").strip().rstrip("/")
 # bench/: mounts /bench/bare, a bare JSON view to compare our endpoints with.
 LIVE_BENCH_BARE_VIEW = env_bool("LIVE_BENCH_BARE_VIEW", False)
 

@@ -104,7 +104,49 @@ class CameraResponse(serializers.Serializer):
 class TokenResponse(serializers.Serializer):
     token = serializers.CharField()
     expiresAt = serializers.DateTimeField()
-    viewerUrl = serializers.CharField()
+    viewerUrl = serializers.CharField(
+        help_text="The viewer page with the token: relative on the event routes (their "
+        "original contract), absolute on the camera routes (on LIVE_PUBLIC_URL when set)"
+    )
+
+
+LINK_STATES = ["active", "expired", "revoked"]
+
+
+class LinkResponse(serializers.Serializer):
+    id = serializers.IntegerField()
+    camera = serializers.CharField(
+        allow_null=True, help_text="The camera's id for a camera link; null for an event link"
+    )
+    mintedBy = serializers.CharField()
+    createdAt = serializers.DateTimeField()
+    expiresAt = serializers.DateTimeField(help_text="When the link can no longer be opened")
+    revokedAt = serializers.DateTimeField(allow_null=True)
+    state = serializers.ChoiceField(choices=LINK_STATES, help_text="revoked wins over expired")
+    watchingNow = serializers.IntegerField(help_text="Viewers watching through this link now")
+    viewerUrl = serializers.CharField(
+        allow_null=True,
+        help_text="Always null: tokens are never stored (only a fingerprint, to revoke "
+        "them), so a link's URL cannot be rebuilt; it is shown once, when minted",
+    )
+
+
+class LinksQuery(serializers.Serializer):
+    camera = serializers.SlugField(
+        required=False, max_length=40, help_text="Only the links for this camera"
+    )
+
+
+class AudienceResponse(serializers.Serializer):
+    broadcastId = serializers.IntegerField(
+        allow_null=True, help_text="The live broadcast, else the latest; null: never broadcast"
+    )
+    running = serializers.BooleanField()
+    watchingNow = serializers.IntegerField(
+        help_text="Viewers of the live broadcast heard from within LIVE_WATCHING_WINDOW_SECONDS"
+    )
+    uniqueViewers = serializers.IntegerField(help_text="Page views that played the broadcast")
+    peakWatching = serializers.IntegerField(help_text="The most watching at once")
 
 
 class SignResponse(serializers.Serializer):

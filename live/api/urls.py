@@ -1,6 +1,6 @@
 from django.urls import path
 
-from live.api import integrations, views
+from live.api import audience_views, integrations, views
 
 # The event routes act on the event's default camera ("main"), as they always did;
 # the camera routes beside them act on the camera they name.
@@ -29,6 +29,17 @@ urlpatterns = [
         "events/<slug:event_id>/cameras/<slug:camera>/live/status",
         views.StatusView.as_view(),
         name="camera-status",
+    ),
+    path("events/<slug:event_id>/links", audience_views.LinkListView.as_view(), name="links"),
+    path(
+        "events/<slug:event_id>/links/<int:link_id>/revoke",
+        audience_views.RevokeLinkView.as_view(),
+        name="link-revoke",
+    ),
+    path(
+        "events/<slug:event_id>/cameras/<slug:camera>/audience",
+        audience_views.CameraAudienceView.as_view(),
+        name="camera-audience",
     ),
     path("media/sign", views.MediaSignView.as_view(), name="media-sign"),
     path(

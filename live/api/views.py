@@ -14,7 +14,7 @@ from live.api import serializers as s
 from live.api.errors import Conflict, ServiceUnavailable
 from live.api.negotiation import JsonOnly
 from live.api.permissions import IsAdminClient, IsApiClient
-from live.http import actor_of, viewer_path
+from live.http import absolute_url, actor_of, viewer_path
 from live.models import DEFAULT_CAMERA, Event
 from live.services import telemetry
 from live.services.access import check_viewer_access
@@ -205,11 +205,13 @@ class TokenView(APIView):
             raise Conflict(str(exc))
         except RateLimited as exc:
             raise Throttled(wait=exc.retry_after, detail=str(exc))
+        url = viewer_path(event_id, token, camera)
         return Response(
             {
                 "token": token,
                 "expiresAt": claims.expires_at,
-                "viewerUrl": viewer_path(event_id, token, camera),
+                # The event routes keep their original, relative viewerUrl.
+                "viewerUrl": absolute_url(request, url) if camera else url,
             }
         )
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('live', '0007_camera_refusals'),
+        ('live', '0008_audience'),
     ]
 
     operations = [

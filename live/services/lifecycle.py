@@ -5,7 +5,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from live.models import DEFAULT_CAMERA, Broadcast, Camera, Event, Viewer
+from live.models import DEFAULT_CAMERA, Broadcast, Camera, Event
 from live.services import telemetry
 from live.services.cameras import default_camera
 from live.services.prepared import PreparedLookup
@@ -104,7 +104,8 @@ def stop_broadcast(camera, actor):
         current.stopped_at = timezone.now()
         current.stopped_by = actor
         current.save(update_fields=["stopped_at", "stopped_by"])
-        Viewer.objects.filter(broadcast=current).delete()
+        # Viewer rows stay: unique viewers and the peak are kept after the stop,
+        # and nobody counts as watching an ended broadcast (audience.py).
         broadcast_stopped.send(Broadcast, broadcast=current, actor=actor)
     current.camera = camera
     telemetry.emit(

@@ -52,6 +52,7 @@ from live.services.hls_output import (
 from live.services.ingest_health import write_health
 from live.services.media import PLAYLIST
 from live.services.simulcast import Simulcaster
+from live.services.samples import take_samples_safely
 from live.services.sources import (
     INGEST_SOURCES,
     PACKAGED_SOURCES,
@@ -153,6 +154,7 @@ class Packager:
             write_health(broadcast, now)
         self.remove_stale_output(live)
         self.simulcast.reconcile(now)
+        take_samples_safely(now)  # chart samples (audience, bitrate, fps); never raises
 
     # Leases -------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from live.models import Broadcast, ViewerLink
 from live.services import rate_limits, telemetry, webhooks
+from live.services.audience import watching_filter
 from live.services.prepared import PreparedLookup
 from live.services.tokens import mint_viewer_token, scope_for
 
@@ -77,13 +78,26 @@ def find_link(token: str):
     return _LINK_BY_FINGERPRINT.first(token_fingerprint(token))
 
 
-def links_of(event_id):
-    """The event's links, newest first, with how many viewers each brings now."""
+def links_of(event_id, camera=None, now=None):
+    """The event's links (of one camera: ``camera``), newest first, with the viewers
+    watching through each now (``watching_now``; ``viewer_count`` is the same number)."""
+    links = ViewerLink.objects.filter(event_id=event_id)
+    if camera is not None:
+        links = links.filter(camera=camera)
+    watching = Count("viewers", filter=watching_filter("viewers__", now))
+    # Explicit: Django leaves Meta.ordering out of aggregate (GROUP BY) queries.
     return (
-        ViewerLink.objects.filter(event_id=event_id)
-        .select_related("camera")
-        .annotate(viewer_count=Count("viewers"))
+        links.select_related("camera")
+        .annotate(watching_now=watching, viewer_count=watching)
+        .order_by("-created_at", "-pk")
     )
+
+
+def link_state(link, now=None):
+    """active, expired or revoked (revoked wins: it is final)."""
+    if link.revoked_at is not None:
+        return "revoked"
+    return "expired" if link.expires_at <= (now or timezone.now()) else "active"
 
 
 def revoke_viewer_link(link, actor):

@@ -17,7 +17,13 @@ from live.views.host import (  # noqa: F401  (routed in live/urls.py)
     host_status,
     host_stop,
 )
-from live.views.viewer import viewer, viewer_join, viewer_state  # noqa: F401
+from live.views.viewer import (  # noqa: F401
+    viewer,
+    viewer_heartbeat,
+    viewer_join,
+    viewer_leave,
+    viewer_state,
+)
 
 
 @require_GET

@@ -19,7 +19,7 @@ from live.services.rate_limits import RateLimited
 from live.services.schedules import countdown_key
 from live.services.states import last_broadcast, state_of
 from live.services.tokens import InvalidToken, read_viewer_token
-from live.services.viewers import join_viewer
+from live.services.viewers import heartbeat, join_viewer, leave
 
 VIEWER_PROBLEMS = {
     # problem: (HTTP status, heading, explanation)
@@ -126,6 +126,7 @@ def viewer(request, event_id):
     context["event"] = event
     context["token"] = raw_token
     context["viewer_id"] = secrets.token_hex(12)
+    context["heartbeat_seconds"] = settings.LIVE_VIEWER_HEARTBEAT_SECONDS
     status = context["problem"][0] if context["problem"] else 200
     return token_in_url(render(request, "live/viewer.html", context, status=status))
 
@@ -155,33 +156,78 @@ def viewer_state(request, event_id):
     return token_in_url(response)
 
 
-@csrf_exempt  # authenticated by the viewer token in the body, not by a session
-@require_POST
-def viewer_join(request, event_id):
+def _throttled(exc):
+    response = json_error(429, "throttled", str(exc))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _viewer_report(request, event_id, scope, admit_watching):
+    """The checks every report from a playing page passes: (access, form, None) or (.., error).
+
+    The same form, rate limit (``scope``: per link for joins, per page for
+    heartbeats) and access rules as the page's own poll. ``admit_watching``: a
+    page already watching may go on past its link's expiry (heartbeats, leave).
+    """
     if not Event.objects.filter(pk=event_id).exists():
         raise Http404(f"No event with id {event_id!r}.")
     form = JoinForm(request.POST)
     if not form.is_valid():
-        return json_error(400, "validation_error", form.errors.get_json_data())
+        return None, None, json_error(400, "validation_error", form.errors.get_json_data())
+    data = form.cleaned_data
     try:
-        rate_limits.hit("join", form.cleaned_data["token"])
+        rate_limits.hit(scope, data["token"] if scope == "join" else data["viewer"])
     except RateLimited as exc:
-        response = json_error(429, "throttled", str(exc))
-        response["Retry-After"] = str(exc.retry_after)
-        return response
-    context = _viewer_context(
-        event_id, form.cleaned_data["token"], form.cleaned_data["camera"], None
-    )
+        return None, None, _throttled(exc)
+    viewer_id = data["viewer"] if admit_watching else None
+    context = _viewer_context(event_id, data["token"], data["camera"], viewer_id)
     access = context["access"]
     if context["problem"]:
         status, heading = context["problem"][0], context["problem"][1]
-        return json_error(status, context["state"], heading)
+        return None, None, json_error(status, context["state"], heading)
     if not access.can_play:
-        return json_error(409, "not_live", "The camera is not live.")
+        return None, None, json_error(409, "not_live", "The camera is not live.")
+    return access, data, None
+
+
+@csrf_exempt  # authenticated by the viewer token in the body, not by a session
+@require_POST
+def viewer_join(request, event_id):
+    access, data, error = _viewer_report(request, event_id, "join", admit_watching=False)
+    if error:
+        return error
     added = join_viewer(
-        access.broadcast,
-        form.cleaned_data["viewer"],
-        request.headers.get("User-Agent", ""),
-        link=access.link,
+        access.broadcast, data["viewer"], request.headers.get("User-Agent", ""), link=access.link
     )
     return no_store(JsonResponse({"joined": added}))
+
+
+@csrf_exempt  # authenticated by the viewer token in the body, not by a session
+@require_POST
+def viewer_heartbeat(request, event_id):
+    """The page still plays and is visible: it counts as watching for another window."""
+    access, data, error = _viewer_report(request, event_id, "heartbeat", admit_watching=True)
+    if error:
+        return error
+    if heartbeat(access.broadcast, data["viewer"]):
+        return no_store(JsonResponse({"watching": True, "joined": False}))
+    # Its join was lost (a network error, or the link's join budget): join now,
+    # under the same per-link budget as a join.
+    try:
+        rate_limits.hit("join", data["token"])
+    except RateLimited as exc:
+        return _throttled(exc)
+    added = join_viewer(
+        access.broadcast, data["viewer"], request.headers.get("User-Agent", ""), link=access.link
+    )
+    return no_store(JsonResponse({"watching": True, "joined": added}))
+
+
+@csrf_exempt  # authenticated by the viewer token in the body, not by a session
+@require_POST
+def viewer_leave(request, event_id):
+    """Sent by navigator.sendBeacon on pagehide: the page stops counting at once."""
+    access, data, error = _viewer_report(request, event_id, "heartbeat", admit_watching=True)
+    if error:
+        return error
+    return no_store(JsonResponse({"left": leave(access.broadcast, data["viewer"])}))

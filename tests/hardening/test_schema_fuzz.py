@@ -30,7 +30,7 @@ from live.services.viewer_links import mint_viewer_link
 
 pytestmark = pytest.mark.django_db
 
-# Examples per operation and generation mode: 16 operations x 2 modes x 4 callers.
+# Examples per operation and generation mode: 19 operations x 2 modes x 4 callers.
 EXAMPLES = 25
 CHECKS = [
     not_a_server_error,
@@ -41,7 +41,8 @@ CHECKS = [
 ]
 LIVE_EVENT = "open-2026"
 IDLE_EVENT = "other-cup"
-# Status and sign first, while the broadcast minted for is still live; stop last.
+# Status and sign first, while the broadcast minted for is still live; stop (and the
+# link's revocation, with the routes in no list) last.
 ORDER = ["status", "sign", "token", "start", "stop"]
 
 
@@ -83,8 +84,8 @@ def world(db, settings):
     live = Event.objects.create(pk=LIVE_EVENT, name="Live")
     Event.objects.create(pk=IDLE_EVENT, name="Idle")
     broadcast, _ = start_broadcast(live, "mock", "key:setup")
-    token, _, _ = mint_viewer_link(broadcast, 3600, "key:setup")
-    return {"token": token}
+    token, _, link = mint_viewer_link(broadcast, 3600, "key:setup")
+    return {"token": token, "link": link.pk}
 
 
 def fuzz_operation(operation, mode, caller, headers, world, sent):
@@ -94,6 +95,7 @@ def fuzz_operation(operation, mode, caller, headers, world, sent):
     tokens = st.sampled_from([None, None, world["token"]])
     paths = st.sampled_from([None, None, "/hls/tee/index.m3u8", "/hls/tee/seg000.ts"])
     cameras = st.sampled_from([None, "main", "main"])
+    links = st.sampled_from([None, world["link"]])
 
     @hypothesis_settings(
         max_examples=EXAMPLES,
@@ -107,14 +109,17 @@ def fuzz_operation(operation, mode, caller, headers, world, sent):
         token=tokens,
         path=paths,
         camera=cameras,
+        link=links,
     )
-    def check(case, event, token, path, camera):
+    def check(case, event, token, path, camera, link):
         # Known events, a real token and good paths now and then, so that the fuzz
         # reaches past the 404s and 400s.
         if event is not None and "event_id" in (case.path_parameters or {}):
             case.path_parameters["event_id"] = event
         if camera is not None and "camera" in (case.path_parameters or {}):
             case.path_parameters["camera"] = camera
+        if link is not None and "link_id" in (case.path_parameters or {}):
+            case.path_parameters["link_id"] = link
         if token is not None and operation.path.endswith("/status"):
             case.query = {**(case.query or {}), "token": token}
         if path is not None and operation.path.endswith("/sign"):
@@ -150,7 +155,7 @@ def test_every_operation_answers_within_its_schema_and_never_5xx(
     operations = sorted(
         (result.ok() for result in api_schema.get_all_operations()), key=operation_order
     )
-    assert len(operations) == 16
+    assert len(operations) == 19
     sent = []
     seen = {}
     for operation in operations:

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from live.models import Broadcast, Viewer
+from live.services.audience import audience_of
 from tests.live.support import key_actor, mint, parse_time, start, status_url, stop_url
 
 pytestmark = pytest.mark.django_db
@@ -32,17 +33,24 @@ def test_stopping_ends_the_broadcast_and_records_when_and_who(admin_api, admin_k
     assert not Broadcast.objects.filter(stopped_at__isnull=True).exists()
 
 
-def test_stopping_clears_the_viewer_registry(admin_api, event, other_event, live):
-    Viewer.objects.create(broadcast=live, viewer_id="viewer-aaaa1111")
-    Viewer.objects.create(broadcast=live, viewer_id="viewer-bbbb2222")
+def test_stopping_keeps_the_viewers_but_nobody_watches_an_ended_broadcast(
+    admin_api, event, other_event, live
+):
+    # Issue 11: unique viewers and the peak are kept after the stop.
+    now = timezone.now()
+    Viewer.objects.create(broadcast=live, viewer_id="viewer-aaaa1111", last_seen_at=now)
+    Viewer.objects.create(broadcast=live, viewer_id="viewer-bbbb2222", last_seen_at=now)
     start(admin_api, other_event.pk)
-    elsewhere = Viewer.objects.create(
-        broadcast=Broadcast.objects.get(event=other_event), viewer_id="viewer-cccc3333"
-    )
+    elsewhere = Broadcast.objects.get(event=other_event)
+    Viewer.objects.create(broadcast=elsewhere, viewer_id="viewer-cccc3333", last_seen_at=now)
 
     admin_api.post(stop_url(event.pk))
 
-    assert list(Viewer.objects.all()) == [elsewhere]
+    live.refresh_from_db()
+    assert Viewer.objects.filter(broadcast=live).count() == 2
+    assert audience_of(live)["watchingNow"] == 0
+    assert audience_of(live)["uniqueViewers"] == 2
+    assert audience_of(elsewhere)["watchingNow"] == 1
 
 
 def test_tokens_minted_before_the_stop_no_longer_unlock_the_stream(admin_api, event, live):

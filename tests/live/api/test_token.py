@@ -59,6 +59,30 @@ def test_the_viewer_url_is_the_viewer_page_with_the_token(admin_api, event, live
     assert body["viewerUrl"] == f"/events/{event.pk}/live-view?token={body['token']}"
 
 
+def test_the_camera_route_s_viewer_url_is_absolute_on_the_request_s_host(
+    admin_api, event, live, settings
+):
+    settings.LIVE_PUBLIC_URL = ""
+    body = admin_api.post(f"/events/{event.pk}/cameras/main/live/token", format="json").json()
+
+    assert body["viewerUrl"] == (
+        f"http://testserver/events/{event.pk}/live-view?token={body['token']}&camera=main"
+    )
+
+
+def test_the_camera_route_s_viewer_url_is_on_the_public_url_when_set(
+    admin_api, event, live, settings
+):
+    settings.LIVE_PUBLIC_URL = "https://tee.example.com"
+    body = admin_api.post(f"/events/{event.pk}/cameras/main/live/token", format="json").json()
+    relative = mint(admin_api, event.pk).json()
+
+    assert body["viewerUrl"] == (
+        f"https://tee.example.com/events/{event.pk}/live-view?token={body['token']}&camera=main"
+    )
+    assert relative["viewerUrl"].startswith(f"/events/{event.pk}/live-view?token=")
+
+
 @pytest.mark.parametrize(
     "ttl",
     [0, -1, 86401, 10**20, "abc", "900", 12.5, True, None, [], {}],

@@ -80,6 +80,7 @@ def test_a_stop_elsewhere_redraws_the_whole_card_and_is_announced(staff_htmx, ev
     assert "Stop Main camera" not in card and "Start Main camera" in card
     assert 'hx-swap-oob="innerHTML:#host-announce">Main camera: Ended.' in html
     assert viewer_count_shown(response) == 0
+    assert Viewer.objects.count() == 1  # kept: unique viewers after the stop
 
 
 def test_a_start_elsewhere_shows_waiting_not_live_for_a_camera(staff_htmx, event):
