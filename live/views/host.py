@@ -34,6 +34,7 @@ from live.services.cameras import (
     rotate_stream_key,
     update_camera,
 )
+from live.services.audience import audience_of, series_of
 from live.services.health import health_of
 from live.services.states import last_broadcast, state_of
 from live.services.lifecycle import SourceConflict, start_broadcast, stop_broadcast, uptime_seconds
@@ -103,6 +104,9 @@ def _camera_status(camera, broadcast, last=None):
         "health": health_of(broadcast),
         "uptime": _clock(uptime_seconds(broadcast)) if broadcast else None,
         "viewer_count": viewer_count(broadcast),
+        # Unique viewers and peak of the live broadcast, else of the last one (kept after Stop).
+        "audience": audience_of(shown),
+        "series": series_of(shown),
     }
 
 

@@ -9,6 +9,7 @@ A camera added in the admin is made by ``create_camera``; a bad id is a form err
 import pytest
 
 from live.models import AuditEntry, Broadcast, Camera, Viewer, ViewerLink
+from live.services.audience import watching_now
 from live.services.access import check_viewer_access
 from live.services.lifecycle import live_broadcast
 from live.services.viewer_links import mint_viewer_link
@@ -49,7 +50,9 @@ def test_the_stop_action_stops_through_the_lifecycle(
     assert "Stopped 1 broadcast(s)." in response.content.decode()
     on_air.refresh_from_db()
     assert not on_air.is_live and on_air.stopped_by == f"staff:{admin_user.username}"
-    assert Viewer.objects.count() == 0
+    # Through the lifecycle: nobody counts as watching an ended broadcast (the rows stay
+    # for its unique viewers and peak).
+    assert watching_now(on_air) == 0 and Viewer.objects.count() == 1
     assert AuditEntry.objects.count() == 2  # the start line and now the stop line
     assert '"event":"live.stop"' in telemetry.text
 

@@ -148,3 +148,23 @@ def test_it_answers_the_status_of_an_unknown_event_with_404(staff_client):
     response = staff_client.get("/events/no-such-event/live-host/status")
 
     assert response.status_code == 404
+
+
+def test_the_card_draws_watching_now_bitrate_and_frame_rate_over_the_broadcast(
+    staff_htmx, event, on_air
+):
+    from live.models import BroadcastSample
+
+    now = timezone.now()
+    for step, (watching, bitrate) in enumerate([(0, 300), (2, 310), (5, 290)]):
+        BroadcastSample.objects.create(
+            broadcast=on_air, at=now + timedelta(seconds=10 * step), watching=watching,
+            bitrate_kbps=bitrate, fps=30,
+        )  # fmt: skip
+    join_viewer(on_air, "viewer-one-0001", "Firefox")
+
+    html = poll(staff_htmx, f"main:live:{on_air.pk}").content.decode()
+
+    assert html.count("<svg") == 3 and html.count('role="img"') == 3
+    assert "Watching now" in html and "Ingest bitrate (kb/s)" in html
+    assert 'data-testid="audience">1 unique, peak 1 at once' in html
