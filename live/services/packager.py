@@ -50,6 +50,7 @@ from live.services.hls_output import (
     trim_segments,
 )
 from live.services.ingest_health import write_health
+from live.services.media_jobs import MediaJobs
 from live.services.media import PLAYLIST
 from live.services.sources import (
     INGEST_SOURCES,
@@ -95,6 +96,7 @@ class Packager:
         # old key stops working at once for SRT too.
         self.child_secrets: dict[int, str] = {}
         self.stopping = False
+        self.media_jobs = MediaJobs()  # ladder rungs and thumbnails (media_jobs.py)
 
     # The loop -----------------------------------------------------------
 
@@ -121,6 +123,7 @@ class Packager:
     def shutdown(self):
         for broadcast_id in list(self.children):
             self.stop_child(broadcast_id)
+        self.media_jobs.close()
         PackagerLease.objects.filter(owner=self.owner).delete()
         logger.info("packager %s stopped", self.owner)
 
@@ -148,6 +151,8 @@ class Packager:
             else:
                 trim_segments(output_dir_for(broadcast), segments_kept_seconds())
             write_health(broadcast, now)
+            self.media_jobs.tick(broadcast)
+        self.media_jobs.end_pass()
         self.remove_stale_output(live)
 
     # Leases -------------------------------------------------------------
