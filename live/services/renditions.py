@@ -181,7 +181,9 @@ class Ladder:
         return rungs_for(self.probed[1][1]) if self.probed and self.probed[1] else []
 
     def _start_next(self, playlist):
-        waiting = [entry for entry in playlist.entries if self.done is None or entry.sequence > self.done]
+        waiting = [
+            entry for entry in playlist.entries if self.done is None or entry.sequence > self.done
+        ]
         if not waiting:
             return
         entry = waiting[max(0, len(waiting) - MAX_BEHIND)]
