@@ -141,3 +141,30 @@ def test_status_adds_master_path_only_when_the_ladder_exists(
     answer = client_api.get(status_url(event.pk), {"token": token}).json()
     assert answer["masterPath"] == answer["hlsPath"].replace("index.m3u8", "master.m3u8")
     assert "masterPath" not in client_api.get(status_url(event.pk)).json()
+
+
+@pytest.mark.django_db
+def test_the_viewer_poll_hands_the_player_the_master_path_beside_the_playlist(
+    admin_api, event, data_dir
+):
+    import json
+
+    from django.test import Client
+
+    assert start(admin_api, event.pk).status_code == 201
+    broadcast = Broadcast.objects.get()
+    token = mint(admin_api, event.pk).json()["token"]
+
+    def paths():
+        answer = Client().get(
+            f"/events/{event.pk}/live-view/state", {"token": token, "shown": "live"}
+        )
+        assert answer.status_code == 204
+        return json.loads(answer["HX-Trigger"])["teecam:hls-path"]
+
+    assert set(paths()) == {"path"}
+    folder = data_dir / "hls" / broadcast.stream_name
+    folder.mkdir(parents=True)
+    (folder / "master.m3u8").write_text("#EXTM3U\n")
+    found = paths()
+    assert found["masterPath"] == found["path"].replace("index.m3u8", "master.m3u8")
