@@ -105,7 +105,9 @@ class EventAdmin(admin.ModelAdmin):
 @admin.register(Camera)
 class CameraAdmin(admin.ModelAdmin):
     form = CameraAdminForm
-    list_display = ["slug", "name", "event", "position", "source", "auto_start", "srt_port"]
+    list_display = [
+        "slug", "name", "event", "position", "source", "auto_start", "ladder", "srt_port"
+    ]  # fmt: skip
     list_filter = ["event", "source"]
     search_fields = ["slug", "name", "event__id"]
     readonly_fields = ["ingest_name", "stream_key_hint", "srt_port", "key_rotated_at"]
@@ -115,7 +117,8 @@ class CameraAdmin(admin.ModelAdmin):
         editable = ["name", "position", "source", "auto_start"]
         if obj is None:
             return ["event", "slug", *editable, "camera_url"]
-        return [*editable, *self.readonly_fields]
+        # The adaptive ladder (renditions.py) is switched per camera once it exists.
+        return [*editable, "ladder", *self.readonly_fields]
 
     @admin.display(description="Stream key")
     def stream_key_hint(self, camera):

@@ -14,7 +14,9 @@ class CameraAdminForm(forms.ModelForm):
 
     class Meta:
         model = Camera
-        fields = ["event", "slug", "name", "position", "source", "auto_start", "camera_url"]
+        fields = [
+            "event", "slug", "name", "position", "source", "auto_start", "ladder", "camera_url"
+        ]  # fmt: skip
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]

@@ -53,6 +53,9 @@ class Camera(models.Model):
     key_rotated_at = models.DateTimeField(null=True, blank=True)
     # Opt-in: an RTMP publish with the right key starts the broadcast itself.
     auto_start = models.BooleanField(default=False)
+    # The adaptive ladder (480p and 240p beside a larger picture, master.m3u8) for
+    # camera sources; the mock's fixture is 240p and never gets one.
+    ladder = models.BooleanField(default=True)
     # The last publish the ingest hook refused for this camera, for the host page.
     last_refused_at = models.DateTimeField(null=True, blank=True)
     last_refused_from = models.CharField(max_length=64, blank=True)

@@ -283,6 +283,13 @@ LIVE_PLAYLIST_SEGMENTS = env_int("LIVE_PLAYLIST_SEGMENTS", 6)
 LIVE_RECONNECT_WINDOW_SECONDS = env_int("LIVE_RECONNECT_WINDOW_SECONDS", 60)
 # A packager that stops renewing its lease loses its broadcasts after this long.
 LIVE_PACKAGER_LEASE_SECONDS = env_int("LIVE_PACKAGER_LEASE_SECONDS", 10)
+# The adaptive ladder: the heights (pixels) of the renditions offered beside a
+# camera's own picture, only those below it (live/services/renditions.py).
+LIVE_LADDER_RUNGS = sorted(
+    {int(height) for height in env_list("LIVE_LADDER_RUNGS", ["480", "240"])}, reverse=True
+)
+# A live camera's thumb.jpg is made again once it is this old (live/services/thumbnails.py).
+LIVE_THUMBNAIL_SECONDS = env_int("LIVE_THUMBNAIL_SECONDS", 10)
 # What camera operators are told to connect to (the public side of the ingest).
 LIVE_INGEST_HOST = os.environ.get("LIVE_INGEST_HOST", "127.0.0.1")
 # Where people reach the app (scheme, host, port; no trailing slash), for absolute

@@ -89,6 +89,11 @@ class StatusResponse(StreamStateResponse):
         required=False, help_text="Signed playlist path; re-read status before it expires"
     )
     hlsPathExpiresAt = serializers.DateTimeField(required=False)
+    masterPath = serializers.CharField(
+        required=False,
+        help_text="Signed master playlist (the camera's picture and smaller renditions, "
+        "hlsPath's expiry), when the camera has an adaptive ladder",
+    )
     expiresAt = serializers.DateTimeField(required=False, help_text="When the token expires")
 
 

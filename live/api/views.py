@@ -29,6 +29,7 @@ from live.services.lifecycle import (
 from live.services.media import InvalidMediaPath, sign_media_path
 from live.services.media_grants import UnknownStream, media_to_sign
 from live.services.rate_limits import RateLimited
+from live.services.renditions import master_path
 from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
 from live.services.states import last_broadcast, state_of
 from live.services.viewer_links import NotLive, mint_viewer_link
@@ -258,6 +259,9 @@ class StatusView(APIView):
                     path_expires, tz=dt_timezone.utc
                 )
                 answer["expiresAt"] = access.token.expires_at
+                master = master_path(broadcast, path_expires)
+                if master is not None:
+                    answer["masterPath"] = master
         telemetry.emit(
             "live.status",
             eventId=event_id,

@@ -55,6 +55,15 @@ class ViewerAccess:
     def hls_path(self):
         return self.signed_playlist()[0]
 
+    @property
+    def master_path(self):
+        """The adaptive ladder's master playlist, signed like hls_path; None without one."""
+        if not self.can_play:
+            return None
+        from live.services.renditions import master_path
+
+        return master_path(self.broadcast, self.media_expires())
+
 
 def check_viewer_access(
     event_id, raw_token, broadcast, camera_id=None, viewer_id=None, now=None

@@ -17,10 +17,13 @@ CONTENT_TYPES = {
     ".m4s": "video/iso.segment",
     ".mp4": "video/mp4",
     ".aac": "audio/aac",
+    ".jpg": "image/jpeg",  # a live camera's thumb.jpg (live/services/thumbnails.py)
 }
 PLAYLIST_CACHE = "no-cache"
 SEGMENT_CACHE = "public, max-age=86400, immutable"
 LIVE_SEGMENT_CACHE = "public, max-age=60"
+# A live thumbnail is replaced every LIVE_THUMBNAIL_SECONDS (thumbnails.THUMBNAIL_CACHE).
+THUMBNAIL_CACHE = "public, max-age=5"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ def find_media(media_path, now=None):
     if content_type is None:
         return None
     is_playlist = suffix == ".m3u8"
+    if suffix == ".jpg":
+        return _thumbnail(media_path)
 
     mock = _LIVE_MOCK.first(media_path.stream)
     if mock is not None:
@@ -77,4 +82,19 @@ def find_media(media_path, now=None):
     if fixture_path is not None:
         cache = PLAYLIST_CACHE if is_playlist else SEGMENT_CACHE
         return MediaFile(content_type, cache, path=fixture_path)
+    return None
+
+
+def _thumbnail(media_path):
+    """thumb.jpg: a live camera's, the mock's (the fixture's), or a fixture's own."""
+    if media_path.file != "thumb.jpg":
+        return None
+    folders = [live_output_dir() / media_path.stream]
+    if _LIVE_MOCK.first(media_path.stream) is not None:
+        folders = [mock_source.fixture_dir()]
+    folders.append(Path(settings.LIVE_SAMPLES_HLS_DIR) / media_path.stream)
+    for folder in folders:
+        path = _within(folder, media_path.file)
+        if path is not None:
+            return MediaFile("image/jpeg", THUMBNAIL_CACHE, path=path)
     return None

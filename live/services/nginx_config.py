@@ -96,6 +96,7 @@ def render_nginx_config(options: NginxOptions) -> str:
         "playlist_cache": delivery.PLAYLIST_CACHE,
         "segment_cache": delivery.SEGMENT_CACHE,
         "live_segment_cache": delivery.LIVE_SEGMENT_CACHE,
+        "thumbnail_cache": delivery.THUMBNAIL_CACHE,
         "static_cache": _static_cache_control(),
         "trusted_proxies": split_list(options.trusted_proxies),
         # The ingest application relays each camera to this same server over loopback.

@@ -50,6 +50,7 @@ from live.services.hls_output import (
     trim_segments,
 )
 from live.services.ingest_health import write_health
+from live.services.media_jobs import MediaJobs
 from live.services.media import PLAYLIST
 from live.services.simulcast import Simulcaster
 from live.services.samples import take_samples_safely
@@ -98,6 +99,7 @@ class Packager:
         self.child_secrets: dict[int, str] = {}
         self.stopping = False
         self.simulcast = Simulcaster(self.owner, self.lease_seconds)
+        self.media_jobs = MediaJobs()  # ladder rungs and thumbnails (media_jobs.py)
 
     # The loop -----------------------------------------------------------
 
@@ -125,6 +127,7 @@ class Packager:
         for broadcast_id in list(self.children):
             self.stop_child(broadcast_id)
         self.simulcast.shutdown()
+        self.media_jobs.close()
         PackagerLease.objects.filter(owner=self.owner).delete()
         logger.info("packager %s stopped", self.owner)
 
@@ -152,6 +155,8 @@ class Packager:
             else:
                 trim_segments(output_dir_for(broadcast), segments_kept_seconds())
             write_health(broadcast, now)
+            self.media_jobs.tick(broadcast)
+        self.media_jobs.end_pass()
         self.remove_stale_output(live)
         self.simulcast.reconcile(now)
         take_samples_safely(now)  # chart samples (audience, bitrate, fps); never raises

@@ -88,7 +88,12 @@ def _viewer_context(event_id, raw_token, requested, viewer_id):
     switcher = []
     if problem is None and token_camera_id is None and len(pairs) > 1:
         switcher = [
-            {"camera": other, "live": other_broadcast is not None, "current": other == camera}
+            {
+                "camera": other,
+                "broadcast": other_broadcast,  # for its thumbnail ({% thumbnail_url %})
+                "live": other_broadcast is not None,
+                "current": other == camera,
+            }
             for other, other_broadcast in pairs
         ]
     return {
@@ -148,7 +153,11 @@ def viewer_state(request, event_id):
         response = HttpResponse(status=204)
         if access.can_play:
             # The player swaps in freshly signed media URLs (static/live/player.js).
-            trigger_client_event(response, "teecam:hls-path", {"path": access.hls_path})
+            paths = {"path": access.hls_path}
+            master = access.master_path
+            if master:
+                paths["masterPath"] = master  # the adaptive ladder (renditions.py)
+            trigger_client_event(response, "teecam:hls-path", paths)
         return token_in_url(response)
     response = render(request, "live/_viewer_state.html", context)
     if context["problem"]:

@@ -13,3 +13,7 @@ ffmpeg -hide_banner -loglevel error -y \
   -c:a aac -b:a 64k \
   -f hls -hls_time 2 -hls_playlist_type vod \
   -hls_segment_filename "$dir/seg%03d.ts" "$dir/index.m3u8"
+# The mock's live thumbnail (live/services/thumbnails.py): the same command the
+# packager runs on a camera's newest segment, once, on the first segment.
+ffmpeg -nostdin -hide_banner -loglevel error -y -i "$dir/seg000.ts" -map 0:v:0 -frames:v 1 \
+  -vf "scale=-2:'min(360,ih)'" -q:v 5 -f image2 -update 1 "$dir/thumb.jpg"
