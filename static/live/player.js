@@ -70,6 +70,10 @@
       liveSyncDuration: 1.5,
       liveMaxLatencyDuration: 4,
       maxLiveSyncPlaybackRate: 1.2,
+      // With an adaptive ladder (master.m3u8): start on a rung that fits the player
+      // and let ABR move down on a slow network.
+      capLevelToPlayerSize: true,
+      startLevel: -1,
       // Media URLs are signed for about a minute and re-signed on every poll:
       // each request goes out under the newest signature.
       xhrSetup: function (xhr, requestUrl) {
@@ -98,7 +102,8 @@
         }, retryDelay(failures));
       }
     });
-    hls.loadSource(video.dataset.hlsSrc);
+    // The master playlist when the camera has a ladder; its signature covers the rungs.
+    hls.loadSource(video.dataset.hlsMaster || video.dataset.hlsSrc);
     hls.attachMedia(video);
   }
 
@@ -138,6 +143,7 @@
     document.querySelectorAll("video[data-hls-src]").forEach(function (video) {
       var old = video.dataset.hlsSrc;
       video.dataset.hlsSrc = event.detail.path;
+      if (event.detail.masterPath) video.dataset.hlsMaster = event.detail.masterPath;
       // Native HLS cannot re-sign each request: reload before the URL lapses.
       if (!video._hls && video.dataset.attached && expiresWithin(old, 30)) {
         video.src = event.detail.path;
