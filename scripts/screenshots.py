@@ -45,6 +45,8 @@ def main():
         "LIVE_STREAM_DATA_DIR": str(work / "live"),
         "LIVE_VIEWER_POLL_SECONDS": "1",
         "LIVE_HOST_POLL_SECONDS": "1",
+        # Chart samples every 2 s (the packager takes them), so the charts have a line.
+        "LIVE_SAMPLE_SECONDS": "2",
     }
     python = str(ROOT / ".venv" / "bin" / "python")
     demo = subprocess.run(
@@ -59,6 +61,13 @@ def main():
     admin_key = re.search(r"Admin API key: (\S+)", demo)[1]
     server = subprocess.Popen(
         [python, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    packager = subprocess.Popen(
+        [python, "manage.py", "livepackager"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -90,12 +99,27 @@ def main():
             phone.wait_for_timeout(2500)
             phone.screenshot(path=OUT / "viewer-playing.png")
 
+            for name, size in (("viewer-landscape", (812, 375)), ("viewer-desktop", (1280, 800))):
+                other = browser.new_context(viewport=dict(zip(("width", "height"), size)))
+                page = other.new_page()
+                page.goto(link)
+                page.wait_for_function("() => document.querySelector('video').currentTime > 0")
+                page.wait_for_timeout(2000)
+                page.screenshot(path=OUT / f"{name}.png")
+                other.close()
+
             host.wait_for_function(
                 "() => document.querySelector('[data-testid=viewer-count]')"
                 ".textContent.trim()==='1'"
             )
             host.wait_for_function("() => document.querySelector('video.preview').currentTime > 0")
-            host.wait_for_timeout(1500)
+            # A few chart samples (every 2 s here), so the charts draw a line.
+            host.wait_for_function(
+                "() => document.querySelectorAll('#camera-main svg.sparkline polyline')"
+                ".length >= 2",
+                timeout=60_000,
+            )
+            host.wait_for_timeout(6000)
             host.screenshot(path=OUT / "host-live.png", full_page=True)
 
             pocket = browser.new_context(viewport={"width": 375, "height": 812}).new_page()
@@ -131,8 +155,9 @@ def main():
             phone.screenshot(path=OUT / "viewer-ended.png")
             browser.close()
     finally:
-        server.terminate()
-        server.wait()
+        for process in (server, packager):
+            process.terminate()
+            process.wait()
     print(f"screenshots written to {OUT}")
 
 
