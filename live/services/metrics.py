@@ -10,7 +10,16 @@ import re
 from django.db.models import Count, Q
 from prometheus_client.core import GaugeMetricFamily
 
-from live.models import Broadcast, Health, Source, Viewer, WebhookDelivery, WebhookEndpoint
+from live.models import (
+    Broadcast,
+    BroadcastSample,
+    Health,
+    Source,
+    Viewer,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from live.services.audience import watching_filter
 from live.services.health import health_of
 from live.services.hls_output import output_dir_for
 from live.services.media import PLAYLIST
@@ -39,19 +48,26 @@ def segments_written(broadcast):
 
 
 def watching_counts(live_ids):
-    """Viewers per live broadcast, from the viewer registry.
-
-    The registry holds one row per viewer who reported playing the broadcast
-    (``POST …/live-view/join``); a stop clears it. So this is who started
-    watching and has not seen the broadcast end, the same number the host page
-    shows as "viewers".
-    """
+    """Viewers watching each live broadcast now: pages seen within the watching window
+    (heartbeats, live/services/audience.py), the number the host page shows."""
     rows = (
         Viewer.objects.filter(broadcast_id__in=live_ids)
+        .filter(watching_filter())
         .values("broadcast_id")
         .annotate(count=Count("id"))
     )
     return {row["broadcast_id"]: row["count"] for row in rows}
+
+
+def latest_samples(live_ids):
+    """The newest chart sample (ingest bitrate and frame rate) of each live broadcast."""
+    newest = {}
+    rows = BroadcastSample.objects.filter(broadcast_id__in=live_ids).order_by(
+        "broadcast_id", "-at"
+    )
+    for sample in rows.only("broadcast_id", "bitrate_kbps", "fps", "at"):
+        newest.setdefault(sample.broadcast_id, sample)
+    return newest
 
 
 class DatabaseCollector:
@@ -85,7 +101,18 @@ class DatabaseCollector:
             "it only grows while the broadcast lasts.",
             labels=["event", "camera"],
         )
+        bitrate = GaugeMetricFamily(
+            "teecam_ingest_bitrate_kbps",
+            "A live camera's ingest bitrate, from its newest segment (kb/s).",
+            labels=["event", "camera"],
+        )
+        frame_rate = GaugeMetricFamily(
+            "teecam_ingest_fps",
+            "A live camera's frame rate, from its newest segment.",
+            labels=["event", "camera"],
+        )
         viewers = watching_counts([broadcast.pk for broadcast in live])
+        samples = latest_samples([broadcast.pk for broadcast in live])
         for broadcast in live:
             labels = [broadcast.event_id, broadcast.camera.slug]
             watching.add_metric(labels, viewers.get(broadcast.pk, 0))
@@ -96,6 +123,13 @@ class DatabaseCollector:
                 written = segments_written(broadcast)
                 if written is not None:
                     segments.add_metric(labels, written)
+            sample = samples.get(broadcast.pk)
+            if sample is not None and sample.bitrate_kbps is not None:
+                bitrate.add_metric(labels, sample.bitrate_kbps)
+            if sample is not None and sample.fps is not None:
+                frame_rate.add_metric(labels, sample.fps)
+        yield bitrate
+        yield frame_rate
         yield watching
         yield health
         yield segments

@@ -118,3 +118,24 @@ def test_requests_are_counted_by_route_not_by_path(scrape, client, event):
     assert value(scraped, "teecam_http_requests_total", route=route, status="401") == before + 3
     assert value(scraped, "teecam_http_request_duration_seconds_count", route=route) >= 3
     assert not any("secret-token" in str(labels) for _, labels in scraped)
+
+
+def test_ingest_bitrate_and_frame_rate_come_from_the_newest_sample(scrape, event):
+    from django.utils import timezone
+
+    from live.models import BroadcastSample
+
+    broadcast, _ = start_broadcast(event, Source.RTMP, "test")
+    now = timezone.now()
+    BroadcastSample.objects.create(broadcast=broadcast, at=now, watching=0, bitrate_kbps=900,
+                                   fps=25)  # fmt: skip
+    BroadcastSample.objects.create(
+        broadcast=broadcast, at=now + timezone.timedelta(seconds=10), watching=0,
+        bitrate_kbps=2400, fps=30,
+    )  # fmt: skip
+
+    scraped = scrape()
+
+    labels = {"event": event.pk, "camera": "main"}
+    assert value(scraped, "teecam_ingest_bitrate_kbps", **labels) == 2400
+    assert value(scraped, "teecam_ingest_fps", **labels) == 30
