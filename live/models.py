@@ -180,6 +180,7 @@ class Recording(models.Model):
 
 class ClipState(models.TextChoices):
     PENDING = "pending", "Pending"
+    CUTTING = "cutting", "Cutting"
     READY = "ready", "Ready"
     FAILED = "failed", "Failed"
 

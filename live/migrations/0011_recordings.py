@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('stream_name', models.SlugField(max_length=80, unique=True)),
                 ('start', models.DateTimeField()),
                 ('duration', models.FloatField()),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=16)),
+                ('state', models.CharField(choices=[('pending', 'Pending'), ('cutting', 'Cutting'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=16)),
                 ('bytes', models.BigIntegerField(default=0)),
                 ('error', models.CharField(blank=True, max_length=200)),
                 ('created_by', models.CharField(max_length=150)),
