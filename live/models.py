@@ -154,9 +154,7 @@ class Recording(models.Model):
     Ready only once ``#EXT-X-ENDLIST`` is written: a listed recording is never half-written.
     """
 
-    broadcast = models.OneToOneField(
-        Broadcast, on_delete=models.CASCADE, related_name="recording"
-    )
+    broadcast = models.OneToOneField(Broadcast, on_delete=models.CASCADE, related_name="recording")
     state = models.CharField(
         max_length=16, choices=RecordingState.choices, default=RecordingState.RECORDING
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from live.api import views
+from live.api import recording_views, views
 
 # The event routes act on the event's default camera ("main"), as they always did;
 # the camera routes beside them act on the camera they name.
@@ -31,4 +31,24 @@ urlpatterns = [
         name="camera-status",
     ),
     path("media/sign", views.MediaSignView.as_view(), name="media-sign"),
+    path(
+        "events/<slug:event_id>/recordings",
+        recording_views.RecordingListView.as_view(),
+        name="recordings",
+    ),
+    path(
+        "events/<slug:event_id>/recordings/<int:recording_id>",
+        recording_views.RecordingDeleteView.as_view(),
+        name="recording",
+    ),
+    path(
+        "events/<slug:event_id>/cameras/<slug:camera>/clips",
+        recording_views.ClipCreateView.as_view(),
+        name="camera-clips",
+    ),
+    path(
+        "events/<slug:event_id>/clips/<int:clip_id>",
+        recording_views.ClipDetailView.as_view(),
+        name="clip",
+    ),
 ]

@@ -211,9 +211,7 @@ def clips_of(camera, limit=20):
 
 def find_clip(event_id, clip_id):
     return (
-        Clip.objects.filter(camera__event_id=event_id, pk=clip_id)
-        .select_related("camera")
-        .first()
+        Clip.objects.filter(camera__event_id=event_id, pk=clip_id).select_related("camera").first()
     )
 
 
@@ -225,4 +223,3 @@ def wait_until_cut(clip, timeout=10):  # for tests and the bench
             return clip
         time.sleep(0.1)
     return clip
-

@@ -45,9 +45,9 @@ def _within(folder: Path, relative: str):
 
 # Asked on every media request Django serves; every mock playlist poll is one of them.
 _MOCK = PreparedLookup(
-    lambda stream: Broadcast.objects.filter(stream_name=stream, source=Source.MOCK).order_by(
-        "pk"
-    )[:1]
+    lambda stream: Broadcast.objects.filter(stream_name=stream, source=Source.MOCK).order_by("pk")[
+        :1
+    ]
 )
 
 

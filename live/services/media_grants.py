@@ -46,9 +46,7 @@ def signable_stream(name) -> bool:
         return False
     if Broadcast.objects.filter(stream_name=name, stopped_at__isnull=True).exists():
         return True
-    if Recording.objects.filter(
-        broadcast__stream_name=name, state=RecordingState.READY
-    ).exists():
+    if Recording.objects.filter(broadcast__stream_name=name, state=RecordingState.READY).exists():
         return True
     if Clip.objects.filter(stream_name=name, state=ClipState.READY).exists():
         return True

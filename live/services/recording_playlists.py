@@ -29,8 +29,10 @@ from live.services.media import PLAYLIST
 
 RECORDING_PLAYLIST = "recording.m3u8"
 DVR_PLAYLIST = "dvr.m3u8"
-# Written beside a finished recording: nginx then sends its playlist as immutable.
-READY_MARKER = ".recording-ready"
+# A finished recording's playlist is copied here: nginx serves this copy, when it
+# exists, as immutable (an ``if (-f …)`` would break its try_files), else the
+# growing recording.m3u8 as no-cache.
+READY_MARKER = ".recording-final.m3u8"
 LOCK_FILE = ".recording.lock"
 ENDLIST = "#EXT-X-ENDLIST"
 _NUMBER_RE = re.compile(r"(\d+)\.ts\Z")
@@ -90,8 +92,10 @@ def read_playlist(path: Path):
 
 
 def _iso(moment):
-    return moment.astimezone(dt_timezone.utc).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
+    return (
+        moment.astimezone(dt_timezone.utc)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
     )
 
 
@@ -213,9 +217,9 @@ def _new_entries(folder: Path, log: _Log):
                 written = (folder / entry.uri).stat().st_mtime
             except FileNotFoundError:
                 continue
-            entry.program_time = datetime.fromtimestamp(
-                written, tz=dt_timezone.utc
-            ) - timedelta(seconds=entry.duration)
+            entry.program_time = datetime.fromtimestamp(written, tz=dt_timezone.utc) - timedelta(
+                seconds=entry.duration
+            )
         fresh.append(entry)
     return fresh, live.target
 
@@ -254,7 +258,7 @@ def append_segments(folder: Path, finish=False):
         if fresh and not finish:
             _write_dvr(folder, log)
         if finish:
-            (folder / READY_MARKER).touch()
+            _write_atomically(folder / READY_MARKER, path.read_text())
         return len(fresh)
 
 

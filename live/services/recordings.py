@@ -159,9 +159,7 @@ def keep_or_trim(broadcast, disk_trouble):
             recording_playlists.append_segments(folder)
             return
         stop_for_space(recording, folder, disk_trouble)
-    trim_segments(
-        folder, segments_kept_seconds(), keep=recording_playlists.recorded_uris(folder)
-    )
+    trim_segments(folder, segments_kept_seconds(), keep=recording_playlists.recorded_uris(folder))
 
 
 def stop_for_space(recording, folder, reason):
