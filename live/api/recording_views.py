@@ -3,7 +3,7 @@
 from datetime import datetime, timezone as dt_timezone
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,6 +16,13 @@ from live.http import actor_of
 from live.models import ClipState
 from live.services.clips import ClipRangeError, clip_url, create_clip, find_clip
 from live.services.recordings import RecordingBusy, delete_recording, recordings_of
+
+
+def row_id(value):
+    """A route's numeric id, or None: anything else (or out of range) is a 404, not a 500."""
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
+        return None
+    return int(value)
 
 
 def recording_answer(recording):
@@ -72,8 +79,10 @@ class RecordingDeleteView(APIView):
         parameters=[RETRY_AFTER],
         summary="Delete a recording's files (admin); it stays listed as deleted",
     )
+    @extend_schema(parameters=[OpenApiParameter("recording_id", int, OpenApiParameter.PATH)])
     def delete(self, request, event_id, recording_id):
-        recording = recordings_of(event_id).filter(pk=recording_id).first()
+        number = row_id(recording_id)
+        recording = recordings_of(event_id).filter(pk=number).first() if number else None
         if recording is None:
             get_event(event_id)
             raise Http404(f"No recording {recording_id} in this event.")
@@ -121,8 +130,10 @@ class ClipDetailView(APIView):
         parameters=[RETRY_AFTER],
         summary="A clip's state, and a signed URL of its MP4 once ready",
     )
+    @extend_schema(parameters=[OpenApiParameter("clip_id", int, OpenApiParameter.PATH)])
     def get(self, request, event_id, clip_id):
-        clip = find_clip(event_id, clip_id)
+        number = row_id(clip_id)
+        clip = find_clip(event_id, number) if number else None
         if clip is None:
             get_event(event_id)
             raise Http404(f"No clip {clip_id} in this event.")

@@ -37,7 +37,7 @@ urlpatterns = [
         name="recordings",
     ),
     path(
-        "events/<slug:event_id>/recordings/<int:recording_id>",
+        "events/<slug:event_id>/recordings/<str:recording_id>",
         recording_views.RecordingDeleteView.as_view(),
         name="recording",
     ),
@@ -47,7 +47,7 @@ urlpatterns = [
         name="camera-clips",
     ),
     path(
-        "events/<slug:event_id>/clips/<int:clip_id>",
+        "events/<slug:event_id>/clips/<str:clip_id>",
         recording_views.ClipDetailView.as_view(),
         name="clip",
     ),

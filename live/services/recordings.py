@@ -98,7 +98,9 @@ def _finish_at_stop(sender, broadcast, **kwargs):
     updated = Recording.objects.filter(broadcast=broadcast, state__in=ACTIVE).update(
         state=RecordingState.FINISHING, stopped_at=broadcast.stopped_at
     )
-    if updated:
+    if updated and broadcast.source == Source.MOCK:
+        finish_recording(broadcast.pk)  # computed, no files: at once, in the transaction
+    elif updated:
         transaction.on_commit(lambda: _finish_quietly(broadcast.pk))
 
 
