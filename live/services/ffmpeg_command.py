@@ -11,6 +11,7 @@ from django.conf import settings
 
 from live.services.hls_output import output_dir_for
 from live.services.media import PLAYLIST
+from live.services.recordings import keeps_segments
 from live.services.sources import facts_of
 
 logger = logging.getLogger("live.packager")
@@ -70,8 +71,6 @@ def ffmpeg_command(broadcast, transcode=False, resume=False):
 def hls_flags(broadcast):
     """A recorded broadcast keeps its segments: the packager lists them in
     recording.m3u8 (live/services/recording_playlists.py) instead of ffmpeg deleting them."""
-    from live.services.recordings import keeps_segments
-
     flags = "program_date_time+independent_segments+temp_file+omit_endlist"
     return flags if keeps_segments(broadcast) else "delete_segments+" + flags
 

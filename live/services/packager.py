@@ -62,6 +62,7 @@ from live.services.child_processes import (  # noqa: F401
     secrets_of,
 )
 from live.services.ffmpeg_command import needs_transcode  # noqa: F401
+from live.services.hls_output import trim_segments  # noqa: F401
 
 logger = logging.getLogger("live.packager")
 

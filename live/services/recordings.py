@@ -80,6 +80,8 @@ def recording_problem(broadcast):
 def keeps_segments(broadcast):
     """Whether the broadcast's segments are kept now (the packager's ffmpeg then
     does not delete them)."""
+    if broadcast._state.adding:  # not saved: no recording
+        return False
     recording = recording_of(broadcast)
     return recording is not None and recording.state == RecordingState.RECORDING
 

@@ -18,7 +18,8 @@ def test_every_broadcast_is_recorded_and_listed_with_its_numbers(client_api, eve
     assert row["broadcastId"] == ended_mock.pk and row["camera"] == "main"
     assert 10 <= row["durationSeconds"] <= 14 and row["bytes"] > 0
     assert set(row) == {
-        "id", "camera", "broadcastId", "startedAt", "stoppedAt", "durationSeconds", "bytes", "state"
+        "id", "camera", "broadcastId", "startedAt", "stoppedAt",
+        "durationSeconds", "bytes", "state",
     }  # fmt: skip
 
 
