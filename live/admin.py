@@ -54,7 +54,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class CameraInline(admin.TabularInline):
     model = Camera
     extra = 0
-    fields = ["slug", "name", "position", "source", "auto_start"]
+    fields = ["slug", "name", "position", "source", "auto_start", "record"]
     readonly_fields = ["slug"]
     show_change_link = True
 
@@ -104,14 +104,23 @@ class EventAdmin(admin.ModelAdmin):
 @admin.register(Camera)
 class CameraAdmin(admin.ModelAdmin):
     form = CameraAdminForm
-    list_display = ["slug", "name", "event", "position", "source", "auto_start", "srt_port"]
+    list_display = [
+        "slug",
+        "name",
+        "event",
+        "position",
+        "source",
+        "auto_start",
+        "record",
+        "srt_port",
+    ]
     list_filter = ["event", "source"]
     search_fields = ["slug", "name", "event__id"]
     readonly_fields = ["ingest_name", "stream_key_hint", "srt_port", "key_rotated_at"]
     actions = ["rotate_keys"]
 
     def get_fields(self, request, obj=None):
-        editable = ["name", "position", "source", "auto_start"]
+        editable = ["name", "position", "source", "auto_start", "record"]
         if obj is None:
             return ["event", "slug", *editable, "camera_url"]
         return [*editable, *self.readonly_fields]
@@ -141,7 +150,9 @@ class CameraAdmin(admin.ModelAdmin):
             # Every SRT port taken: the camera exists, without a port until one frees.
             self.message_user(request, str(exc), messages.ERROR)
             made = Camera.objects.get(event=obj.event, slug=obj.slug)
-        Camera.objects.filter(pk=made.pk).update(position=obj.position, auto_start=obj.auto_start)
+        Camera.objects.filter(pk=made.pk).update(
+            position=obj.position, auto_start=obj.auto_start, record=obj.record
+        )
         obj.pk = made.pk
 
     def response_add(self, request, obj, post_url_continue=None):

@@ -13,7 +13,16 @@ class CameraAdminForm(forms.ModelForm):
 
     class Meta:
         model = Camera
-        fields = ["event", "slug", "name", "position", "source", "auto_start", "camera_url"]
+        fields = [
+            "event",
+            "slug",
+            "name",
+            "position",
+            "source",
+            "auto_start",
+            "record",
+            "camera_url",
+        ]
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
