@@ -202,7 +202,14 @@ def main():
                 f"| {label} | {cpu * 100:.2f} % | {append * 100:.2f} % | "
                 f"{(cpu + append) * 100:.2f} % | {rss:.0f} MB |"
             )
-        print(f"on/off CPU: {totals[True] / totals[False]:.3f} (goal <= 1.05)\n")
+        print(f"on/off CPU: {totals[True] / totals[False]:.3f} (goal <= 1.05)")
+        steady_ms = playlist_bytes(scratch / "steady")[4]
+        steady = totals[True] - sum(row[1] for row in results[True]) / args.rounds
+        steady += steady_ms / 1000  # one append (and dvr.m3u8 rewrite) per 1 s segment
+        print(
+            f"steady state, a full {settings.LIVE_DVR_SECONDS} s rewind window: append pass "
+            f"{steady_ms:.2f} ms per segment; on/off CPU {steady / totals[False]:.3f}\n"
+        )
 
         folder = scratch / "recorded"
         playlist = make_recording(folder)
