@@ -5,7 +5,9 @@
 - the mock: rewinding 6 s in the DVR playlist, then back to the live playlist within 3 s
   of the edge;
 - SRT: kill -9 of the packager mid-broadcast leaves a recording of what was written,
-  which Stop finishes (ready, ENDLIST, plays in ffprobe).
+  which Stop finishes (ready, ENDLIST, plays in ffprobe);
+- low disk (LIVE_MIN_FREE_BYTES above the free space): the packager stops recording,
+  says why, trims again, and live goes on.
 """
 
 import json
@@ -18,8 +20,9 @@ from django.utils import timezone
 
 from live.models import Broadcast, Recording, RecordingState
 from live.services.recording_playlists import read_playlist
+from live.services.recordings import recording_problem
 from tests.ingest.support import fetch, marked_pids, wait_for_playable_segments
-from tests.processes import wait_for
+from tests.processes import PYTHON, wait_for
 
 pytestmark = [pytest.mark.ingest, pytest.mark.django_db(transaction=True)]
 
@@ -199,3 +202,28 @@ def test_kill_9_of_the_packager_leaves_a_recording_that_stop_finishes(
         timeout=60,
     )
     assert decoded.returncode == 0 and decoded.stderr.strip() == ""
+
+
+def test_low_disk_stops_recording_and_live_goes_on(
+    api, event, nginx, procs, packager_env, camera, data_dir
+):
+    env = {**packager_env, "LIVE_MIN_FREE_BYTES": str(2**62)}  # above any real free space
+    procs.start("packager", [PYTHON, "manage.py", "livepackager", "--poll", "0.25"], env=env)
+    answer = api.start(event.pk, "rtmp").json()
+    broadcast = Broadcast.objects.get(pk=answer["broadcastId"])
+    folder = data_dir / "hls" / broadcast.stream_name
+    camera(answer["ingest"]["publishUrl"], "flv")
+    wait_for_playable_segments(folder, count=2, timeout=20)
+
+    wait_for(lambda: Recording.objects.get(broadcast=broadcast).problem != "", 10, "the problem")
+    recording = Recording.objects.get(broadcast=broadcast)
+    assert "LIVE_MIN_FREE_BYTES" in recording.problem
+    assert recording_problem(Broadcast.objects.get(pk=broadcast.pk)) == recording.problem
+    # Stopped at the first pass: nothing (failed) or the first segments (ready).
+    assert recording.state in (RecordingState.READY, RecordingState.FAILED)
+    playlist = read_playlist(folder / "recording.m3u8")
+    recorded = len(playlist.entries) if playlist else 0
+    time.sleep(20)  # trimming is back: the folder holds the live window and the recording
+    kept = len(list(folder.glob("*.ts")))
+    assert kept <= recorded + 2 * 6 + 3, kept
+    assert api.status(event.pk).json()["health"] == "receiving"  # live goes on
