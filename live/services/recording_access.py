@@ -17,7 +17,7 @@ from django.conf import settings
 from live.services.access import MEDIA_EXPIRY_STEP, check_viewer_access
 from live.services.media import MediaPath, sign_media_path
 from live.services.recording_playlists import DVR_PLAYLIST
-from live.services.recordings import live_recording, ready_recording, replay_media
+from live.services.recordings import is_recording, ready_recording, replay_media
 
 
 def _at(timestamp):
@@ -26,7 +26,7 @@ def _at(timestamp):
 
 def dvr_fields(access):
     """``{dvrPath}`` for a viewer who may play the live broadcast, when it is recorded."""
-    if not access.can_play or live_recording(access.broadcast) is None:
+    if not access.can_play or not is_recording(access.broadcast):
         return {}
     expires = access.media_expires()
     return {

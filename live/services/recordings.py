@@ -29,7 +29,8 @@ from live.services.hls_output import (
     trim_segments,
 )
 from live.services.media import MediaPath
-from live.services.recording_playlists import RECORDING_PLAYLIST
+from live.services.prepared import PreparedLookup
+from live.services.recording_playlists import DVR_PLAYLIST, RECORDING_PLAYLIST
 from live.signals import broadcast_started, broadcast_stopped
 
 logger = logging.getLogger("live.recordings")
@@ -168,6 +169,7 @@ def keep_or_trim(broadcast, disk_trouble):
 
 def stop_for_space(recording, folder, reason):
     recording_playlists.append_segments(folder, finish=True)
+    (folder / DVR_PLAYLIST).unlink(missing_ok=True)  # it would no longer move
     size, seconds = recording_playlists.totals(folder)
     Recording.objects.filter(pk=recording.pk, state=RecordingState.RECORDING).update(
         state=RecordingState.READY if seconds > 0 else RecordingState.FAILED,
@@ -251,6 +253,15 @@ def purge_recordings(older_than_days, now=None):
     return [delete_recording(recording) for recording in old]
 
 
-def live_recording(broadcast: Broadcast):
-    recording = recording_of(broadcast)
-    return recording if recording is not None and recording.state in PLAYABLE else None
+# Asked by every status poll with a valid token (dvrPath): compiled once, like the
+# other lookups on that path (live/services/prepared.py).
+_RECORDING_NOW = PreparedLookup(
+    lambda stream: Recording.objects.filter(
+        broadcast__stream_name=stream, state=RecordingState.RECORDING
+    )[:1]
+)
+
+
+def is_recording(broadcast: Broadcast):
+    """The live broadcast is being recorded now (so its rewind playlist moves)."""
+    return _RECORDING_NOW.first(broadcast.stream_name) is not None
