@@ -54,7 +54,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class CameraInline(admin.TabularInline):
     model = Camera
     extra = 0
-    fields = ["slug", "name", "position", "source", "auto_start"]
+    fields = ["slug", "name", "position", "source", "auto_start", "record"]
     readonly_fields = ["slug"]
     show_change_link = True
 
@@ -106,7 +106,8 @@ class EventAdmin(admin.ModelAdmin):
 class CameraAdmin(admin.ModelAdmin):
     form = CameraAdminForm
     list_display = [
-        "slug", "name", "event", "position", "source", "auto_start", "ladder", "srt_port"
+        "slug", "name", "event", "position", "source", "auto_start", "ladder", "record",
+        "srt_port",
     ]  # fmt: skip
     list_filter = ["event", "source"]
     search_fields = ["slug", "name", "event__id"]
@@ -114,7 +115,7 @@ class CameraAdmin(admin.ModelAdmin):
     actions = ["rotate_keys"]
 
     def get_fields(self, request, obj=None):
-        editable = ["name", "position", "source", "auto_start"]
+        editable = ["name", "position", "source", "auto_start", "record"]
         if obj is None:
             return ["event", "slug", *editable, "camera_url"]
         # The adaptive ladder (renditions.py) is switched per camera once it exists.
@@ -145,7 +146,9 @@ class CameraAdmin(admin.ModelAdmin):
             # Every SRT port taken: the camera exists, without a port until one frees.
             self.message_user(request, str(exc), messages.ERROR)
             made = Camera.objects.get(event=obj.event, slug=obj.slug)
-        Camera.objects.filter(pk=made.pk).update(position=obj.position, auto_start=obj.auto_start)
+        Camera.objects.filter(pk=made.pk).update(
+            position=obj.position, auto_start=obj.auto_start, record=obj.record
+        )
         obj.pk = made.pk
 
     def response_add(self, request, obj, post_url_continue=None):

@@ -15,7 +15,8 @@ class CameraAdminForm(forms.ModelForm):
     class Meta:
         model = Camera
         fields = [
-            "event", "slug", "name", "position", "source", "auto_start", "ladder", "camera_url"
+            "event", "slug", "name", "position", "source", "auto_start", "ladder", "record",
+            "camera_url",
         ]  # fmt: skip
 
     def clean_slug(self):

@@ -6,7 +6,9 @@ from django.shortcuts import render
 
 from live.api.errors import json_error
 
-_JSON_PATHS = re.compile(r"^/(events/[^/]+/(live/|cameras(/|$)|links(/|$))|media/|hls/|api/)")
+_JSON_PATHS = re.compile(
+    r"^/(events/[^/]+/(live/|cameras(/|$)|links(/|$)|recordings(/|$)|clips(/|$))|media/|hls/|api/)"
+)
 
 
 def _wants_json(request):

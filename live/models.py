@@ -60,6 +60,8 @@ class Camera(models.Model):
     last_refused_at = models.DateTimeField(null=True, blank=True)
     last_refused_from = models.CharField(max_length=64, blank=True)
     last_refused_reason = models.CharField(max_length=200, blank=True)
+    # Keep every broadcast's segments as a recording (replay, rewind, clips).
+    record = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -143,6 +145,72 @@ class PackagerLease(models.Model):
 
     def __str__(self):
         return f"{self.broadcast_id} held by {self.owner}"
+
+
+class RecordingState(models.TextChoices):
+    RECORDING = "recording", "Recording"
+    FINISHING = "finishing", "Finishing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+    DELETED = "deleted", "Deleted"
+
+
+class Recording(models.Model):
+    """A broadcast's kept segments and its ``recording.m3u8``, beside ``index.m3u8``.
+
+    Ready only once ``#EXT-X-ENDLIST`` is written: a listed recording is never half-written.
+    """
+
+    broadcast = models.OneToOneField(Broadcast, on_delete=models.CASCADE, related_name="recording")
+    state = models.CharField(
+        max_length=16, choices=RecordingState.choices, default=RecordingState.RECORDING
+    )
+    bytes = models.BigIntegerField(default=0)
+    duration_seconds = models.FloatField(default=0)
+    started_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    # Why recording stopped early or failed (low disk, nothing recorded), for staff.
+    problem = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self):
+        return f"recording of {self.broadcast} ({self.state})"
+
+    @property
+    def stream_name(self):
+        return self.broadcast.stream_name
+
+
+class ClipState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CUTTING = "cutting", "Cutting"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class Clip(models.Model):
+    """An MP4 cut (stream copy) from a recording or the rewind window of a live one."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="clips")
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="clips")
+    # Its own public media folder: /hls/<sig>/<exp>/<stream_name>/clip.mp4.
+    stream_name = models.SlugField(max_length=80, unique=True)
+    start = models.DateTimeField()
+    duration = models.FloatField()
+    state = models.CharField(max_length=16, choices=ClipState.choices, default=ClipState.PENDING)
+    bytes = models.BigIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"clip {self.pk} of {self.camera} ({self.state})"
 
 
 class ViewerLink(models.Model):

@@ -281,6 +281,11 @@ LOGGING = {
 LIVE_SEGMENT_SECONDS = env_int("LIVE_SEGMENT_SECONDS", 1)
 LIVE_PLAYLIST_SEGMENTS = env_int("LIVE_PLAYLIST_SEGMENTS", 6)
 LIVE_RECONNECT_WINDOW_SECONDS = env_int("LIVE_RECONNECT_WINDOW_SECONDS", 60)
+# Recordings (issue 12): rewind window while live, the free disk space under which
+# the packager stops recording (live goes on), the longest clip.
+LIVE_DVR_SECONDS = env_int("LIVE_DVR_SECONDS", 1800)
+LIVE_MIN_FREE_BYTES = env_int("LIVE_MIN_FREE_BYTES", 2 * 1024**3)
+LIVE_CLIP_MAX_SECONDS = env_int("LIVE_CLIP_MAX_SECONDS", 120)
 # A packager that stops renewing its lease loses its broadcasts after this long.
 LIVE_PACKAGER_LEASE_SECONDS = env_int("LIVE_PACKAGER_LEASE_SECONDS", 10)
 # The adaptive ladder: the heights (pixels) of the renditions offered beside a

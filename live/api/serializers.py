@@ -95,6 +95,17 @@ class StatusResponse(StreamStateResponse):
         "hlsPath's expiry), when the camera has an adaptive ladder",
     )
     expiresAt = serializers.DateTimeField(required=False, help_text="When the token expires")
+    dvrPath = serializers.CharField(
+        required=False,
+        help_text="While live and recorded: the signed rewind playlist (dvr.m3u8, the last "
+        "LIVE_DVR_SECONDS), same signature and expiry as hlsPath",
+    )
+    replayPath = serializers.CharField(
+        required=False,
+        help_text="While not running: the signed recording playlist of the last broadcast "
+        "(/hls/<sig>/<exp>/<stream>/recording.m3u8) once ready; /media/sign signs it afresh",
+    )
+    replayPathExpiresAt = serializers.DateTimeField(required=False)
 
 
 class CameraResponse(serializers.Serializer):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from live.api import audience_views, integrations, views
+from live.api import audience_views, integrations, recording_views, views
 
 # The event routes act on the event's default camera ("main"), as they always did;
 # the camera routes beside them act on the camera they name.
@@ -56,5 +56,25 @@ urlpatterns = [
         "events/<slug:event_id>/cameras/<slug:camera>/simulcast/<int:target_id>",
         integrations.SimulcastTargetView.as_view(),
         name="camera-simulcast-target",
+    ),
+    path(
+        "events/<slug:event_id>/recordings",
+        recording_views.RecordingListView.as_view(),
+        name="recordings",
+    ),
+    path(
+        "events/<slug:event_id>/recordings/<str:recording_id>",
+        recording_views.RecordingDeleteView.as_view(),
+        name="recording",
+    ),
+    path(
+        "events/<slug:event_id>/cameras/<slug:camera>/clips",
+        recording_views.ClipCreateView.as_view(),
+        name="camera-clips",
+    ),
+    path(
+        "events/<slug:event_id>/clips/<str:clip_id>",
+        recording_views.ClipDetailView.as_view(),
+        name="clip",
     ),
 ]

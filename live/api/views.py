@@ -30,6 +30,7 @@ from live.services.media import InvalidMediaPath, sign_media_path
 from live.services.media_grants import UnknownStream, media_to_sign
 from live.services.rate_limits import RateLimited
 from live.services.renditions import master_path
+from live.services.recording_access import dvr_fields, replay_fields
 from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
 from live.services.states import last_broadcast, state_of
 from live.services.viewer_links import NotLive, mint_viewer_link
@@ -262,6 +263,10 @@ class StatusView(APIView):
                 master = master_path(broadcast, path_expires)
                 if master is not None:
                     answer["masterPath"] = master
+                answer.update(dvr_fields(access))
+        elif raw_token and last is not None:
+            answer.update(replay_fields(event_id, raw_token, last))
+            token_valid = "replayPath" in answer
         telemetry.emit(
             "live.status",
             eventId=event_id,

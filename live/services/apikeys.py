@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from live.models import ApiKey, Broadcast, Event
+from live.models import ApiKey, Broadcast, Clip, Event
 from live.services.prepared import PreparedLookup
 
 _KEY_RE = re.compile(r"\Atc_([a-z0-9]{12})_([A-Za-z0-9_-]{32,64})\Z")
@@ -126,6 +126,12 @@ def check_stream_scope(key, stream_name):
         .values_list("event_id", flat=True)
         .first()
     )
+    if event_id is None:  # a clip's stream belongs to its camera's event
+        event_id = (
+            Clip.objects.filter(stream_name=stream_name)
+            .values_list("camera__event_id", flat=True)
+            .first()
+        )
     if event_id is not None and not key.events.filter(pk=event_id).exists():
         raise OutOfScope(f"This API key is not allowed to sign media of event {event_id!r}.")
 

@@ -6,10 +6,11 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from live.models import Broadcast, Source
+from live.models import Broadcast, Recording, RecordingState, Source
 from live.services import mock_source
 from live.services.media import PLAYLIST
 from live.services.prepared import PreparedLookup
+from live.services.recording_playlists import DVR_PLAYLIST, READY_MARKER, RECORDING_PLAYLIST
 
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -46,11 +47,45 @@ def _within(folder: Path, relative: str):
 
 
 # Asked on every media request Django serves; every mock playlist poll is one of them.
-_LIVE_MOCK = PreparedLookup(
-    lambda stream: Broadcast.objects.filter(
-        stream_name=stream, source=Source.MOCK, stopped_at__isnull=True
-    ).order_by("pk")[:1]
+_MOCK = PreparedLookup(
+    lambda stream: Broadcast.objects.filter(stream_name=stream, source=Source.MOCK).order_by("pk")[
+        :1
+    ]
 )
+
+
+def _mock_media(mock, media_path, content_type, now):
+    """The mock's computed playlists (live, rewind, recording) and its fixture segments."""
+    recording = Recording.objects.filter(broadcast=mock).first()
+    recorded = recording is not None and recording.state != RecordingState.DELETED
+    if mock.is_live:
+        now = now or timezone.now()
+        if media_path.file == PLAYLIST:
+            text = mock_source.live_playlist(mock.started_at, now)
+        elif media_path.file == DVR_PLAYLIST and recorded:
+            text = mock_source.dvr_playlist(mock.started_at, now)
+        else:
+            text = None
+        if text is not None:
+            return MediaFile(content_type, PLAYLIST_CACHE, text=text)
+    elif media_path.file == RECORDING_PLAYLIST and recorded:
+        if recording.state != RecordingState.READY:
+            return None
+        text = mock_source.recording_playlist(mock.started_at, mock.stopped_at)
+        return MediaFile(content_type, SEGMENT_CACHE, text=text)
+    if not (mock.is_live or recorded):
+        return None
+    path = mock_source.fixture_file(media_path.file)
+    return MediaFile(content_type, SEGMENT_CACHE, path=path) if path else None
+
+
+def _cache_of(folder: Path, file, is_playlist):
+    """Playlists revalidate, live segments briefly; a finished recording (its playlist
+    and segments) and a clip never change."""
+    if file.endswith(".mp4") or (folder / READY_MARKER).exists():
+        if not is_playlist or file == RECORDING_PLAYLIST:
+            return SEGMENT_CACHE
+    return PLAYLIST_CACHE if is_playlist else LIVE_SEGMENT_CACHE
 
 
 def find_media(media_path, now=None):
@@ -63,17 +98,14 @@ def find_media(media_path, now=None):
     if suffix == ".jpg":
         return _thumbnail(media_path)
 
-    mock = _LIVE_MOCK.first(media_path.stream)
+    mock = _MOCK.first(media_path.stream)
     if mock is not None:
-        if media_path.file == PLAYLIST:
-            text = mock_source.live_playlist(mock.started_at, now or timezone.now())
-            return MediaFile(content_type, PLAYLIST_CACHE, text=text)
-        path = mock_source.fixture_file(media_path.file)
-        return MediaFile(content_type, SEGMENT_CACHE, path=path) if path else None
+        return _mock_media(mock, media_path, content_type, now)
 
-    live_path = _within(live_output_dir() / media_path.stream, media_path.file)
+    folder = live_output_dir() / media_path.stream
+    live_path = _within(folder, media_path.file)
     if live_path is not None:
-        cache = PLAYLIST_CACHE if is_playlist else LIVE_SEGMENT_CACHE
+        cache = _cache_of(folder, media_path.file, is_playlist)
         return MediaFile(content_type, cache, path=live_path)
 
     fixture_path = _within(

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from live.services.hls_output import output_dir_for
 from live.services.media import PLAYLIST
+from live.services.recordings import keeps_segments
 from live.services.sources import facts_of
 
 logger = logging.getLogger("live.packager")
@@ -39,7 +40,7 @@ def ffmpeg_command(broadcast, transcode=False, resume=False):
         # The bitstream filter accepts only H.264: any other video fails ffmpeg at
         # once, before a segment is written, and the restart transcodes.
         codecs = ["-c", "copy", "-bsf:v", "h264_mp4toannexb"]
-    flags = "delete_segments+program_date_time+independent_segments+temp_file+omit_endlist"
+    flags = hls_flags(broadcast)
     if resume:
         # Continue the same playlist after a reconnect: same path, and append_list
         # carries on the media sequence of the segments already listed and puts a
@@ -65,6 +66,13 @@ def ffmpeg_command(broadcast, transcode=False, resume=False):
         "-hls_segment_filename", str(folder / "s%d.ts"),
         str(folder / PLAYLIST),
     ]  # fmt: skip
+
+
+def hls_flags(broadcast):
+    """A recorded broadcast keeps its segments: the packager lists them in
+    recording.m3u8 (live/services/recording_playlists.py) instead of ffmpeg deleting them."""
+    flags = "program_date_time+independent_segments+temp_file+omit_endlist"
+    return flags if keeps_segments(broadcast) else "delete_segments+" + flags
 
 
 def needs_transcode(log_path: Path):

@@ -28,8 +28,9 @@ def segments_kept_seconds():
     return 2 * settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS
 
 
-def trim_segments(folder: Path, keep_seconds):
-    """Delete segments the playlist no longer lists, once older than keep_seconds.
+def trim_segments(folder: Path, keep_seconds, keep=frozenset()):
+    """Delete segments the playlist no longer lists, once older than keep_seconds
+    (never those in ``keep``: a recording's).
 
     For nginx-rtmp's output: its own cleanup (hls_cleanup) is off because it
     walks the whole HLS folder, deleting the packager's empty folders (a listener
@@ -47,7 +48,7 @@ def trim_segments(folder: Path, keep_seconds):
     except FileNotFoundError:
         return
     for entry in entries:
-        if entry.name.endswith(".ts") and entry.name not in listed:
+        if entry.name.endswith(".ts") and entry.name not in listed and entry.name not in keep:
             try:
                 if entry.stat().st_mtime < cutoff:
                     os.unlink(entry.path)
@@ -81,18 +82,28 @@ def newest_segment_time(folder: Path, since=None):
     return newest
 
 
-def remove_stale_output(live):
+def remove_stale_output(live, kept=lambda names: set()):
     """Delete HLS folders (and ffmpeg logs) of broadcasts no longer live, a minute
-    after their last write."""
+    after their last write; ``kept(names)`` names the folders to keep anyway
+    (recordings, clips)."""
     root = live_output_dir()
     if not root.is_dir():
         return
     keep = {broadcast.stream_name for broadcast in live}
     cutoff = time.time() - 60
-    for entry in root.iterdir():
+    entries = list(root.iterdir())
+    stale = set()
+    for entry in entries:
+        try:
+            if entry.is_dir() and entry.name not in keep and entry.stat().st_mtime < cutoff:
+                stale.add(entry.name)
+        except FileNotFoundError:
+            pass
+    keep |= kept(stale) if stale else set()
+    for entry in entries:
         try:
             if entry.is_dir():
-                if entry.name not in keep and entry.stat().st_mtime < cutoff:
+                if entry.name in stale and entry.name not in keep:
                     shutil.rmtree(entry, ignore_errors=True)
             elif entry.name.startswith(".") and entry.name.endswith(LOG_SUFFIX):
                 name = entry.name[1 : -len(LOG_SUFFIX)]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from live.models import Broadcast
+from live.models import Broadcast, Clip, ClipState, Recording, RecordingState
 from live.services.media import (
     STREAM_NAME_RE,
     InvalidMediaPath,
@@ -30,19 +30,25 @@ class UnknownStream(Exception):
     """The path names no stream that may be signed now."""
 
     def __init__(self, stream):
-        super().__init__(f"No live broadcast or fixture stream {stream!r} to sign.")
+        super().__init__(
+            f"No live broadcast, recording, clip or fixture stream {stream!r} to sign."
+        )
         self.stream = stream
 
 
 def signable_stream(name) -> bool:
     """Whether media of the stream ``name`` may be signed for an API key now.
 
-    The one place to extend when recordings arrive: a recording the key may see
-    becomes signable here, and nowhere else needs to change.
+    Besides live broadcasts and fixtures: an ended broadcast whose recording is
+    ready (its replay), and a ready clip.
     """
     if not isinstance(name, str) or not STREAM_NAME_RE.match(name):
         return False
     if Broadcast.objects.filter(stream_name=name, stopped_at__isnull=True).exists():
+        return True
+    if Recording.objects.filter(broadcast__stream_name=name, state=RecordingState.READY).exists():
+        return True
+    if Clip.objects.filter(stream_name=name, state=ClipState.READY).exists():
         return True
     return (Path(settings.LIVE_SAMPLES_HLS_DIR) / name).is_dir()
 

@@ -81,3 +81,70 @@ def live_playlist(started_at, now) -> str:
         lines.append(f"#EXTINF:{segment.duration:.3f},")
         lines.append(segment.uri)
     return "\n".join(lines) + "\n"
+
+
+def _sequences(started_at, until):
+    """(first recorded, last) sequence numbers: the live edge at ``started_at`` and at
+    ``until``, numbered as ``live_playlist`` numbers them."""
+    step = max(segment.duration for segment in fixture_segments())
+    elapsed = max(0.0, (until - started_at).total_seconds())
+    return WINDOW_SEGMENTS - 1, int(elapsed // step) + WINDOW_SEGMENTS - 1
+
+
+def timeline(started_at, first, last):
+    """[(sequence, fixture segment, program time)] for sequences first..last."""
+    segments = fixture_segments()
+    step = max(segment.duration for segment in segments)
+    epoch = started_at - timedelta(seconds=step * WINDOW_SEGMENTS)
+    return [
+        (sequence, segments[sequence % len(segments)], epoch + timedelta(seconds=step * sequence))
+        for sequence in range(first, last + 1)
+    ]
+
+
+def _window_playlist(started_at, first, last, ended, kind=None):
+    count = len(fixture_segments())
+    step = max(segment.duration for segment in fixture_segments())
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-TARGETDURATION:{math.ceil(step)}",
+        f"#EXT-X-MEDIA-SEQUENCE:{first}",
+        f"#EXT-X-DISCONTINUITY-SEQUENCE:{first // count}",
+    ]
+    if kind:
+        lines.append(f"#EXT-X-PLAYLIST-TYPE:{kind}")
+    for sequence, segment, program_time in timeline(started_at, first, last):
+        if sequence % count == 0 and sequence != first:
+            lines.append("#EXT-X-DISCONTINUITY")
+        lines.append(
+            "#EXT-X-PROGRAM-DATE-TIME:"
+            + program_time.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        )
+        lines.append(f"#EXTINF:{segment.duration:.3f},")
+        lines.append(segment.uri)
+    if ended:
+        lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def recording_range(started_at, stopped_at):
+    return _sequences(started_at, stopped_at)
+
+
+def recording_playlist(started_at, stopped_at) -> str:
+    """The mock's recording: the looped fixture for the broadcast's duration, ended."""
+    first, last = _sequences(started_at, stopped_at)
+    return _window_playlist(started_at, first, last, ended=True, kind="VOD")
+
+
+def dvr_range(started_at, now):
+    step = max(segment.duration for segment in fixture_segments())
+    _, last = _sequences(started_at, now)
+    return max(0, last - max(1, math.ceil(settings.LIVE_DVR_SECONDS / step)) + 1), last
+
+
+def dvr_playlist(started_at, now) -> str:
+    """The rewind window: up to LIVE_DVR_SECONDS ending at the live playlist's edge."""
+    first, last = dvr_range(started_at, now)
+    return _window_playlist(started_at, first, last, ended=False)

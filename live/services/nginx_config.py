@@ -12,6 +12,7 @@ from live.services import delivery
 from live.services.delivery import live_output_dir
 from live.services.ingest_hook import hook_query
 from live.services.media import media_secret
+from live.services.recording_playlists import READY_MARKER, RECORDING_PLAYLIST
 from teecam.env import split_list
 
 
@@ -94,6 +95,8 @@ def render_nginx_config(options: NginxOptions) -> str:
         "live_hls_dir": live_output_dir().resolve(),
         "samples_hls_dir": Path(settings.LIVE_SAMPLES_HLS_DIR).resolve(),
         "playlist_cache": delivery.PLAYLIST_CACHE,
+        "recording_playlist_re": RECORDING_PLAYLIST.replace(".", "\\."),
+        "recording_final": READY_MARKER,
         "segment_cache": delivery.SEGMENT_CACHE,
         "live_segment_cache": delivery.LIVE_SEGMENT_CACHE,
         "thumbnail_cache": delivery.THUMBNAIL_CACHE,

@@ -34,7 +34,7 @@ from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 
 from live.models import Broadcast, PackagerLease
-from live.services import hls_output
+from live.services import clips, hls_output, recordings
 from live.services.child_processes import (
     Child,
     find_marked_processes,
@@ -43,12 +43,7 @@ from live.services.child_processes import (
     terminate,
 )
 from live.services.ffmpeg_command import ffmpeg_command, switch_to_transcode
-from live.services.hls_output import (
-    LOG_SUFFIX,
-    output_dir_for,
-    segments_kept_seconds,
-    trim_segments,
-)
+from live.services.hls_output import LOG_SUFFIX, output_dir_for
 from live.services.ingest_health import write_health
 from live.services.media_jobs import MediaJobs
 from live.services.media import PLAYLIST
@@ -70,6 +65,7 @@ from live.services.child_processes import (  # noqa: F401
     secrets_of,
 )
 from live.services.ffmpeg_command import needs_transcode  # noqa: F401
+from live.services.hls_output import trim_segments  # noqa: F401
 
 logger = logging.getLogger("live.packager")
 
@@ -136,7 +132,7 @@ class Packager:
         live = list(
             Broadcast.objects.filter(
                 stopped_at__isnull=True, source__in=INGEST_SOURCES
-            ).select_related("camera")
+            ).select_related("camera", "recording")
         )
         live_ids = {broadcast.pk for broadcast in live}
         # Ended broadcasts: their ffmpeg stops, and so does the lease of those
@@ -145,6 +141,7 @@ class Packager:
             if broadcast_id not in live_ids:
                 self.stop_child(broadcast_id)
                 self.release(broadcast_id)
+        disk_trouble = recordings.disk_problem() if live else None
         for broadcast in live:
             if not self.hold_lease(broadcast, now):
                 if broadcast.pk in self.children:
@@ -152,11 +149,12 @@ class Packager:
                 continue
             if broadcast.source in PACKAGED_SOURCES:
                 self.keep_child_running(broadcast)
-            else:
-                trim_segments(output_dir_for(broadcast), segments_kept_seconds())
+            recordings.keep_or_trim(broadcast, disk_trouble)
             write_health(broadcast, now)
             self.media_jobs.tick(broadcast)
         self.media_jobs.end_pass()
+        recordings.finish_stopped()
+        clips.cut_pending_clips()
         self.remove_stale_output(live)
         self.simulcast.reconcile(now)
         take_samples_safely(now)  # chart samples (audience, bitrate, fps); never raises
@@ -297,4 +295,4 @@ class Packager:
 
     def remove_stale_output(self, live):
         """Delete the HLS output of broadcasts no longer live (see ``hls_output``)."""
-        hls_output.remove_stale_output(live)
+        hls_output.remove_stale_output(live, kept=recordings.kept_stream_names)

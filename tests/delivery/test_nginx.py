@@ -107,12 +107,24 @@ def test_a_live_mock_broadcast_plays_through_nginx(nginx, api, event):
         assert segment.body[0] == MPEG_TS_SYNC and segment.body[188] == MPEG_TS_SYNC
 
 
-def test_a_stopped_mock_broadcast_is_no_longer_served(nginx, api, event):
+def test_a_stopped_unrecorded_mock_broadcast_is_no_longer_served(nginx, api, event):
+    event.cameras.update(record=False)
     hls_path = start_mock(api, event)["hlsPath"]
     assert api.stop(event.pk).status == 200
 
     assert get(nginx.port, hls_path).status == 404
     assert get(nginx.port, sibling(hls_path, "seg000.ts")).status == 404
+
+
+def test_a_stopped_recorded_mock_broadcast_serves_only_its_replay(nginx, api, event):
+    hls_path = start_mock(api, event)["hlsPath"]
+    assert api.stop(event.pk).status == 200
+
+    assert get(nginx.port, hls_path).status == 404
+    replay = get(nginx.port, sibling(hls_path, "recording.m3u8"))
+    assert replay.status == 200 and b"#EXT-X-ENDLIST" in replay.body
+    assert "immutable" in replay.headers["cache-control"]
+    assert get(nginx.port, sibling(hls_path, "seg000.ts")).status == 200
 
 
 def test_status_hlspath_signed_again_through_nginx_plays(nginx, api, event):

@@ -12,7 +12,7 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
-from live.models import Broadcast
+from live.models import Broadcast, Recording
 from live.services.apikeys import create_api_key
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.media import MediaPath, sign_media_path
@@ -133,7 +133,8 @@ def test_a_stream_that_does_not_exist_is_404_naming_it(client_api, stream):
     assert stream in response.json()["detail"]
 
 
-def test_an_ended_broadcast_is_no_longer_signable(client_api, event, live, hls_path):
+def test_an_ended_unrecorded_broadcast_is_no_longer_signable(client_api, event, live, hls_path):
+    Recording.objects.all().delete()  # not recorded
     stop_broadcast(event, "test")
 
     plain = client_api.get(SIGN_URL, {"path": f"/hls/{live.stream_name}/index.m3u8"})
@@ -146,6 +147,7 @@ def test_an_ended_broadcast_is_no_longer_signable(client_api, event, live, hls_p
 def test_a_revoked_viewers_stream_stops_signing_when_the_broadcast_ends(
     client_api, event, live, token, hls_path
 ):
+    Recording.objects.all().delete()  # a recording stays signable (issue 12)
     revoke_viewer_link(find_link(token), "test")
     after_revoke = client_api.get(status_url(event.pk), {"token": token}).json()
     assert "hlsPath" not in after_revoke
@@ -155,6 +157,15 @@ def test_a_revoked_viewers_stream_stops_signing_when_the_broadcast_ends(
 
     assert client_api.get(SIGN_URL, {"path": hls_path}).status_code == 404
     assert not signable_stream(live.stream_name)
+
+
+def test_an_ended_broadcast_with_a_ready_recording_signs_its_replay(client_api, event, live):
+    stop_broadcast(event, "test")
+
+    answer = client_api.get(SIGN_URL, {"path": f"/hls/{live.stream_name}/recording.m3u8"})
+
+    assert answer.status_code == 200
+    assert answer.json()["url"].endswith(f"/{live.stream_name}/recording.m3u8")
 
 
 @pytest.mark.parametrize("name", [None, "", "../tee", "tee/..", "x" * 81, "a\x00b"])

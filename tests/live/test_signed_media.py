@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from live.models import Broadcast
+from live.models import Broadcast, Recording
 from live.services.media import MediaPath, sign_media_path
 from tests.live.support import (
     SIGN_URL,
@@ -180,12 +180,26 @@ def test_a_file_the_fixture_does_not_list_is_404(anonymous_api, hls_path):
         assert anonymous_api.get(sibling(hls_path, name)).status_code == 404
 
 
-def test_the_media_of_a_stopped_mock_broadcast_is_404(admin_api, anonymous_api, event, hls_path):
+def test_the_media_of_a_stopped_unrecorded_mock_broadcast_is_404(
+    admin_api, anonymous_api, event, hls_path
+):
+    Recording.objects.all().delete()  # not recorded
     assert anonymous_api.get(hls_path).status_code == 200
     admin_api.post(stop_url(event.pk))
 
     assert anonymous_api.get(hls_path).status_code == 404
     assert anonymous_api.get(sibling(hls_path, "seg000.ts")).status_code == 404
+
+
+def test_a_stopped_recorded_mock_broadcast_keeps_only_its_replay(
+    admin_api, anonymous_api, event, hls_path
+):
+    # Recorded (issue 12): the live playlist is gone, the recording and its segments stay.
+    admin_api.post(stop_url(event.pk))
+
+    assert anonymous_api.get(hls_path).status_code == 404
+    assert anonymous_api.get(sibling(hls_path, "recording.m3u8")).status_code == 200
+    assert anonymous_api.get(sibling(hls_path, "seg000.ts")).status_code == 200
 
 
 def test_the_live_output_of_a_packaged_stream_is_served_from_the_data_dir(
