@@ -122,7 +122,8 @@ def _thumbnail(media_path):
     if media_path.file != "thumb.jpg":
         return None
     folders = [live_output_dir() / media_path.stream]
-    if _LIVE_MOCK.first(media_path.stream) is not None:
+    mock = _MOCK.first(media_path.stream)
+    if mock is not None and mock.is_live:
         folders = [mock_source.fixture_dir()]
     folders.append(Path(settings.LIVE_SAMPLES_HLS_DIR) / media_path.stream)
     for folder in folders:
