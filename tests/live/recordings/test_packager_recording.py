@@ -71,7 +71,8 @@ def test_low_disk_stops_recording_and_trimming_resumes(event, settings):
 
     recording = Recording.objects.get(broadcast=broadcast)
     assert recording.state == RecordingState.READY and "LIVE_MIN_FREE_BYTES" in recording.problem
-    assert recording_problem(broadcast) == recording.problem
+    # The same problem (the free space it quotes may have moved by a MiB since).
+    assert recording_problem(broadcast).split(":")[0] == recording.problem.split(":")[0]
     kept = {path.name for path in folder.glob("*.ts")}
     assert {"0.ts", "1.ts", "2.ts"} <= kept  # what was recorded stays playable
     assert {"3.ts", "5.ts"} <= kept  # listed when it stopped: in the recording
