@@ -4,6 +4,7 @@ line each and their views nothing: ``{% load recordings %}`` then
 
 from django import template
 
+from live.models import Recording, RecordingState
 from live.services.clips import clips_of
 from live.services.recording_access import signed_replay
 from live.services.recordings import recording_problem, ready_recording
@@ -27,8 +28,15 @@ def replay_player(event_id, camera, token):
 @register.inclusion_tag("live/_clips.html")
 def camera_clips(camera, broadcast=None):
     """The camera's newest clips (download links once cut) and why it is not recording."""
+    recordings = (
+        Recording.objects.filter(broadcast__camera=camera)
+        .exclude(state=RecordingState.DELETED)
+        .select_related("broadcast")
+        .order_by("-broadcast__started_at")[:5]
+    )
     return {
         "camera": camera,
+        "recordings": recordings,
         "clips": clips_of(camera),
         "recording_problem": recording_problem(broadcast) if broadcast is not None else None,
     }

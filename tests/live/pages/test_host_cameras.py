@@ -171,3 +171,19 @@ def test_a_link_names_its_camera_in_the_token(staff_htmx, event, on_air):
     token = text(response).split("token=")[1].split("&")[0].split('"')[0]
 
     assert read_viewer_token(token, event.pk).camera_id == on_air.camera_id
+
+
+def test_the_card_lists_the_cameras_recordings_with_length_and_size(staff_client, event):
+    from live.models import Recording, RecordingState
+    from live.services.lifecycle import stop_broadcast
+
+    broadcast, _ = start_broadcast(event, Source.MOCK, "staff:marshal")
+    stop_broadcast(event, "staff:marshal")
+    Recording.objects.filter(broadcast=broadcast).update(
+        state=RecordingState.READY, duration_seconds=42, bytes=3 * 1024 * 1024
+    )
+
+    html = text(staff_client.get(HOST))
+
+    assert 'data-testid="recordings"' in html
+    assert "42 s, 3.0\xa0MB" in html
