@@ -17,6 +17,7 @@ from live.services.access import check_viewer_access
 from live.services.cameras import cameras_of
 from live.services.rate_limits import RateLimited
 from live.services.schedules import countdown_key
+from live.services.recording_access import dvr_fields
 from live.services.states import last_broadcast, state_of
 from live.services.tokens import InvalidToken, read_viewer_token
 from live.services.viewers import heartbeat, join_viewer, leave
@@ -101,6 +102,8 @@ def _viewer_context(event_id, raw_token, requested, viewer_id):
         "access": access,
         "camera": camera,
         "camera_state": camera_state,
+        # The rewind playlist of a recorded live broadcast; asked only when the player is drawn.
+        "dvr_path": lambda: dvr_fields(access).get("dvrPath"),
         "state": state,
         "switcher": switcher,
         # What the poll compares to learn that nothing changed (a 204): the state,

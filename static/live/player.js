@@ -61,15 +61,23 @@
       details === D.MANIFEST_PARSING_ERROR;
   }
 
+  // Rewinding plays the long dvr.m3u8 (the whole rewind window); the live edge plays
+  // the short index.m3u8, so a viewer at the edge never polls the long one.
+  function rewinding(video) {
+    return video.dataset.mode === "dvr" && !!video.dataset.hlsDvr;
+  }
+
   function startHls(video, failures) {
     var Hls = window.Hls;
+    var edge = !rewinding(video);
     var hls = new Hls({
       liveDurationInfinity: true,
       // Measured by bench/ingest.py: hls.js's defaults sit 3-4.7 s behind the
       // camera with 1-s segments; this holds 2-3 s with no stalls.
       liveSyncDuration: 1.5,
-      liveMaxLatencyDuration: 4,
-      maxLiveSyncPlaybackRate: 1.2,
+      // At the edge hls.js catches up when it falls behind; rewound, it must not.
+      liveMaxLatencyDuration: edge ? 4 : Infinity,
+      maxLiveSyncPlaybackRate: edge ? 1.2 : 1,
       // With an adaptive ladder (master.m3u8): start on a rung that fits the player
       // and let ABR move down on a slow network.
       capLevelToPlayerSize: true,
@@ -102,8 +110,13 @@
         }, retryDelay(failures));
       }
     });
+    if (!edge) {
+      hls.once(Hls.Events.LEVEL_LOADED, function () { seekBack(video, video._rewindBy || 30); });
+    }
     // The master playlist when the camera has a ladder; its signature covers the rungs.
-    hls.loadSource(video.dataset.hlsMaster || video.dataset.hlsSrc);
+    var source = edge ? video.dataset.hlsMaster || video.dataset.hlsSrc
+      : resign(video.dataset.hlsDvr, video.dataset.hlsSrc);
+    hls.loadSource(source);
     hls.attachMedia(video);
   }
 
@@ -232,6 +245,8 @@
   function updateBadge(video) {
     var player = video.closest(".player");
     if (!player || !player.hasAttribute("data-started")) return;
+    var back = player.querySelector("[data-rewind]");
+    if (back) back.hidden = !video.dataset.hlsDvr;
     var live = livePosition(video);
     var behind = video.paused ||
       (live !== null && live !== undefined && live - video.currentTime > BEHIND_LIVE_SECONDS);
@@ -240,17 +255,45 @@
     var label = player.querySelector("[data-live-badge] strong");
     if (label) label.textContent = behind ? "Behind live" : "Live";
     var goLive = player.querySelector("[data-go-live]");
-    if (goLive) goLive.hidden = !behind;
+    if (goLive) goLive.hidden = !behind && !rewinding(video);
+  }
+
+  function restart(video) {
+    if (video._hls) video._hls.destroy();
+    video._hls = null;
+    startHls(video, 0);
+    play(video);
+  }
+
+  function seekBack(video, seconds) {
+    var seekable = video.seekable;
+    var from = livePosition(video);
+    if (from === null || from === undefined) from = video.currentTime;
+    var earliest = seekable && seekable.length ? seekable.start(0) : 0;
+    video.currentTime = Math.max(earliest, Math.min(video.currentTime, from) - seconds);
+    updateBadge(video);
+  }
+
+  function rewind(video) {
+    if (rewinding(video)) { seekBack(video, 30); return; }
+    video.dataset.mode = "dvr";
+    video._rewindBy = 30;
+    restart(video);
   }
 
   function goLive(video) {
+    if (rewinding(video)) {
+      video.dataset.mode = "live";
+      restart(video);
+      return;
+    }
     var live = livePosition(video);
     if (live !== null && live !== undefined) video.currentTime = live;
     play(video);
   }
 
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-unmute], [data-go-live]");
+    var button = event.target.closest("[data-unmute], [data-go-live], [data-rewind]");
     if (!button) return;
     var video = button.closest(".player") && button.closest(".player").querySelector("video");
     if (button.dataset.unmute) video = document.querySelector(button.dataset.unmute) || video;
@@ -258,6 +301,10 @@
     if (button.hasAttribute("data-go-live")) {
       goLive(video);
       video.focus();
+      return;
+    }
+    if (button.hasAttribute("data-rewind")) {
+      rewind(video);
       return;
     }
     video.muted = false;
