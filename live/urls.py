@@ -1,6 +1,7 @@
 from django.urls import path
 
 from live import views
+from live.views import clips as clip_views
 from live.views.embed import embed
 from live.views.schedule import host_schedule
 
@@ -31,6 +32,7 @@ urlpatterns = [
         name="host-move-camera",
     ),
     path("events/<slug:event_id>/live-host/link", views.host_link, name="host-link"),
+    path("events/<slug:event_id>/live-host/clip", clip_views.host_clip, name="host-clip"),
     path("events/<slug:event_id>/live-host/links", views.host_links, name="host-links"),
     path(
         "events/<slug:event_id>/live-host/links/<int:link_id>/revoke",

@@ -187,3 +187,34 @@ def test_the_card_lists_the_cameras_recordings_with_length_and_size(staff_client
 
     assert 'data-testid="recordings"' in html
     assert "42 s, 3.0\xa0MB" in html
+
+
+def test_staff_cut_a_clip_of_the_last_30_seconds(staff_htmx, event):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from live.models import Broadcast, Clip, Recording
+    from live.services.clips import cut_pending_clips
+
+    broadcast, _ = start_broadcast(event, Source.MOCK, "staff:marshal")
+    earlier = timezone.now() - timedelta(seconds=90)  # 90 s of the mock recorded so far
+    Broadcast.objects.filter(pk=broadcast.pk).update(started_at=earlier)
+    Recording.objects.filter(broadcast=broadcast).update(started_at=earlier)
+
+    response = staff_htmx.post(f"{HOST}/clip", {"camera": "main", "seconds": "30"}, htmx=True)
+
+    assert response.status_code == 200, text(response)
+    assert "cutting a clip of the last 30 s" in text(response)
+    clip = Clip.objects.get()
+    assert clip.duration == 30
+    cut_pending_clips()
+    clip.refresh_from_db()
+    assert clip.state == "ready"
+
+
+def test_a_clip_length_not_on_the_list_is_refused(staff_htmx, event, on_air):
+    response = staff_htmx.post(f"{HOST}/clip", {"camera": "main", "seconds": "999"}, htmx=True)
+
+    assert response.status_code == 400
+    assert "Select a valid choice" in text(response)
