@@ -55,7 +55,8 @@ def test_staff_start_mint_copy_and_a_viewer_watches_until_stop(
     host.get_by_text("The broadcast has ended.").wait_for()
 
     viewer.get_by_text("This broadcast has ended").wait_for(timeout=5_000)
-    assert viewer.locator("video").count() == 0
+    assert viewer.locator("#live-video").count() == 0  # the live player is gone…
+    viewer.get_by_text("Watch the replay").wait_for()  # …and the recording is offered
     assert Viewer.objects.count() == 1  # kept after the stop: unique viewers (issue 11)
 
 

@@ -31,7 +31,7 @@ def test_a_link_from_one_broadcast_plays_the_next_after_a_break_by_itself(
 
     stop_broadcast(event, "test")
     page.get_by_text("This broadcast has ended").wait_for()
-    assert page.locator("video").count() == 0
+    assert page.locator("#live-video").count() == 0  # only the replay of broadcast 1
 
     second, _ = start_broadcast(event, Source.MOCK, "test")
     assert_video_plays(page)
