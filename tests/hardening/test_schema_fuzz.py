@@ -30,7 +30,7 @@ from live.services.viewer_links import mint_viewer_link
 
 pytestmark = pytest.mark.django_db
 
-# Examples per operation and generation mode (a CI-time budget): 23 operations x 2 modes x 4 callers.
+# Examples per operation and mode (a CI-time budget): 23 operations x 2 modes x 4 callers.
 EXAMPLES = 15
 CHECKS = [
     not_a_server_error,
