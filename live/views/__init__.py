@@ -4,19 +4,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from live.models import Event
-from live.views.host import (  # noqa: F401  (routed in live/urls.py)
-    host,
+from live.views.host import host, host_start, host_status, host_stop  # noqa: F401  (urls)
+from live.views.host_cameras import (  # noqa: F401
     host_add_camera,
     host_edit_camera,
-    host_link,
-    host_links,
     host_move_camera,
-    host_revoke_link,
     host_rotate_key,
-    host_start,
-    host_status,
-    host_stop,
 )
+from live.views.host_links import host_link, host_links, host_revoke_link  # noqa: F401
 from live.views.viewer import (  # noqa: F401
     viewer,
     viewer_heartbeat,

@@ -11,7 +11,7 @@ from live.forms import CameraField
 from live.http import actor_of
 from live.models import Event
 from live.services.clips import ClipRangeError, create_clip
-from live.views.host import _camera_for, _form_errors, _render_console, staff_required
+from live.views.console import camera_for, form_errors, render_console, staff_required
 
 CLIP_LENGTHS = [(15, "15 s"), (30, "30 s"), (60, "1 min"), (120, "2 min")]
 # The newest segment is still being written: end the clip a little before now.
@@ -29,8 +29,8 @@ def host_clip(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
     form = ClipForm(request.POST)
     if not form.is_valid():
-        return _render_console(request, event, status=400, error=_form_errors(form))
-    camera, refusal = _camera_for(request, event, form, "clip_form")
+        return render_console(request, event, status=400, error=form_errors(form))
+    camera, refusal = camera_for(request, event, form, "clip_form")
     if refusal:
         return refusal
     seconds = form.cleaned_data["seconds"]
@@ -38,10 +38,10 @@ def host_clip(request, event_id):
     try:
         create_clip(camera, start, seconds, actor_of(request))
     except ClipRangeError as exc:
-        return _render_console(
+        return render_console(
             request, event, status=400, camera=camera.slug, camera_error=str(exc), focus="error"
         )
-    return _render_console(
+    return render_console(
         request,
         event,
         notice=f"{camera.name}: cutting a clip of the last {seconds} s; it is listed below "

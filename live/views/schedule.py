@@ -18,7 +18,7 @@ from live.http import actor_of, no_store
 from live.models import Event
 from live.services.cameras import UnknownCamera, get_camera
 from live.services.schedules import InvalidSchedule, clear_schedule, set_schedule
-from live.views.host import staff_required
+from live.views.console import staff_required
 
 FORM_FIELDS = {"startAt": "start_at", "stopAt": "stop_at", "source": "source"}
 

@@ -1,0 +1,211 @@
+"""The host console: each camera card's context, the staff check, and rendering the
+console (the HTMX partial, or the whole page without JavaScript)."""
+
+import functools
+import hashlib
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from live.forms import (
+    CameraEditForm,
+    CameraForm,
+    RotateKeyForm,
+    StartForm,
+    StopForm,
+    ViewerLinkForm,
+)
+from live.http import no_store
+from live.services.cameras import (
+    UnknownCamera,
+    cameras_of,
+    get_camera,
+)
+from live.services.audience import audience_of, series_of
+from live.services.health import health_of
+from live.services.states import last_broadcast, state_of
+from live.services.lifecycle import uptime_seconds
+from live.services.media import PLAYLIST, MediaPath, sign_media_path
+from live.services.sources import (
+    facts_of,
+    ingest_for,
+)
+from live.services.viewer_links import links_of
+from live.services.viewers import viewer_count
+
+# What the encoder-setup fields are called on the page, and whether they hold the secret
+# (masked, with Show and Copy).
+INGEST_FIELDS = {
+    "url": ("Server URL", False),
+    "streamKey": ("Stream key", True),
+    "publishUrl": ("Full publish URL", True),
+    "passphrase": ("SRT passphrase", True),
+    "whipUrl": ("WHIP URL", False),
+    "cameraUrl": ("Camera (pulled)", False),
+}
+
+# How long the staff preview's signed URL lives; it is re-signed on each render.
+PREVIEW_URL_TTL = 4 * 3600
+
+
+def staff_required(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            if request.htmx:
+                # A lapsed session reloads the page at the login form instead
+                # of swapping the login page into a panel.
+                page = request.htmx.current_url_abs_path or request.get_full_path()
+                return HttpResponseClientRedirect(
+                    f"{settings.LOGIN_URL}?{urlencode({'next': page})}"
+                )
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_staff:
+            raise PermissionDenied("The host page is for staff only.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def clock(seconds):
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def camera_status(camera, broadcast, last=None):
+    """What the card's polled part shows: state (the one source of truth), health, numbers."""
+    if broadcast is None and last is None:
+        last = last_broadcast(camera)
+    state = state_of(broadcast, last)
+    shown = broadcast or last
+    return {
+        "camera": camera,
+        "broadcast": broadcast,
+        "last": last,
+        "state": state,
+        # What the page shows now; the poll re-renders the whole card when it changes.
+        "shown": f"{camera.slug}:{state.code}:{shown.pk if shown else 0}",
+        "facts": facts_of(broadcast.source if broadcast else camera.source),
+        "health": health_of(broadcast),
+        "uptime": clock(uptime_seconds(broadcast)) if broadcast else None,
+        "viewer_count": viewer_count(broadcast),
+        # Unique viewers and peak of the live broadcast, else of the last one (kept after Stop).
+        "audience": audience_of(shown),
+        "series": series_of(shown),
+    }
+
+
+def camera_card(camera, broadcast, forms, last=None):
+    """One camera's card: its status, preview, ingest and the forms that act on it."""
+    source = broadcast.source if broadcast else camera.source
+    preview_url = None
+    if broadcast is not None:
+        preview_url = sign_media_path(
+            MediaPath(broadcast.stream_name, PLAYLIST), int(time.time()) + PREVIEW_URL_TTL
+        )
+    mine = forms.get("camera") == camera.slug
+
+    def form(name, make):
+        return forms[name] if mine and name in forms else make()
+
+    return {
+        **camera_status(camera, broadcast, last),
+        "preview_url": preview_url,
+        "ingest": [
+            {
+                "key": key,
+                "label": INGEST_FIELDS[key][0],
+                # An SRT URL carries the passphrase in it.
+                "secret": INGEST_FIELDS[key][1] or "passphrase=" in value,
+                "value": value,
+            }
+            for key, value in (ingest_for(camera, source) or {}).items()
+        ],
+        "start_form": form(
+            "start_form",
+            lambda: StartForm(initial={"camera": camera.slug, "source": camera.source}),
+        ),
+        "stop_form": form("stop_form", lambda: StopForm(initial={"camera": camera.slug})),
+        "rotate_form": form("rotate_form", lambda: RotateKeyForm(initial={"camera": camera.slug})),
+        "edit_form": form(
+            "edit_form",
+            lambda: CameraEditForm(
+                initial={
+                    "camera": camera.slug,
+                    "name": camera.name,
+                    "source": camera.source,
+                    "auto_start": camera.auto_start,
+                }
+            ),
+        ),
+        "error": forms.get("camera_error") if mine else None,
+        "focus": forms.get("focus") if mine else None,
+    }
+
+
+def links_context(event_id):
+    """The event's links, and a signature of what the table shows (the poll swaps it only
+    when that changes, so a keyboard user's focus in the table is not thrown away)."""
+    links = list(links_of(event_id))
+    now = timezone.now()
+    rows = [(link.pk, bool(link.revoked_at), link.expires_at < now, link.viewer_count)
+            for link in links]  # fmt: skip
+    signature = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+    return {"links": links, "links_shown": signature, "now": now}
+
+
+def host_context(event, **extra):
+    pairs = list(cameras_of(event.pk))
+    cameras = [camera for camera, _ in pairs]
+    context = {
+        "event": event,
+        "cards": [camera_card(camera, broadcast, extra) for camera, broadcast in pairs],
+        **links_context(event.pk),
+        "camera_form": CameraForm(),
+        "link_form": ViewerLinkForm(cameras=cameras),
+        "poll_seconds": settings.LIVE_HOST_POLL_SECONDS,
+    }
+    context.update(extra)
+    return context
+
+
+def render_console(request, event, status=200, **extra):
+    """The console partial for HTMX, the whole page otherwise (JavaScript off)."""
+    context = host_context(event, **extra)
+    template = "live/_host_console.html" if request.htmx else "live/host.html"
+    response = render(request, template, context, status=status)
+    if request.htmx:
+        trigger_client_event(response, "live-changed")
+    return no_store(response)
+
+
+def camera_for(request, event, form, form_name):
+    """The camera a valid form names, or a rendered refusal."""
+    try:
+        return get_camera(event.pk, form.cleaned_data["camera"]), None
+    except UnknownCamera as exc:
+        return None, render_console(request, event, status=404, error=str(exc))
+
+
+def form_errors(form):
+    messages = [message for errors in form.errors.values() for message in errors]
+    return messages[0] if messages else "The form was not filled in correctly."
+
+
+def refuse_form(request, event, name, form):
+    """400 with the form's errors on the camera's card (and at the top when it is elsewhere)."""
+    camera = form.data.get("camera") or "main"
+    return render_console(
+        request,
+        event,
+        status=400,
+        camera=camera,
+        camera_error=form_errors(form),
+        focus="error",
+        **{name: form},
+    )
