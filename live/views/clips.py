@@ -11,7 +11,7 @@ from live.forms import CameraField
 from live.http import actor_of
 from live.models import Event
 from live.services.clips import ClipRangeError, create_clip
-from live.views.console import camera_for, form_errors, render_console, staff_required
+from live.views.console import posted_camera_form, render_console, staff_required
 
 CLIP_LENGTHS = [(15, "15 s"), (30, "30 s"), (60, "1 min"), (120, "2 min")]
 # The newest segment is still being written: end the clip a little before now.
@@ -27,10 +27,7 @@ class ClipForm(forms.Form):
 @require_POST
 def host_clip(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
-    form = ClipForm(request.POST)
-    if not form.is_valid():
-        return render_console(request, event, status=400, error=form_errors(form))
-    camera, refusal = camera_for(request, event, form, "clip_form")
+    form, camera, refusal = posted_camera_form(request, event, ClipForm, "clip_form")
     if refusal:
         return refusal
     seconds = form.cleaned_data["seconds"]

@@ -184,12 +184,19 @@ def render_console(request, event, status=200, **extra):
     return no_store(response)
 
 
-def camera_for(request, event, form, form_name):
-    """The camera a valid form names, or a rendered refusal."""
+def posted_camera_form(request, event, form_class, name):
+    """The posted form acting on one camera, checked, and that camera.
+
+    (form, camera, None), or (form, None, the rendered refusal): 400 with the form's
+    errors, 404 for a camera the event does not have.
+    """
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return form, None, refuse_form(request, event, name, form)
     try:
-        return get_camera(event.pk, form.cleaned_data["camera"]), None
+        return form, get_camera(event.pk, form.cleaned_data["camera"]), None
     except UnknownCamera as exc:
-        return None, render_console(request, event, status=404, error=str(exc))
+        return form, None, render_console(request, event, status=404, error=str(exc))
 
 
 def form_errors(form):
@@ -198,8 +205,10 @@ def form_errors(form):
 
 
 def refuse_form(request, event, name, form):
-    """400 with the form's errors on the camera's card (and at the top when it is elsewhere)."""
+    """400 with the form's errors on the camera's card; at the top when the camera field
+    itself is wrong, since no card then matches it."""
     camera = form.data.get("camera") or "main"
+    top = {"error": form_errors(form)} if "camera" in form.errors else {}
     return render_console(
         request,
         event,
@@ -207,5 +216,6 @@ def refuse_form(request, event, name, form):
         camera=camera,
         camera_error=form_errors(form),
         focus="error",
+        **top,
         **{name: form},
     )

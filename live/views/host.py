@@ -20,7 +20,7 @@ from live.services.sources import (
 )
 from live.views.console import (
     camera_card,
-    camera_for,
+    posted_camera_form,
     camera_status,
     host_context,
     links_context,
@@ -74,10 +74,7 @@ def host_status(request, event_id):
 @require_POST
 def host_start(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
-    form = StartForm(request.POST)
-    if not form.is_valid():
-        return refuse_form(request, event, "start_form", form)
-    camera, refusal = camera_for(request, event, form, "start_form")
+    form, camera, refusal = posted_camera_form(request, event, StartForm, "start_form")
     if refusal:
         return refusal
     try:
@@ -105,10 +102,7 @@ def host_start(request, event_id):
 @require_POST
 def host_stop(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
-    form = StopForm(request.POST)
-    if not form.is_valid():
-        return refuse_form(request, event, "stop_form", form)
-    camera, refusal = camera_for(request, event, form, "stop_form")
+    form, camera, refusal = posted_camera_form(request, event, StopForm, "stop_form")
     if refusal:
         return refusal
     stopped = stop_broadcast(camera, actor_of(request))

@@ -22,8 +22,7 @@ from live.services.sources import (
     SourceUnavailable,
 )
 from live.views.console import (
-    camera_for,
-    form_errors,
+    posted_camera_form,
     refuse_form,
     render_console,
     staff_required,
@@ -34,10 +33,7 @@ from live.views.console import (
 @require_POST
 def host_rotate_key(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
-    form = RotateKeyForm(request.POST)
-    if not form.is_valid():
-        return refuse_form(request, event, "rotate_form", form)
-    camera, refusal = camera_for(request, event, form, "rotate_form")
+    form, camera, refusal = posted_camera_form(request, event, RotateKeyForm, "rotate_form")
     if refusal:
         return refusal
     rotate_stream_key(camera, actor_of(request))
@@ -84,10 +80,7 @@ def host_add_camera(request, event_id):
 @require_POST
 def host_edit_camera(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
-    form = CameraEditForm(request.POST)
-    if not form.is_valid():
-        return refuse_form(request, event, "edit_form", form)
-    camera, refusal = camera_for(request, event, form, "edit_form")
+    form, camera, refusal = posted_camera_form(request, event, CameraEditForm, "edit_form")
     if refusal:
         return refusal
     data = form.cleaned_data
@@ -115,10 +108,7 @@ def host_edit_camera(request, event_id):
 @require_POST
 def host_move_camera(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
-    form = MoveCameraForm(request.POST)
-    if not form.is_valid():
-        return render_console(request, event, status=400, error=form_errors(form))
-    camera, refusal = camera_for(request, event, form, "move_form")
+    form, camera, refusal = posted_camera_form(request, event, MoveCameraForm, "move_form")
     if refusal:
         return refusal
     move_camera(camera, form.cleaned_data["step"])

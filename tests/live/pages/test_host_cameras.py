@@ -218,3 +218,25 @@ def test_a_clip_length_not_on_the_list_is_refused(staff_htmx, event, on_air):
 
     assert response.status_code == 400
     assert "Select a valid choice" in text(response)
+
+
+@pytest.mark.parametrize(
+    "camera, message",
+    [("Bad Slug!", "No such camera."), ("tee\x00", "Null characters are not allowed.")],
+)
+@pytest.mark.parametrize(
+    "path", ["start", "stop", "rotate-key", "cameras/edit", "cameras/move", "clip"]
+)
+def test_a_malformed_camera_in_any_form_is_a_400_with_a_visible_message(
+    staff_htmx, event, path, camera, message
+):
+    # No card matches a camera id that is not even well formed: the message goes on top.
+    response = staff_htmx.post(
+        f"{HOST}/{path}",
+        {"camera": camera, "source": "mock", "confirm": "on", "name": "x", "step": "1",
+         "seconds": "30"},
+        htmx=True,
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert text(response).startswith(f'<p class="error" role="alert" tabindex="-1">{message}</p>')
