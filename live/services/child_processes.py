@@ -50,28 +50,35 @@ def _die_with_parent():
     os.setpgrp()
 
 
-def start_marked_child(broadcast, command, log_path: Path, transcode) -> Child:
-    """Start the broadcast's ffmpeg: marked, killed with the packager, logged redacted."""
+def spawn_marked(command, marker, value, log_path: Path, secrets, stdout=subprocess.DEVNULL):
+    """Start a child of the packager: (process, log pump).
+
+    Marked in its environment with ``marker=value`` and this deployment's scope (so a
+    later packager finds it after a kill -9), killed with the packager, and its stderr
+    copied to ``log_path`` with ``secrets`` blanked out.
+    """
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=stdout,
         stderr=subprocess.PIPE,
-        env={
-            **os.environ,
-            CHILD_MARKER: str(broadcast.pk),
-            SCOPE_MARKER: packager_scope(),
-        },
+        env={**os.environ, marker: str(value), SCOPE_MARKER: packager_scope()},
         preexec_fn=_die_with_parent,
     )
-    # ffmpeg prints its input URL, which holds the camera's password or the
-    # SRT passphrase: the log gets a copy with those blanked out.
     pump = threading.Thread(
-        target=copy_redacted,
-        args=(process.stderr, log_path, secrets_of(broadcast)),
-        daemon=True,
+        target=copy_redacted, args=(process.stderr, log_path, secrets), daemon=True
     )
     pump.start()
+    return process, pump
+
+
+def start_marked_child(broadcast, command, log_path: Path, transcode) -> Child:
+    """Start the broadcast's ffmpeg: marked, killed with the packager, logged redacted."""
+    # ffmpeg prints its input URL, which holds the camera's password or the
+    # SRT passphrase: the log gets a copy with those blanked out.
+    process, pump = spawn_marked(
+        command, CHILD_MARKER, broadcast.pk, log_path, secrets_of(broadcast)
+    )
     return Child(broadcast.pk, process, log_path, transcode, pump)
 
 

@@ -31,13 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from live.models import Broadcast, SimulcastTarget, Source
-from live.services.child_processes import (
-    SCOPE_MARKER,
-    _die_with_parent,
-    copy_redacted,
-    packager_scope,
-    terminate,
-)
+from live.services.child_processes import spawn_marked, terminate
 from live.services.hls_output import output_dir_for
 from live.services.media import PLAYLIST
 
@@ -220,25 +214,17 @@ class Simulcaster:
         log_path = folder / f"target-{target.pk}.log"
         if log_path.exists() and log_path.stat().st_size > 1_000_000:
             log_path.unlink()
-        process = subprocess.Popen(
+        # ffmpeg prints the output URL, which ends with the stream key: blanked in the log.
+        # Its stdout carries the progress lines _read_progress reads.
+        process, _ = spawn_marked(
             push_command(target, broadcast),
-            stdin=subprocess.DEVNULL,
+            SIMULCAST_MARKER,
+            target.pk,
+            log_path,
+            secrets_of_target(target),
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env={
-                **os.environ,
-                SIMULCAST_MARKER: str(target.pk),
-                SCOPE_MARKER: packager_scope(),
-            },
-            preexec_fn=_die_with_parent,
         )
         push = Push(target.pk, broadcast.pk, signature, process, log_path)
-        # ffmpeg prints the output URL, which ends with the stream key: blanked in the log.
-        threading.Thread(
-            target=copy_redacted,
-            args=(process.stderr, log_path, secrets_of_target(target)),
-            daemon=True,
-        ).start()
         threading.Thread(target=_read_progress, args=(push,), daemon=True).start()
         self.pushes[target.pk] = push
         logger.info(
