@@ -14,7 +14,7 @@ from live.models import (
     Viewer,
     ViewerLink,
 )
-from live.services.audit import actor_of
+from live.http import actor_of
 from live.admin_forms import ApiKeyForm, CameraAdminForm, EventAdminForm
 from live.services.apikeys import create_api_key, revoke_api_key, rotate_api_key
 from live.services.cameras import (

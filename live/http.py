@@ -9,8 +9,27 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
-from live.services.audit import actor_of  # noqa: F401  (who acts: re-exported for views)
-from live.services.rate_limits import client_address  # noqa: F401  (from where)
+from live.models import ApiKey
+from live.services.rate_limits import client_address_of
+
+
+def actor_of(request):
+    """Who did it, for the audit log: ``key:<name>#<prefix>`` or ``staff:<username>``.
+
+    Key names are not unique over time (a rotated key's successor keeps the name),
+    the prefix is: together they name one key and still read well.
+    """
+    key = getattr(request, "auth", None)  # only DRF requests carry one
+    if isinstance(key, ApiKey):
+        return f"key:{key.name}#{key.prefix}"
+    return f"staff:{request.user.get_username()}"
+
+
+def client_address(request):
+    """From where: see ``rate_limits.client_address_of`` (trusted proxies only)."""
+    return client_address_of(
+        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", "")
+    )
 
 
 def json_error(status_code, code, detail):

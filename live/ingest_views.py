@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from live.http import json_error
+from live.http import client_address, json_error
 from live.log_fields import log_field
 from live.models import Broadcast, Camera, Source
 from live.services import rate_limits, telemetry
@@ -51,7 +51,7 @@ def _throttled(exc):
 
 def _refuse_caller(request):
     """403 for a call that is not nginx-rtmp's, counted against the caller's budget."""
-    caller = f"caller:{rate_limits.client_address(request)}"
+    caller = f"caller:{client_address(request)}"
     try:
         rate_limits.check("ingest-failure", caller)
         rate_limits.hit("ingest-failure", caller)

@@ -14,6 +14,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
+from live.http import client_address
 from live.services import rate_limits
 
 LOCKED_OUT = "locked_out"
@@ -21,7 +22,7 @@ LOCKED_OUT = "locked_out"
 
 def _idents(form):
     username = str(form.data.get("username", ""))[:150].strip().lower()
-    address = rate_limits.client_address(form.request) if form.request else ""
+    address = client_address(form.request) if form.request else ""
     return [("login-user", username), ("login-address", address)]
 
 

@@ -27,7 +27,7 @@ from prometheus_client import (
 
 from live.http import json_error
 from live.services.metrics import DatabaseCollector
-from live.services.rate_limits import client_address
+from live.http import client_address
 
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from live.http import client_address
 from live.services import rate_limits
 from live.services.apikeys import find_api_key
 
@@ -15,7 +16,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         raw = request.headers.get(HEADER)
         if raw is None:
             return None
-        address = rate_limits.client_address(request)
+        address = client_address(request)
         try:
             # Guessing keys costs a budget of failures per client address.
             rate_limits.check("auth-failure", address)

@@ -21,24 +21,12 @@ from django.db import DatabaseError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from live.models import ApiKey, AuditEntry
+from live.models import AuditEntry
 from live.signals import broadcast_started, broadcast_stopped
 
 logger = logging.getLogger("live.audit")
 
 TAIL_BYTES = 256 * 1024
-
-
-def actor_of(request):
-    """Who did it, for the audit log: ``key:<name>#<prefix>`` or ``staff:<username>``.
-
-    Key names are not unique over time (a rotated key's successor keeps the name),
-    the prefix is: together they name one key and still read well.
-    """
-    key = getattr(request, "auth", None)  # only DRF requests carry one
-    if isinstance(key, ApiKey):
-        return f"key:{key.name}#{key.prefix}"
-    return f"staff:{request.user.get_username()}"
 
 
 def audit_log_path() -> Path:

@@ -97,7 +97,7 @@ def _is_trusted(address, networks):
     return any(ip.version == net.version and ip in net for net in networks)
 
 
-def client_address(request):
+def client_address_of(remote_addr, forwarded_for=""):
     """The client's address: REMOTE_ADDR, or behind a trusted proxy, the address it forwarded.
 
     X-Forwarded-For is believed only when the peer (REMOTE_ADDR) is one of
@@ -106,12 +106,11 @@ def client_address(request):
     right and the first address that is not a trusted proxy is the client: anything
     left of it was written by the client itself and may be forged.
     """
-    address = request.META.get("REMOTE_ADDR", "")
+    address = remote_addr or ""
     networks = _trusted_networks(tuple(settings.LIVE_TRUSTED_PROXIES))
     if not networks or not _is_trusted(address, networks):
         return address
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
     for hop in reversed(hops):
         try:
             ipaddress.ip_address(hop)

@@ -8,7 +8,7 @@ failed-key budget per address never runs out.
 import pytest
 from django.test import RequestFactory
 
-from live.services.rate_limits import client_address
+from live.http import client_address
 
 pytestmark = pytest.mark.django_db
 
