@@ -139,6 +139,8 @@ class PackagerLease(models.Model):
         Broadcast, on_delete=models.CASCADE, primary_key=True, related_name="lease"
     )
     owner = models.CharField(max_length=120)
+    # The holder's LIVE_MEDIA_HOST_URL: where viewers fetch this broadcast's media.
+    media_host = models.CharField(max_length=200, blank=True, default="")
     child_pid = models.IntegerField(null=True, blank=True)
     renewed_at = models.DateTimeField()
     expires_at = models.DateTimeField()

@@ -5,6 +5,7 @@ to start with a one-line message before Django prints a traceback.
 """
 
 import os
+import re
 import sys
 
 SIGN_KEY_VAR = "LIVE_VIEWER_SIGN_KEY"
@@ -65,3 +66,22 @@ def env_list(name, default):
     if value is None or value.strip() == "":
         return list(default)
     return split_list(value)
+
+
+_MEDIA_HOST_URL = re.compile(r"\A(?:https?://[A-Za-z0-9.:\[\]-]+)?(?:/[A-Za-z0-9._~-]+)*\Z")
+
+
+def env_media_host_url(name):
+    """A media host's public base: empty, a path such as /media/a, or http(s)://host[:port][/path].
+
+    It starts every viewer's media URL, so anything else (a query, spaces, quotes)
+    is refused at start-up rather than written into pages.
+    """
+    value = os.environ.get(name, "").strip().rstrip("/")
+    if not _MEDIA_HOST_URL.match(value):
+        sys.stderr.write(
+            f"teecam: {name} must be empty, a path such as /media/a, or "
+            f"https://host[:port][/path] without a query; got {value!r}\n"
+        )
+        sys.exit(2)
+    return value

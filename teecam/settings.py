@@ -9,7 +9,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from teecam.env import SIGN_KEY_VAR, env_bool, env_int, env_list, sign_key_problem
+from teecam.env import (
+    SIGN_KEY_VAR,
+    env_bool,
+    env_int,
+    env_list,
+    env_media_host_url,
+    sign_key_problem,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -288,6 +295,10 @@ LIVE_MIN_FREE_BYTES = env_int("LIVE_MIN_FREE_BYTES", 2 * 1024**3)
 LIVE_CLIP_MAX_SECONDS = env_int("LIVE_CLIP_MAX_SECONDS", 120)
 # A packager that stops renewing its lease loses its broadcasts after this long.
 LIVE_PACKAGER_LEASE_SECONDS = env_int("LIVE_PACKAGER_LEASE_SECONDS", 10)
+# This media host's public base for /hls/ (docs/scaling.md): its packager records it
+# in the leases it holds and viewers' media URLs start with it. Empty: the page's own
+# host, the one-box setup.
+LIVE_MEDIA_HOST_URL = env_media_host_url("LIVE_MEDIA_HOST_URL")
 # The adaptive ladder: the heights (pixels) of the renditions offered beside a
 # camera's own picture, only those below it (live/services/renditions.py).
 LIVE_LADDER_RUNGS = sorted(
@@ -300,7 +311,6 @@ LIVE_INGEST_HOST = os.environ.get("LIVE_INGEST_HOST", "127.0.0.1")
 # Where people reach the app (scheme, host, port; no trailing slash), for absolute
 # viewer URLs and the links the demo prints, e.g. http://192.168.1.20:8000.
 # Empty: URLs are built from the request.
-LIVE_PUBLIC_URL = os.environ.get("LIVE_PUBLIC_URL", "").rstrip("/")
 LIVE_RTMP_PORT = env_int("LIVE_RTMP_PORT", 1935)
 LIVE_SRT_PORTS = os.environ.get("LIVE_SRT_PORTS", "9000-9099")
 # Who may call the RTMP on_publish hook (nginx on the same host by default).

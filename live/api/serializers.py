@@ -88,11 +88,19 @@ class StatusResponse(StreamStateResponse):
     hlsPath = serializers.CharField(
         required=False, help_text="Signed playlist path; re-read status before it expires"
     )
+    hlsUrl = serializers.CharField(
+        required=False,
+        help_text="hlsPath on the media host that serves the camera now (docs/scaling.md): "
+        "the same as hlsPath on one box; load this one",
+    )
     hlsPathExpiresAt = serializers.DateTimeField(required=False)
     masterPath = serializers.CharField(
         required=False,
         help_text="Signed master playlist (the camera's picture and smaller renditions, "
         "hlsPath's expiry), when the camera has an adaptive ladder",
+    )
+    masterUrl = serializers.CharField(
+        required=False, help_text="masterPath on the media host that serves the camera now"
     )
     expiresAt = serializers.DateTimeField(required=False, help_text="When the token expires")
     dvrPath = serializers.CharField(
@@ -166,7 +174,10 @@ class AudienceResponse(serializers.Serializer):
 
 
 class SignResponse(serializers.Serializer):
-    url = serializers.CharField()
+    url = serializers.CharField(
+        help_text="The signed path, under the base of the media host serving a live "
+        "stream when there are several (docs/scaling.md)"
+    )
     expiresAt = serializers.DateTimeField()
 
 

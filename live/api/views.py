@@ -28,6 +28,7 @@ from live.services.lifecycle import (
 )
 from live.services.media import InvalidMediaPath, sign_media_path
 from live.services.media_grants import UnknownStream, media_to_sign
+from live.services.media_hosts import media_url, stream_media_base
 from live.services.rate_limits import RateLimited
 from live.services.renditions import master_path
 from live.services.recording_access import dvr_fields, replay_fields
@@ -256,6 +257,7 @@ class StatusView(APIView):
                 token_valid = True
                 path, path_expires = access.signed_playlist()
                 answer["hlsPath"] = path
+                answer["hlsUrl"] = media_url(access.media_base, path)
                 answer["hlsPathExpiresAt"] = datetime.fromtimestamp(
                     path_expires, tz=dt_timezone.utc
                 )
@@ -263,6 +265,7 @@ class StatusView(APIView):
                 master = master_path(broadcast, path_expires)
                 if master is not None:
                     answer["masterPath"] = master
+                    answer["masterUrl"] = media_url(access.media_base, master)
                 answer.update(dvr_fields(access))
         elif raw_token and last is not None:
             answer.update(replay_fields(event_id, raw_token, last))
@@ -315,7 +318,9 @@ class MediaSignView(APIView):
         expires = int(time.time()) + settings.LIVE_MEDIA_URL_TTL
         return Response(
             {
-                "url": sign_media_path(media_path, expires),
+                "url": media_url(
+                    stream_media_base(media_path.stream), sign_media_path(media_path, expires)
+                ),
                 "expiresAt": datetime.fromtimestamp(expires, tz=dt_timezone.utc),
             }
         )

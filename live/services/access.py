@@ -5,11 +5,13 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from django.conf import settings
 
 from live.models import Broadcast, Viewer, ViewerLink
 from live.services.media import PLAYLIST, MediaPath, sign_media_path
+from live.services.media_hosts import media_base, media_url
 from live.services.tokens import InvalidToken, ViewerToken, read_viewer_token
 from live.services.viewer_links import find_link
 
@@ -54,6 +56,20 @@ class ViewerAccess:
     @property
     def hls_path(self):
         return self.signed_playlist()[0]
+
+    @cached_property
+    def media_base(self):
+        """Where the broadcast's media is served: its lease holder's host ('' here)."""
+        return media_base(self.broadcast) if self.can_play else ""
+
+    @property
+    def hls_url(self):
+        """hls_path on the media host that serves it: what players load."""
+        return media_url(self.media_base, self.hls_path)
+
+    @property
+    def master_url(self):
+        return media_url(self.media_base, self.master_path)
 
     @property
     def master_path(self):

@@ -70,7 +70,10 @@ def cameras_of(event_id):
     cameras = list(Camera.objects.filter(event_id=event_id))
     live = {
         broadcast.camera_id: broadcast
-        for broadcast in Broadcast.objects.filter(event_id=event_id, stopped_at__isnull=True)
+        # With its lease (one join): where its media is served (media_hosts.py).
+        for broadcast in Broadcast.objects.filter(
+            event_id=event_id, stopped_at__isnull=True
+        ).select_related("lease")
     }
     for camera in cameras:
         broadcast = live.get(camera.pk)

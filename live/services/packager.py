@@ -45,6 +45,7 @@ from live.services.child_processes import (
 from live.services.ffmpeg_command import ffmpeg_command, switch_to_transcode
 from live.services.hls_output import LOG_SUFFIX, output_dir_for
 from live.services.ingest_health import write_health
+from live.services.media_hosts import this_media_host
 from live.services.media_jobs import MediaJobs
 from live.services.media import PLAYLIST
 from live.services.simulcast import Simulcaster
@@ -71,6 +72,11 @@ logger = logging.getLogger("live.packager")
 
 RENEW_EVERY_SECONDS = 2
 MAX_BACKOFF_SECONDS = 10
+# Least loaded first: a packager holding n broadcasts waits n times this (at most
+# MAX_CLAIM_DELAY_SECONDS) before claiming a free one, so that with several media
+# hosts an idle packager takes a new camera, and a dead host's cameras spread out.
+CLAIM_DELAY_PER_HELD_SECONDS = 1.5
+MAX_CLAIM_DELAY_SECONDS = 6
 
 
 @dataclass
@@ -90,6 +96,7 @@ class Packager:
         self.children: dict[int, Child] = {}
         self.restarts: dict[int, Restart] = {}
         self.renewed: dict[int, float] = {}
+        self.claimable_since: dict[int, float] = {}
         # The stream key each child listens with: a rotated key restarts it, so the
         # old key stops working at once for SRT too.
         self.child_secrets: dict[int, str] = {}
@@ -174,10 +181,14 @@ class Packager:
                     .filter(broadcast_id=broadcast.pk)
                     .first()
                 )
+                free = lease is None or (lease.owner != self.owner and lease.expires_at < now)
+                if free and not self.may_claim(broadcast.pk):
+                    return False
                 if lease is None:
                     PackagerLease.objects.create(
                         broadcast_id=broadcast.pk,
                         owner=self.owner,
+                        media_host=this_media_host(),
                         renewed_at=now,
                         expires_at=expires,
                     )
@@ -190,18 +201,31 @@ class Packager:
                         )
                         kill_orphan(lease.child_pid, broadcast.pk)
                     lease.owner, lease.renewed_at, lease.expires_at = self.owner, now, expires
+                    lease.media_host = this_media_host()
                     child = self.children.get(broadcast.pk)
                     lease.child_pid = child.process.pid if child else None
                     lease.save()
                 else:
                     self.renewed.pop(broadcast.pk, None)
+                    # Held elsewhere: if that lapses, the wait starts from then.
+                    self.claimable_since.pop(broadcast.pk, None)
                     return False
         except IntegrityError:
             return False
         self.renewed[broadcast.pk] = time.monotonic()
+        self.claimable_since.pop(broadcast.pk, None)
         return True
 
+    def may_claim(self, broadcast_id):
+        held = len(self.renewed)
+        if not held:
+            return True
+        since = self.claimable_since.setdefault(broadcast_id, time.monotonic())
+        delay = min(held * CLAIM_DELAY_PER_HELD_SECONDS, MAX_CLAIM_DELAY_SECONDS)
+        return time.monotonic() - since >= delay
+
     def release(self, broadcast_id):
+        self.claimable_since.pop(broadcast_id, None)
         self.renewed.pop(broadcast_id, None)
         self.restarts.pop(broadcast_id, None)
         PackagerLease.objects.filter(broadcast_id=broadcast_id, owner=self.owner).delete()

@@ -32,6 +32,7 @@ from live.services.health import health_of
 from live.services.states import last_broadcast, state_of
 from live.services.lifecycle import uptime_seconds
 from live.services.media import PLAYLIST, MediaPath, sign_media_path
+from live.services.media_hosts import media_base, media_url
 from live.services.sources import (
     facts_of,
     ingest_for,
@@ -105,8 +106,11 @@ def camera_card(camera, broadcast, forms, last=None):
     source = broadcast.source if broadcast else camera.source
     preview_url = None
     if broadcast is not None:
-        preview_url = sign_media_path(
-            MediaPath(broadcast.stream_name, PLAYLIST), int(time.time()) + PREVIEW_URL_TTL
+        preview_url = media_url(
+            media_base(broadcast),
+            sign_media_path(
+                MediaPath(broadcast.stream_name, PLAYLIST), int(time.time()) + PREVIEW_URL_TTL
+            ),
         )
     mine = forms.get("camera") == camera.slug
 

@@ -156,8 +156,8 @@ def viewer_state(request, event_id):
         response = HttpResponse(status=204)
         if access.can_play:
             # The player swaps in freshly signed media URLs (static/live/player.js).
-            paths = {"path": access.hls_path}
-            master = access.master_path
+            paths = {"path": access.hls_url}
+            master = access.master_url
             if master:
                 paths["masterPath"] = master  # the adaptive ladder (renditions.py)
             trigger_client_event(response, "teecam:hls-path", paths)

@@ -98,6 +98,7 @@
         video._retry = setTimeout(function () {
           if (video._hls === hls && inDocument(video)) hls.startLoad();
         }, RETRY_DELAYS_MS[0]);
+        askWhereNow();
       } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
         hls.recoverMediaError();
       } else {
@@ -151,12 +152,35 @@
     return match && Number(match[1]) - Date.now() / 1000 < seconds;
   }
 
+  // With several media hosts a camera's media moves when its host dies
+  // (docs/scaling.md): the page's poll, asked at once, says where it is now.
+  var lastAsked = 0;
+  function askWhereNow() {
+    if (Date.now() - lastAsked < 5000) return;
+    lastAsked = Date.now();
+    document.dispatchEvent(new CustomEvent("teecam:media-lost"));
+  }
+
+  // The part of a media URL before /hls/: which media host serves it.
+  function mediaHost(url) {
+    var href = new URL(url, location.href).href;
+    return href.slice(0, href.indexOf("/hls/"));
+  }
+
   // The viewer page's poll hands over a freshly signed playlist path.
   document.addEventListener("teecam:hls-path", function (event) {
     document.querySelectorAll("video[data-hls-src]").forEach(function (video) {
       var old = video.dataset.hlsSrc;
       video.dataset.hlsSrc = event.detail.path;
       if (event.detail.masterPath) video.dataset.hlsMaster = event.detail.masterPath;
+      // Another host has the camera now: its playlist starts afresh, so start over.
+      if (video._hls && mediaHost(old) !== mediaHost(event.detail.path)) {
+        clearTimeout(video._retry);
+        video._hls.destroy();
+        video._hls = null;
+        startHls(video, 0);
+        return;
+      }
       // Native HLS cannot re-sign each request: reload before the URL lapses.
       if (!video._hls && video.dataset.attached && expiresWithin(old, 30)) {
         video.src = event.detail.path;

@@ -44,7 +44,8 @@ def test_it_polls_the_state_partial(event, on_air, viewer_token):
     assert f'hx-get="/events/open-2026/live-view/state?token={viewer_token}&amp;' in html
     assert "&amp;camera=main&amp;" in html
     assert "&amp;shown=live" in html
-    assert re.search(r'hx-trigger="every \d+s"', html)
+    # ...and at once when the player loses its media (it may have moved host).
+    assert re.search(r'hx-trigger="every \d+s, teecam:media-lost from:document"', html)
 
 
 def test_it_hands_the_player_what_it_needs_to_report_a_join(event, on_air, viewer_token):
