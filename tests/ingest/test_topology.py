@@ -148,9 +148,10 @@ def playing(page, timeout=30):
         " return v && v.videoWidth > 0 && v.currentTime > 0.5; }",
         timeout=timeout * 1000,
     )
-    before = page.evaluate("document.querySelector('#live-video').currentTime")
+    before = page.evaluate("() => document.querySelector('#live-video').currentTime")
     page.wait_for_function(
-        f"document.querySelector('#live-video').currentTime > {before} + 1",
+        "(before) => document.querySelector('#live-video').currentTime > before + 1",
+        arg=before,
         timeout=timeout * 1000,
     )
 
@@ -225,8 +226,8 @@ def test_two_cameras_on_two_media_hosts_through_two_edges_and_a_host_dies(
     watcher = pages[(1, dead_slug)]
     wait_for(lambda: lease_host(broadcasts[dead_slug]) == "/media/b", 30, "host b to take over")
     watcher.wait_for_function(
-        "document.querySelector('#live-video')._hls"
-        " && document.querySelector('#live-video')._hls.url.includes('/media/b/hls/')",
+        "() => { const v = document.querySelector('#live-video');"
+        " return v._hls && v._hls.url.includes('/media/b/hls/'); }",
         timeout=30_000,
     )
     playing(watcher)
