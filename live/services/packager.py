@@ -27,10 +27,9 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import close_old_connections
 from django.utils import timezone
 
 from live.models import Broadcast, PackagerLease
@@ -45,7 +44,7 @@ from live.services.child_processes import (
 from live.services.ffmpeg_command import ffmpeg_command, switch_to_transcode
 from live.services.hls_output import LOG_SUFFIX, output_dir_for
 from live.services.ingest_health import write_health
-from live.services.media_hosts import this_media_host
+from live.services.leases import Leases
 from live.services.media_jobs import MediaJobs
 from live.services.media import PLAYLIST
 from live.services.simulcast import Simulcaster
@@ -70,13 +69,7 @@ from live.services.hls_output import trim_segments  # noqa: F401
 
 logger = logging.getLogger("live.packager")
 
-RENEW_EVERY_SECONDS = 2
 MAX_BACKOFF_SECONDS = 10
-# Least loaded first: a packager holding n broadcasts waits n times this (at most
-# MAX_CLAIM_DELAY_SECONDS) before claiming a free one, so that with several media
-# hosts an idle packager takes a new camera, and a dead host's cameras spread out.
-CLAIM_DELAY_PER_HELD_SECONDS = 1.5
-MAX_CLAIM_DELAY_SECONDS = 6
 
 
 @dataclass
@@ -89,14 +82,11 @@ class Restart:
 class Packager:
     def __init__(self, poll_seconds=0.5, owner=None, lease_seconds=None):
         self.poll_seconds = poll_seconds
-        self.lease_seconds = lease_seconds or settings.LIVE_PACKAGER_LEASE_SECONDS
-        # Renew well before the lease lapses, however short it is.
-        self.renew_every = min(RENEW_EVERY_SECONDS, self.lease_seconds / 3)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.leases = Leases(self.owner, lease_seconds or settings.LIVE_PACKAGER_LEASE_SECONDS)
+        self.lease_seconds, self.renew_every = self.leases.seconds, self.leases.renew_every
         self.children: dict[int, Child] = {}
         self.restarts: dict[int, Restart] = {}
-        self.renewed: dict[int, float] = {}
-        self.claimable_since: dict[int, float] = {}
         # The stream key each child listens with: a rotated key restarts it, so the
         # old key stops working at once for SRT too.
         self.child_secrets: dict[int, str] = {}
@@ -150,7 +140,7 @@ class Packager:
                 self.release(broadcast_id)
         disk_trouble = recordings.disk_problem() if live else None
         for broadcast in live:
-            if not self.hold_lease(broadcast, now):
+            if not self.leases.feeds_here(broadcast) or not self.hold_lease(broadcast, now):
                 if broadcast.pk in self.children:
                     self.stop_child(broadcast.pk)
                 continue
@@ -166,69 +156,20 @@ class Packager:
         self.simulcast.reconcile(now)
         take_samples_safely(now)  # chart samples (audience, bitrate, fps); never raises
 
-    # Leases -------------------------------------------------------------
+    # Leases (leases.py) ---------------------------------------------------
+
+    @property
+    def renewed(self):
+        return self.leases.renewed
 
     def hold_lease(self, broadcast, now):
         """True if this packager holds (or just took) the broadcast's lease."""
-        last = self.renewed.get(broadcast.pk)
-        if last is not None and time.monotonic() - last < self.renew_every:
-            return True
-        expires = now + timedelta(seconds=self.lease_seconds)
-        try:
-            with transaction.atomic():
-                lease = (
-                    PackagerLease.objects.select_for_update()
-                    .filter(broadcast_id=broadcast.pk)
-                    .first()
-                )
-                free = lease is None or (lease.owner != self.owner and lease.expires_at < now)
-                if free and not self.may_claim(broadcast.pk):
-                    return False
-                if lease is None:
-                    PackagerLease.objects.create(
-                        broadcast_id=broadcast.pk,
-                        owner=self.owner,
-                        media_host=this_media_host(),
-                        renewed_at=now,
-                        expires_at=expires,
-                    )
-                elif lease.owner == self.owner or lease.expires_at < now:
-                    if lease.owner != self.owner:
-                        logger.warning(
-                            "taking over broadcast %s from lapsed packager %s",
-                            broadcast.pk,
-                            lease.owner,
-                        )
-                        kill_orphan(lease.child_pid, broadcast.pk)
-                    lease.owner, lease.renewed_at, lease.expires_at = self.owner, now, expires
-                    lease.media_host = this_media_host()
-                    child = self.children.get(broadcast.pk)
-                    lease.child_pid = child.process.pid if child else None
-                    lease.save()
-                else:
-                    self.renewed.pop(broadcast.pk, None)
-                    # Held elsewhere: if that lapses, the wait starts from then.
-                    self.claimable_since.pop(broadcast.pk, None)
-                    return False
-        except IntegrityError:
-            return False
-        self.renewed[broadcast.pk] = time.monotonic()
-        self.claimable_since.pop(broadcast.pk, None)
-        return True
-
-    def may_claim(self, broadcast_id):
-        held = len(self.renewed)
-        if not held:
-            return True
-        since = self.claimable_since.setdefault(broadcast_id, time.monotonic())
-        delay = min(held * CLAIM_DELAY_PER_HELD_SECONDS, MAX_CLAIM_DELAY_SECONDS)
-        return time.monotonic() - since >= delay
+        child = self.children.get(broadcast.pk)
+        return self.leases.hold(broadcast, now, child.process.pid if child else None)
 
     def release(self, broadcast_id):
-        self.claimable_since.pop(broadcast_id, None)
-        self.renewed.pop(broadcast_id, None)
         self.restarts.pop(broadcast_id, None)
-        PackagerLease.objects.filter(broadcast_id=broadcast_id, owner=self.owner).delete()
+        self.leases.release(broadcast_id)
 
     def reap_orphans(self):
         """Kill ffmpegs left by a packager that died (e.g. kill -9) whose lease lapsed."""

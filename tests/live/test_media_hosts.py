@@ -16,7 +16,9 @@ import pytest
 from django.utils import timezone
 
 from live.models import Broadcast, PackagerLease
-from live.services.packager import CLAIM_DELAY_PER_HELD_SECONDS, Packager
+from live.services.hls_output import output_dir_for
+from live.services.leases import CLAIM_DELAY_PER_HELD_SECONDS
+from live.services.packager import Packager
 from tests.live.support import mint, start, status_url
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +137,7 @@ def test_a_loaded_packager_claims_after_its_delay(admin_api, event, live, monkey
 
     assert not busy.hold_lease(second, timezone.now())
     clock = time.monotonic() + CLAIM_DELAY_PER_HELD_SECONDS + 0.1
-    monkeypatch.setattr("live.services.packager.time.monotonic", lambda: clock)
+    monkeypatch.setattr("live.services.leases.time.monotonic", lambda: clock)
     assert busy.hold_lease(second, timezone.now())  # nobody else came: it takes it
 
 
@@ -155,3 +157,17 @@ def test_good_media_host_urls_are_kept(value, monkeypatch):
 
     monkeypatch.setenv("LIVE_MEDIA_HOST_URL", value + "/")
     assert env_media_host_url("LIVE_MEDIA_HOST_URL") == value
+
+
+def test_with_media_hosts_an_rtmp_lease_is_held_where_the_feed_arrives(admin_api, event, settings):
+    assert start(admin_api, event.pk, source="rtmp").status_code == 201
+    broadcast = Broadcast.objects.get()
+    settings.LIVE_MEDIA_HOST_URL = "/media/a"
+    packager = Packager(owner="a")
+
+    packager.reconcile()  # nginx-rtmp on this host has no folder for it: another host has
+    assert not PackagerLease.objects.filter(broadcast=broadcast).exists()
+
+    output_dir_for(broadcast).mkdir(parents=True)  # the camera publishes here
+    packager.reconcile()
+    assert PackagerLease.objects.get(broadcast=broadcast).media_host == "/media/a"
