@@ -19,6 +19,7 @@ from live.models import Source
 from live.services import mock_source
 from live.services.delivery import THUMBNAIL_CACHE  # noqa: F401  (the one value)
 from live.services.hls_output import output_dir_for
+from live.services.media_hosts import media_base, media_url
 from live.services.media import MediaPath, sign_media_path
 from live.services.media_jobs import Job
 
@@ -46,9 +47,14 @@ def thumbnail_path(broadcast, expires):
     """The signed path of a live broadcast's thumbnail, or None while it has none."""
     if broadcast is None or not broadcast.is_live:
         return None
-    if not thumbnail_file(broadcast).is_file():
+    base = media_base(broadcast)
+    # On another media host the file cannot be looked at from here; its packager
+    # makes the first one within a few seconds of the first segment.
+    if not base and not thumbnail_file(broadcast).is_file():
         return None
-    return sign_media_path(MediaPath(broadcast.stream_name, THUMBNAIL), int(expires))
+    return media_url(
+        base, sign_media_path(MediaPath(broadcast.stream_name, THUMBNAIL), int(expires))
+    )
 
 
 def default_expires():

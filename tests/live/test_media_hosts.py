@@ -171,3 +171,13 @@ def test_with_media_hosts_an_rtmp_lease_is_held_where_the_feed_arrives(admin_api
     output_dir_for(broadcast).mkdir(parents=True)  # the camera publishes here
     packager.reconcile()
     assert PackagerLease.objects.get(broadcast=broadcast).media_host == "/media/a"
+
+
+def test_a_thumbnail_on_another_media_host_is_signed_under_its_base(event, live):
+    from live.services.thumbnails import thumbnail_path
+
+    assert thumbnail_path(live, 2_000_000_000) is None  # one box: none on disk yet
+    lease(live, "/media/b")
+    live = Broadcast.objects.get(pk=live.pk)
+    path = thumbnail_path(live, 2_000_000_000)
+    assert path.startswith("/media/b/hls/") and path.endswith(f"/{live.stream_name}/thumb.jpg")
