@@ -148,9 +148,13 @@ def playing(page, timeout=30):
         " return v && v.videoWidth > 0 && v.currentTime > 0.5; }",
         timeout=timeout * 1000,
     )
-    before = page.evaluate("() => document.querySelector('#live-video').currentTime")
+    # The poll may swap the player in for a new one meanwhile: null-safe.
+    before = page.evaluate(
+        "() => { const v = document.querySelector('#live-video'); return v ? v.currentTime : 0; }"
+    )
     page.wait_for_function(
-        "(before) => document.querySelector('#live-video').currentTime > before + 1",
+        "(before) => { const v = document.querySelector('#live-video');"
+        " return !!v && v.currentTime > before + 1; }",
         arg=before,
         timeout=timeout * 1000,
     )
@@ -227,7 +231,7 @@ def test_two_cameras_on_two_media_hosts_through_two_edges_and_a_host_dies(
     wait_for(lambda: lease_host(broadcasts[dead_slug]) == "/media/b", 30, "host b to take over")
     watcher.wait_for_function(
         "() => { const v = document.querySelector('#live-video');"
-        " return v._hls && v._hls.url.includes('/media/b/hls/'); }",
+        " return !!(v && v._hls && v._hls.url.includes('/media/b/hls/')); }",
         timeout=30_000,
     )
     playing(watcher)

@@ -181,3 +181,19 @@ def test_a_thumbnail_on_another_media_host_is_signed_under_its_base(event, live)
     live = Broadcast.objects.get(pk=live.pk)
     path = thumbnail_path(live, 2_000_000_000)
     assert path.startswith("/media/b/hls/") and path.endswith(f"/{live.stream_name}/thumb.jpg")
+
+
+def test_a_broadcast_taken_over_from_a_dead_host_is_reconnecting_not_waiting(event, live):
+    from live.models import Health
+    from live.services.ingest_health import write_health
+
+    now = timezone.now()
+    # Host a wrote segments until 20 s ago; host b's folder for it is still empty.
+    Broadcast.objects.filter(pk=live.pk).update(
+        health=Health.RECEIVING, last_segment_at=now - timedelta(seconds=20)
+    )
+    write_health(Broadcast.objects.get(pk=live.pk), now)
+
+    broadcast = Broadcast.objects.get(pk=live.pk)
+    assert broadcast.health == Health.STALLED
+    assert broadcast.stalled_since is not None and broadcast.stopped_at is None
