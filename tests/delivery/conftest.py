@@ -94,7 +94,7 @@ def start_nginx(procs, live_server, static_root, tmp_path, data_dir):
 
 @pytest.fixture
 def nginx(start_nginx):
-    """nginx with the rendered config's defaults (no poll cache, no RTMP)."""
+    """nginx with the rendered config's defaults (role all, the poll cache on), no RTMP."""
     return start_nginx()
 
 
