@@ -24,6 +24,8 @@ from live.services.recording_playlists import READY_MARKER, RECORDING_PLAYLIST
 from teecam.env import split_list
 
 ROLES = ("all", "app", "origin", "edge")
+# nginx's $msec has three decimals; windows are whole tenths that divide a second.
+PLAYLIST_WINDOWS_MS = (100, 200, 500, 1000)
 # The NAME in /media/NAME/hls/…: an nginx upstream name and a URL path part.
 ORIGIN_NAME_RE = "[A-Za-z0-9_-]{1,40}"
 # /hls/<signature>/<expiry>/<stream>/ and the file, as Django signs them (media.py).
@@ -65,6 +67,8 @@ class NginxOptions:
     origins: list[Origin] = field(default_factory=list)
     apps: list[str] = field(default_factory=list)
     edge_cache_size: str = "1g"
+    # Edge only: a playlist is cached for the window (of the clock) it was fetched in.
+    playlist_window_ms: int = 200
 
 
 class NginxOptionError(ValueError):
@@ -123,6 +127,11 @@ def check_options(options: NginxOptions) -> None:
                 raise NginxOptionError(f"--origin {name!r} is given twice")
     elif options.origins or options.apps:
         raise NginxOptionError("--origin and --app are for --role edge")
+    if options.playlist_window_ms not in PLAYLIST_WINDOWS_MS:
+        raise NginxOptionError(
+            f"--playlist-window-ms {options.playlist_window_ms}: one of "
+            + ", ".join(str(ms) for ms in PLAYLIST_WINDOWS_MS)
+        )
     if options.poll_cache_seconds < 0:
         raise NginxOptionError("--poll-cache-seconds must be 0 (off) or more")
 
@@ -171,6 +180,12 @@ def _prefix(options: NginxOptions) -> Path:
     return Path(options.prefix or Path(settings.LIVE_STREAM_DATA_DIR).parent / "nginx")
 
 
+def _playlist_windows(window_ms):
+    """The tenths of a second that start each window, and the last tenth in it."""
+    tenths = window_ms // 100
+    return [{"first": first, "last": first + tenths - 1} for first in range(0, 10, tenths)]
+
+
 def _rtmp(options):
     if options.rtmp is None:
         return options.role == "all"
@@ -191,6 +206,7 @@ def render_nginx_config(options: NginxOptions) -> str:
         "serves_media_from_disk": options.role in ("all", "origin"),
         "apps": options.apps or [options.upstream],
         "origin_name_re": ORIGIN_NAME_RE,
+        "playlist_windows": _playlist_windows(options.playlist_window_ms),
         "hls_prefix_re": HLS_PREFIX_RE,
         "hls_file_re": HLS_FILE_RE,
         "prefix": prefix.resolve(),

@@ -83,6 +83,10 @@ def test_edge_routes_media_by_origin_name_and_the_rest_to_every_app(tmp_path, da
     assert "proxy_cache_lock on;" in text
     assert "keys_zone=teecam_edge:32m max_size=1g" in text
     assert locations(text)[-1] == "/"
+    # Playlists: the 200 ms window of the clock they were fetched in (five per second).
+    assert len(re.findall(r'"\$teecam_second\.[02468]";', text)) == 5
+    half_seconds = render(tmp_path, *EDGE, "--playlist-window-ms", "500")
+    assert re.findall(r'"\$teecam_second\.(\d)";', half_seconds) == ["0", "5"]
 
 
 @pytest.mark.parametrize(
@@ -117,6 +121,7 @@ def test_a_bad_origin_is_refused_naming_it(tmp_path, data_dir, value):
         (["--role", "app", "--rtmp"], "no RTMP"),
         (EDGE + ["--rtmp"], "no RTMP"),
         (["--poll-cache-seconds", "-1"], "--poll-cache-seconds"),
+        (EDGE + ["--playlist-window-ms", "300"], "--playlist-window-ms"),
     ],
 )
 def test_options_that_make_no_config_are_refused(tmp_path, data_dir, args, message):

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from live.services.nginx_config import (
+    PLAYLIST_WINDOWS_MS,
     ROLES,
     NginxOptionError,
     NginxOptions,
@@ -72,6 +73,13 @@ class Command(BaseCommand):
             help="edge: the video cache's size on disk",
         )
         parser.add_argument(
+            "--playlist-window-ms",
+            type=int,
+            choices=PLAYLIST_WINDOWS_MS,
+            default=defaults.playlist_window_ms,
+            help="edge: a playlist is cached for the clock window it was fetched in",
+        )
+        parser.add_argument(
             "--http-include", default="", help="file of more http-level config (e.g. TLS)"
         )
         parser.add_argument(
@@ -99,6 +107,7 @@ class Command(BaseCommand):
                 origins=[parse_origin(value) for value in opts["origin"]],
                 apps=[parse_app(value) for value in opts["app"]],
                 edge_cache_size=opts["edge_cache_size"],
+                playlist_window_ms=opts["playlist_window_ms"],
             )
             check_options(options)
         except NginxOptionError as error:
