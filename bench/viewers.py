@@ -3,10 +3,12 @@
     .venv/bin/python bench/viewers.py                        # 10,000 viewers for 60 s
     .venv/bin/python bench/viewers.py --viewers 2000 --seconds 15
     .venv/bin/python bench/viewers.py --db postgres --client-processes 2
+    .venv/bin/python bench/viewers.py --poll-cache-seconds 0  # every poll to Django
 
-The server side is one box as deployed: nginx (the rendered config, 2 workers)
-in front of gunicorn (deploy/gunicorn.conf.py: cores + 1 sync workers,
-DATABASE_CONN_MAX_AGE=60, telemetry off), on a temporary SQLite (or PostgreSQL)
+The server side is one box as deployed: nginx (the default rendered config, with
+its 1-s poll micro-cache, 2 workers) in front of gunicorn (deploy/gunicorn.conf.py:
+cores + 1 sync workers, DATABASE_CONN_MAX_AGE=60, telemetry off), on a temporary
+SQLite (or PostgreSQL)
 database with a live mock broadcast. The broadcast's segments are put in the
 live output folder, where a packager writes them, so nginx serves them from
 disk as in production (the mock's own segments would be Django's).
@@ -230,8 +232,8 @@ def main():
     parser.add_argument(
         "--poll-cache-seconds",
         type=int,
-        default=0,
-        help="render nginx with this poll micro-cache (rendernginx --poll-cache-seconds)",
+        default=1,
+        help="nginx's poll micro-cache (rendernginx --poll-cache-seconds; 1 by default, 0: off)",
     )
     parser.add_argument(
         "--links", type=int, default=1, help="distinct viewer links shared among the viewers"

@@ -20,9 +20,11 @@ py=.venv/bin/python
 if [ "$quick" = 1 ]; then
   rounds=(--rounds 2 --seconds 2)
   viewers=(--viewers 2000 --seconds 15)
+  edge=(--viewers 500 --seconds 15)
 else
   rounds=(--rounds 5 --seconds 2)
   viewers=(--viewers 10000 --seconds 60)
+  edge=(--viewers 1000 --seconds 30)
 fi
 
 echo "# teecam delivery bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
@@ -30,5 +32,6 @@ $py bench/tokens.py
 $py bench/status.py "${rounds[@]}"
 $py bench/viewer_poll.py "${rounds[@]}"
 $py bench/segments.py "${rounds[@]}"
+$py bench/viewers.py "${viewers[@]}" --poll-cache-seconds 0
 $py bench/viewers.py "${viewers[@]}"
-$py bench/viewers.py "${viewers[@]}" --poll-cache-seconds 1
+$py bench/edge.py "${edge[@]}"
