@@ -206,12 +206,12 @@ def start_encoder(world, folder):
     return world.start("ffmpeg", command)
 
 
-def origin_segment_requests(log_path, since_line):
-    """{segment: requests} from the edges (not the probe's 127.0.0.2) in the origin's log."""
+def origin_requests(log_path, since_line):
+    """{file: requests} from the edges (not the probe's 127.0.0.2) in the origin's log."""
     counts = Counter()
     lines = Path(log_path).read_text().splitlines()[since_line:]
     for line in lines:
-        match = re.match(r'(\S+) \[[^]]+\] "GET /hls/-/-/[^/]+/(\S+\.ts)" 200 ', line)
+        match = re.match(r'(\S+) \[[^]]+\] "GET /hls/-/-/[^/]+/(\S+)" 200 ', line)
         if match and match[1] != "127.0.0.2":
             counts[match[2]] += 1
     return counts
@@ -290,12 +290,14 @@ def main():
         for process in processes + [probe]:
             process.join(timeout=30)
         time.sleep(0.5)  # the last log lines
-        per_segment = origin_segment_requests(log, log_start)
+        per_file = origin_requests(log, log_start)
 
-    report(args, parts, seen, cores, per_segment)
+    report(args, parts, seen, cores, per_file)
 
 
-def report(args, parts, seen, cores, per_segment):
+def report(args, parts, seen, cores, per_file):
+    playlists = per_file.pop("index.m3u8", 0)
+    per_segment = per_file
     rows = []
     for kind in ("playlist", "segment"):
         latency = [value for results, _ in parts for value in results[kind]["latency"]]
@@ -323,6 +325,9 @@ def report(args, parts, seen, cores, per_segment):
         ["measure", "value", "goal"],
         [
             ["segments fetched through the edges", f"{segments}", ""],
+            ["origin playlist requests per second per edge",
+             f"{playlists / args.seconds / 2:.1f}",
+             f"<= {1000 // args.playlist_window_ms}"],
             ["origin requests per segment per edge", f"{requests / max(1, segments) / 2:.2f} "
              f"(max {max(per_segment.values(), default=0)} for one segment, 2 edges)", "about 1"],
             *[[f"added glass-to-glass, {edge} (p50 / max over {len(values)} segments)",
