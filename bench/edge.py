@@ -327,7 +327,7 @@ def report(args, parts, seen, cores, per_file):
             ["segments fetched through the edges", f"{segments}", ""],
             ["origin playlist requests per second per edge",
              f"{playlists / args.seconds / 2:.1f}",
-             f"<= {1000 // args.playlist_window_ms}"],
+             f"{1000 // args.playlist_window_ms} (one per window)"],
             ["origin requests per segment per edge", f"{requests / max(1, segments) / 2:.2f} "
              f"(max {max(per_segment.values(), default=0)} for one segment, 2 edges)", "about 1"],
             *[[f"added glass-to-glass, {edge} (p50 / max over {len(values)} segments)",
