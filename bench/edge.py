@@ -35,78 +35,16 @@ from collections import Counter
 from pathlib import Path
 
 from harness import World, free_port, machine_note, markdown_table, tree_cpu_seconds
-from viewers import percentile, raise_open_files_limit
+from viewers import Connection, percentile, raise_open_files_limit, request_bytes
 
 STREAM = "bench-edge-0123456789abcdef"
 TIMEOUT = 10.0
 clock = time.perf_counter
 
 
-class _Http(asyncio.Protocol):
-    """One HTTP/1.1 response at a time; the body is kept only when asked (playlists)."""
-
-    def __init__(self):
-        self.transport = self.waiter = None
-
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def connection_lost(self, exc):
-        self.transport = None
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_exception(exc or ConnectionResetError("closed by the server"))
-
-    def expect(self, waiter, keep):
-        self.waiter, self.keep = waiter, keep
-        self.head, self.body, self.status, self.remaining = b"", [], 0, 0
-
-    def data_received(self, data):
-        if self.waiter is None or self.waiter.done():
-            return
-        if self.status == 0:
-            self.head += data
-            end = self.head.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            lines = self.head[:end].split(b"\r\n")
-            self.status = int(lines[0].split(b" ", 2)[1])
-            length = None
-            for line in lines[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            if length is None:
-                self.waiter.set_exception(ValueError("no Content-Length"))
-                return
-            self.remaining = length
-            data = self.head[end + 4 :]
-        if self.keep:
-            self.body.append(data)
-        self.remaining -= len(data)
-        if self.remaining <= 0:
-            self.waiter.set_result((self.status, b"".join(self.body)))
-
-
-class Connection:
-    def __init__(self, port, source="127.0.0.1"):
-        self.port, self.source, self.protocol = port, source, None
-
-    async def get(self, path, keep=False):
-        loop = asyncio.get_running_loop()
-        if self.protocol is None or self.protocol.transport is None:
-            _, self.protocol = await loop.create_connection(
-                _Http, "127.0.0.1", self.port, local_addr=(self.source, 0)
-            )
-        waiter = loop.create_future()
-        self.protocol.expect(waiter, keep)
-        self.protocol.transport.write(b"GET " + path + b" HTTP/1.1\r\nHost: bench\r\n\r\n")
-        async with asyncio.timeout(TIMEOUT):
-            return await waiter
-
-    def close(self):
-        if self.protocol is not None and self.protocol.transport is not None:
-            self.protocol.transport.close()
-        self.protocol = None
+async def fetch(connection, path, keep=False):
+    async with asyncio.timeout(TIMEOUT):
+        return await connection.get(request_bytes(path), keep)
 
 
 def segment_names(playlist):
@@ -125,7 +63,7 @@ async def viewer(port, playlist, start, end, results):
             kind, path = wanted.pop(0)
             began = clock()
             try:
-                status, body = await connection.get(path, keep=kind == "playlist")
+                status, body = await fetch(connection, path, keep=kind == "playlist")
             except Exception as exc:  # counted; the connection starts afresh
                 results[kind]["errors"][type(exc).__name__] += 1
                 connection.close()
@@ -171,7 +109,7 @@ def run_probe(sources, every, start_at, seconds, queue):
         connection = Connection(port, source="127.0.0.2")
         while time.time() < end:
             try:
-                status, body = await connection.get(path, keep=True)
+                status, body = await fetch(connection, path, keep=True)
             except Exception:
                 connection.close()
                 continue

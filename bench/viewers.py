@@ -56,7 +56,7 @@ clock = time.perf_counter
 
 
 class _Http(asyncio.Protocol):
-    """HTTP/1.1 responses counted as they arrive: bodies are never buffered or copied."""
+    """HTTP/1.1 responses counted as they arrive: bodies are kept only when asked."""
 
     def __init__(self):
         self.transport = None
@@ -74,8 +74,9 @@ class _Http(asyncio.Protocol):
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_exception(exc or ConnectionResetError("closed by the server"))
 
-    def expect(self, waiter):
+    def expect(self, waiter, keep=False):
         self.waiter, self.head, self.tail = waiter, b"", b""
+        self.keep, self.body = keep, []
         self.status = self.remaining = 0
         self.chunked = self.close_after = False
 
@@ -100,6 +101,8 @@ class _Http(asyncio.Protocol):
                     self.close_after = True
             data = self.head[end + 4 :]
             self.head = b""
+        if self.keep:
+            self.body.append(data)  # playlists (bench/edge.py); never chunked there
         if self.chunked:
             # Enough for the small proxied answers: done at the last chunk.
             self.tail = (self.tail + data)[-5:]
@@ -108,28 +111,33 @@ class _Http(asyncio.Protocol):
             self.remaining -= len(data)
             done = self.remaining <= 0
         if done:
-            self.waiter.set_result(self.status)
+            self.waiter.set_result((self.status, b"".join(self.body)))
 
 
 class Connection:
     """One keep-alive HTTP/1.1 connection to nginx; reconnects after an error."""
 
-    def __init__(self, port):
+    def __init__(self, port, source=None):
         self.port = port
+        self.source = source  # a local address to connect from (bench/edge.py's probe)
         self.protocol = None
 
-    async def get(self, request):
-        """The status of a GET (request: the whole request's bytes); raises on errors."""
+    async def get(self, request, keep=False):
+        """(status, body) of a GET (request: the whole request's bytes); the body is b""
+        unless `keep`. Raises on errors."""
         loop = asyncio.get_running_loop()
         if self.protocol is None or self.protocol.transport is None:
-            _, self.protocol = await loop.create_connection(_Http, "127.0.0.1", self.port)
+            local = (self.source, 0) if self.source else None
+            _, self.protocol = await loop.create_connection(
+                _Http, "127.0.0.1", self.port, local_addr=local
+            )
         waiter = loop.create_future()
-        self.protocol.expect(waiter)
+        self.protocol.expect(waiter, keep)
         self.protocol.transport.write(request)
-        status = await waiter
+        answer = await waiter
         if self.protocol.close_after:
             self.close()
-        return status
+        return answer
 
     def close(self):
         if self.protocol is not None and self.protocol.transport is not None:
@@ -163,7 +171,7 @@ async def viewer(port, kinds, start, end, results):
             record["late"].append(began - when)
             try:
                 async with asyncio.timeout(TIMEOUT):
-                    status = await connection.get(random.choice(mine[kind]))
+                    status, _ = await connection.get(random.choice(mine[kind]))
             except Exception as exc:  # counted, and the connection starts afresh
                 record["errors"][type(exc).__name__] = (
                     record["errors"].get(type(exc).__name__, 0) + 1
