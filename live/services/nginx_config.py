@@ -26,8 +26,9 @@ from teecam.env import split_list
 ROLES = ("all", "app", "origin", "edge")
 # nginx's $msec has three decimals; windows are whole tenths that divide a second.
 PLAYLIST_WINDOWS_MS = (100, 200, 500, 1000)
-# The NAME in /media/NAME/hls/…: an nginx upstream name and a URL path part.
-ORIGIN_NAME_RE = "[A-Za-z0-9_-]{1,40}"
+# The NAME in /media/NAME/hls/…: an nginx upstream name and a URL path part. Lower
+# case: nginx compares map keys and upstream names without case.
+ORIGIN_NAME_RE = "[a-z0-9_-]{1,40}"
 # /hls/<signature>/<expiry>/<stream>/ and the file, as Django signs them (media.py).
 HLS_PREFIX_RE = (
     "/hls/(?<hls_sig>[A-Za-z0-9_-]{22})/(?<hls_exp>[0-9]{1,12})/"
@@ -80,8 +81,8 @@ def parse_origin(value: str) -> Origin:
     name, equals, url = value.partition("=")
     if not equals or not re.fullmatch(ORIGIN_NAME_RE, name):
         raise NginxOptionError(
-            f"--origin {value!r}: expected NAME=http://HOST:PORT, NAME of letters, "
-            "digits, '_' and '-' (the NAME in /media/NAME/hls/…)"
+            f"--origin {value!r}: expected NAME=http://HOST:PORT, NAME of lower-case "
+            "letters, digits, '_' and '-' (the NAME in /media/NAME/hls/…)"
         )
     try:
         return Origin(name, _address(url))

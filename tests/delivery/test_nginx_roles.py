@@ -95,6 +95,7 @@ def test_edge_routes_media_by_origin_name_and_the_rest_to_every_app(tmp_path, da
         "a",
         "=http://10.0.0.5:8080",
         "a/b=http://10.0.0.5:8080",
+        "Media=http://10.0.0.5:8080",
         "a=ftp://10.0.0.5:8080",
         "a=http://10.0.0.5",
         "a=http://10.0.0.5:8080/hls",
