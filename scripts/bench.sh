@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the delivery benches one after another and prints their tables (bench/README.md).
-# Usage: scripts/bench.sh            # the full runs (about 6 minutes)
-#        scripts/bench.sh --quick    # shorter runs, 2,000 viewers (about 2 minutes)
+# Usage: scripts/bench.sh            # the full runs (about 8 minutes)
+#        scripts/bench.sh --quick    # shorter runs, 2,000 viewers (about 3 minutes)
 # Installs what it needs first (nginx, wrk, the virtual environment). Loopback only.
 # The numbers are only as quiet as the machine: run it with nothing else busy.
 set -euo pipefail
