@@ -138,15 +138,17 @@ class World:
         self.start(name, command, env=env, port=port)
         return port
 
-    def nginx(self, upstream_port, workers=2, http_include="", rtmp_port=None, **options):
+    def nginx(
+        self, upstream_port, workers=2, http_include="", rtmp_port=None, name="nginx", **options
+    ):
         """nginx with the rendered config in front of upstream_port; RTMP ingest on
-        rtmp_port if given.
+        rtmp_port if given. `name` names its folder and process (several may run).
 
-        options: further NginxOptions fields, e.g. poll_cache_seconds."""
+        options: further NginxOptions fields, e.g. poll_cache_seconds, role."""
         from live.services.nginx_config import NginxOptions, write_nginx_config
 
         port = free_port()
-        prefix = self.root / "nginx"
+        prefix = self.root / name
         if rtmp_port:
             options["rtmp_listen"] = f"127.0.0.1:{rtmp_port}"
         options = NginxOptions(
@@ -161,7 +163,7 @@ class World:
         config = write_nginx_config(options, prefix / "nginx.conf")
         command = [NGINX, "-c", str(config), "-p", str(prefix), "-e", str(prefix / "error.log"),
                    "-g", "daemon off;"]  # fmt: skip
-        process = self.start("nginx", command, port=port)
+        process = self.start(name, command, port=port)
         if rtmp_port:
             wait_port(rtmp_port, process, what="nginx-rtmp")
         return port

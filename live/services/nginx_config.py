@@ -1,9 +1,17 @@
-"""Renders the nginx config from settings: the one place nginx learns the secret."""
+"""Renders the nginx config from settings: the one place nginx learns the secret.
+
+One template family (templates/deploy/nginx.conf and its parts), one role per config:
+``all`` (one box: media from disk, app, RTMP), ``app`` (in front of gunicorn),
+``origin`` (a media host: signed /hls/ from its disk, RTMP if asked) and ``edge``
+(checks signatures, caches video from the origins, proxies the rest to the apps).
+"""
 
 import os
 import pwd
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -15,14 +23,35 @@ from live.services.media import media_secret
 from live.services.recording_playlists import READY_MARKER, RECORDING_PLAYLIST
 from teecam.env import split_list
 
+ROLES = ("all", "app", "origin", "edge")
+# nginx's $msec has three decimals; windows are whole tenths that divide a second.
+PLAYLIST_WINDOWS_MS = (100, 200, 500, 1000)
+# The NAME in /media/NAME/hls/…: an nginx upstream name and a URL path part. Lower
+# case: nginx compares map keys and upstream names without case.
+ORIGIN_NAME_RE = "[a-z0-9_-]{1,40}"
+# /hls/<signature>/<expiry>/<stream>/ and the file, as Django signs them (media.py).
+HLS_PREFIX_RE = (
+    "/hls/(?<hls_sig>[A-Za-z0-9_-]{22})/(?<hls_exp>[0-9]{1,12})/"
+    "(?<hls_stream>[A-Za-z0-9_-]{1,80})/"
+)
+HLS_FILE_RE = "[A-Za-z0-9_.-]{1,120}(/[A-Za-z0-9_.-]{1,120})*"
+
+
+@dataclass(frozen=True)
+class Origin:
+    name: str
+    address: str  # host:port
+
 
 @dataclass
 class NginxOptions:
+    role: str = "all"
     listen: str = "127.0.0.1:8080"
     upstream: str = "127.0.0.1:8000"
     prefix: str = ""
     static_root: str = ""
-    rtmp: bool = True
+    # None: the role's default (on for "all", off for "origin"; never for the others).
+    rtmp: bool | None = None
     rtmp_listen: str = "127.0.0.1:1935"
     workers: str = "auto"
     user: str = ""
@@ -32,8 +61,80 @@ class NginxOptions:
     trusted_proxies: str = ""
     # A file (or glob) of further http-level directives, e.g. a TLS server block.
     http_include: str = ""
-    # Micro-cache status and viewer polls this many seconds in nginx (0: off).
-    poll_cache_seconds: int = 0
+    # Micro-cache status and viewer polls this many seconds in nginx (0: off);
+    # roles "all" and "app".
+    poll_cache_seconds: int = 1
+    # Edge only: the media hosts, and the app servers (host:port each).
+    origins: list[Origin] = field(default_factory=list)
+    apps: list[str] = field(default_factory=list)
+    edge_cache_size: str = "1g"
+    # Edge only: a playlist is cached for the window (of the clock) it was fetched in.
+    playlist_window_ms: int = 200
+
+
+class NginxOptionError(ValueError):
+    """Options that make no config; the message names the offending value."""
+
+
+def parse_origin(value: str) -> Origin:
+    """``NAME=http://host:port`` → Origin; NginxOptionError naming the value otherwise."""
+    name, equals, url = value.partition("=")
+    if not equals or not re.fullmatch(ORIGIN_NAME_RE, name):
+        raise NginxOptionError(
+            f"--origin {value!r}: expected NAME=http://HOST:PORT, NAME of lower-case "
+            "letters, digits, '_' and '-' (the NAME in /media/NAME/hls/…)"
+        )
+    try:
+        return Origin(name, _address(url))
+    except NginxOptionError as error:
+        raise NginxOptionError(f"--origin {value!r}: {error}") from None
+
+
+def parse_app(value: str) -> str:
+    try:
+        return _address(value if "://" in value else f"http://{value}")
+    except NginxOptionError as error:
+        raise NginxOptionError(f"--app {value!r}: {error}") from None
+
+
+def _address(url):
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise NginxOptionError("not a URL") from None
+    if parts.scheme != "http" or not parts.hostname or not port:
+        raise NginxOptionError("expected http://HOST:PORT (plain HTTP on a private network)")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise NginxOptionError("expected http://HOST:PORT with no path, query or user")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{host}:{port}"
+
+
+def check_options(options: NginxOptions) -> None:
+    """NginxOptionError for a combination of options that makes no config."""
+    if options.role not in ROLES:
+        raise NginxOptionError(f"--role {options.role!r}: one of {', '.join(ROLES)}")
+    if options.rtmp and options.role in ("app", "edge"):
+        raise NginxOptionError(f"--role {options.role} carries no RTMP ingest: drop --rtmp")
+    if options.role == "edge":
+        if not options.origins:
+            raise NginxOptionError("--role edge needs at least one --origin NAME=URL")
+        if not options.apps:
+            raise NginxOptionError("--role edge needs at least one --app URL")
+        names = [origin.name for origin in options.origins]
+        for name in names:
+            if names.count(name) > 1:
+                raise NginxOptionError(f"--origin {name!r} is given twice")
+    elif options.origins or options.apps:
+        raise NginxOptionError("--origin and --app are for --role edge")
+    if options.playlist_window_ms not in PLAYLIST_WINDOWS_MS:
+        raise NginxOptionError(
+            f"--playlist-window-ms {options.playlist_window_ms}: one of "
+            + ", ".join(str(ms) for ms in PLAYLIST_WINDOWS_MS)
+        )
+    if options.poll_cache_seconds < 0:
+        raise NginxOptionError("--poll-cache-seconds must be 0 (off) or more")
 
 
 def _static_cache_control():
@@ -80,7 +181,20 @@ def _prefix(options: NginxOptions) -> Path:
     return Path(options.prefix or Path(settings.LIVE_STREAM_DATA_DIR).parent / "nginx")
 
 
+def _playlist_windows(window_ms):
+    """The tenths of a second that start each window, and the last tenth in it."""
+    tenths = window_ms // 100
+    return [{"first": first, "last": first + tenths - 1} for first in range(0, 10, tenths)]
+
+
+def _rtmp(options):
+    if options.rtmp is None:
+        return options.role == "all"
+    return options.rtmp
+
+
 def render_nginx_config(options: NginxOptions) -> str:
+    check_options(options)
     prefix = _prefix(options)
     user = options.user
     if not user and os.geteuid() == 0:
@@ -88,6 +202,14 @@ def render_nginx_config(options: NginxOptions) -> str:
         user = pwd.getpwuid(os.stat(settings.BASE_DIR).st_uid).pw_name
     context = {
         **asdict(options),
+        "rtmp": _rtmp(options),
+        "serves_app": options.role in ("all", "app"),
+        "serves_media_from_disk": options.role in ("all", "origin"),
+        "apps": options.apps or [options.upstream],
+        "origin_name_re": ORIGIN_NAME_RE,
+        "playlist_windows": _playlist_windows(options.playlist_window_ms),
+        "hls_prefix_re": HLS_PREFIX_RE,
+        "hls_file_re": HLS_FILE_RE,
         "prefix": prefix.resolve(),
         "user": user,
         "media_secret": media_secret(),
@@ -120,6 +242,7 @@ def write_nginx_config(options: NginxOptions, path: Path) -> Path:
         "tmp/uwsgi",
         "tmp/scgi",
         "tmp/poll-cache",
+        "tmp/edge-cache",
     ):
         (prefix / folder).mkdir(parents=True, exist_ok=True)
     live_output_dir().mkdir(parents=True, exist_ok=True)

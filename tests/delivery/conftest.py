@@ -44,6 +44,7 @@ class Nginx:
     config: Path
     prefix: Path
     app_port: int  # the live server's, for asking Django directly
+    process: object = None  # the Popen, for tests that stop one
 
     @property
     def url(self):
@@ -87,14 +88,14 @@ def start_nginx(procs, live_server, static_root, tmp_path, data_dir):
         wait_for(lambda: process.poll() is not None or tcp_open(port), 10, "nginx to listen")
         assert process.poll() is None, procs.log_of(process) + _read(prefix / "error.log")
         started.append(port)
-        return Nginx(port, config, prefix, app_port)
+        return Nginx(port, config, prefix, app_port, process)
 
     return start
 
 
 @pytest.fixture
 def nginx(start_nginx):
-    """nginx with the rendered config's defaults (no poll cache, no RTMP)."""
+    """nginx with the rendered config's defaults (role all, the poll cache on), no RTMP."""
     return start_nginx()
 
 
