@@ -102,7 +102,8 @@ class WhipError(Exception):
 class WhipPublisher:
     """POST an offer, keep the session, DELETE it on close."""
 
-    def __init__(self, url, token, codec="VP8", video=None, audio=True):
+    def __init__(self, url, token, codec="VP8", video=None, audio=True, close_timeout=5):
+        self.close_timeout = close_timeout
         self.url = url
         self.token = token
         self.codec = codec
@@ -136,6 +137,16 @@ class WhipPublisher:
         await self.pc.setRemoteDescription(RTCSessionDescription(body, "answer"))
         return self.location
 
+    async def wait_connected(self, timeout=15):
+        """Until ICE and DTLS are up (aiortc cannot close a sender cleanly before)."""
+        deadline = time.monotonic() + timeout
+        while self.pc.connectionState != "connected":
+            if time.monotonic() > deadline or self.pc.connectionState in ("failed", "closed"):
+                raise AssertionError(
+                    f"WHIP connection {self.pc.connectionState} after {timeout} s"
+                )
+            await asyncio.sleep(0.05)
+
     async def close(self, send_delete=True):
         if send_delete and self.location:
             base = self.url.split("/whip/")[0]
@@ -148,5 +159,10 @@ class WhipPublisher:
         else:
             status = None
         if self.pc is not None:
-            await self.pc.close()
+            # aiortc can wait forever for a sender task that never ran (seen when the
+            # server closed first): bounded, like the server's own close.
+            try:
+                await asyncio.wait_for(self.pc.close(), self.close_timeout)
+            except asyncio.TimeoutError:
+                pass
         return status
