@@ -10,6 +10,7 @@ import asyncio
 import fractions
 import math
 import struct
+import threading
 import time
 
 import aiohttp
@@ -31,17 +32,18 @@ class SyntheticVideo(MediaStreamTrack):
         self.stamp = stamp  # stamp(frame, captured_epoch_seconds) draws into the frame
         self.count = 0
         self.start = None
-        grey = bytes([128]) * (width * height)
+        # Planes are stored with PyAV's padded line sizes.
+        probe = av.VideoFrame(width, height, "yuv420p")
+        luma_line, chroma_line = probe.planes[0].line_size, probe.planes[1].line_size
         bar = max(8, width // 16)
         # A few pre-drawn luma planes (a bar walking across), reused in turn: drawing
         # 720p frames in pure Python each time would cost the publisher, not the server.
         self.planes = []
         for step in range(16):
             x = step * (width - bar) // 15
-            row = bytes([128]) * x + bytes([235]) * bar + bytes([128]) * (width - x - bar)
+            row = bytes([128]) * x + bytes([235]) * bar + bytes([128]) * (luma_line - x - bar)
             self.planes.append(row * height)
-        self.chroma = bytes([128]) * ((width // 2) * (height // 2))
-        self.grey = grey
+        self.chroma = bytes([128]) * (chroma_line * ((height + 1) // 2))
 
     async def recv(self):
         if self.start is None:
@@ -166,3 +168,29 @@ class WhipPublisher:
             except asyncio.TimeoutError:
                 pass
         return status
+
+
+class PublisherThread:
+    """A WhipPublisher on an event loop of its own, for tests and benches that wait
+    synchronously (for segments, for the database) while it sends."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def call(self, coroutine, timeout=30):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def publish(self, publisher, connected=True):
+        async def start():
+            location = await publisher.publish()
+            if connected:
+                await publisher.wait_connected()
+            return location
+
+        return self.call(start())
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
