@@ -39,9 +39,10 @@ def short_window(settings):
 
 
 @pytest.fixture
-def runwhip(short_window, procs, packager_env):
+def runwhip(short_window, procs, packager_env, settings):
     """The WHIP process on a free port, ICE on loopback within a free UDP range."""
     port = free_tcp_port()
+    settings.LIVE_WHIP_LISTEN = f"127.0.0.1:{port}"  # where the rendered nginx sends /whip/
     udp = free_udp_ports(6)
     env = {
         **packager_env,
@@ -73,7 +74,7 @@ def _state(pk):
 
 
 def test_a_whip_publisher_goes_live_reconnects_into_the_same_broadcast_and_is_lost_after_the_window(  # noqa: E501
-    short_window, event, runwhip, start_packager, procs, sender
+    short_window, event, runwhip, nginx, start_packager, procs, sender
 ):
     base, whip_process = runwhip
     camera = default_camera(event.pk)
@@ -82,13 +83,15 @@ def test_a_whip_publisher_goes_live_reconnects_into_the_same_broadcast_and_is_lo
     broadcast, _ = start_broadcast(camera, "livekit", "staff:marshal")
     start_packager()
     url = f"{base}/whip/{camera.ingest_name}"
+    # The first publish goes through the rendered nginx, as in production.
+    proxied = f"{nginx.url}/whip/{camera.ingest_name}"
     folder = output_dir_for(broadcast)
 
     with pytest.raises(WhipError) as wrong:
-        sender.publish(WhipPublisher(url, "not-the-stream-key"))
+        sender.publish(WhipPublisher(proxied, "not-the-stream-key"))
     assert wrong.value.status == 401
 
-    first = WhipPublisher(url, camera.stream_key, codec="H264")
+    first = WhipPublisher(proxied, camera.stream_key, codec="H264")
     sender.publish(first)
     names = wait_for_playable_segments(folder, count=2, timeout=20)
     assert probe_codecs(folder / names[-1]) == {"video": "h264", "audio": "aac"}

@@ -12,6 +12,7 @@ from aiortc.rtcrtpreceiver import TimestampMapper
 from live.services.cameras import default_camera
 from live.services.hls_output import output_dir_for
 from live.services.lifecycle import start_broadcast
+from live.services.nginx_config import NginxOptions, render_nginx_config
 from live.whip import passthrough
 from live.whip.hls_writer import HlsWriter, whip_ffmpeg_command
 from live.whip.sdp import BadOffer, adjust_answer, check_offer, video_codec
@@ -97,3 +98,18 @@ def test_offers_are_checked_and_answers_lose_remb_and_gain_a_start_bitrate():
     assert "profile-level-id=42e01f;x-google-start-bitrate=1500" in answer
     assert "a=fmtp:96 x-google-start-bitrate=1500" in answer
     assert video_codec(answer) == "vp8"
+
+
+def test_the_rendered_nginx_proxies_whip_to_the_whip_process_unbuffered(data_dir, settings):
+    settings.LIVE_WHIP_LISTEN = "127.0.0.1:18889"
+    text = render_nginx_config(NginxOptions(prefix="/tmp/teecam-nginx-test"))
+    block = text[text.index("location /whip/ {") :]
+    block = block[: block.index("}")]
+    assert "proxy_pass http://127.0.0.1:18889;" in block
+    assert "proxy_buffering off;" in block and "proxy_request_buffering off;" in block
+    other = render_nginx_config(
+        NginxOptions(prefix="/tmp/teecam-nginx-test", whip_upstream="10.0.0.5:8889")
+    )
+    assert "proxy_pass http://10.0.0.5:8889;" in other
+    none = render_nginx_config(NginxOptions(prefix="/tmp/teecam-nginx-test", whip=False))
+    assert "location /whip/" not in none
