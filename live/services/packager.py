@@ -7,8 +7,9 @@ database with the running processes:
   because it lapsed) gets exactly one ffmpeg writing a live HLS window into
   ``<data dir>/hls/<stream name>/``; one that dies is restarted with backoff;
 - a broadcast that stopped, or whose lease was lost, has its ffmpeg stopped;
-- every live ingest broadcast (RTMP too, whose HLS nginx-rtmp writes) gets its
-  health written back from the age of its newest segment.
+- every live ingest broadcast (RTMP and WHIP too, whose HLS nginx-rtmp and
+  ``manage.py runwhip`` write) gets its health written back from the age of its
+  newest segment, and is ended after the reconnect window without one.
 
 Children get SIGKILL from the kernel if the packager dies (PR_SET_PDEATHSIG),
 and their pids are kept in the lease, so a ``kill -9`` of the packager leaves
