@@ -54,6 +54,7 @@ class Session:
         self.tasks = []
         self.started = time.monotonic()
         self.last_media = None
+        self.first_video = asyncio.Event()
         self.closing = None
         self.on_closed = None
 
@@ -99,6 +100,8 @@ class Session:
             except MediaStreamError:
                 return
             self.last_media = time.monotonic()
+            if track.kind == "video":
+                self.first_video.set()
             self.writer.put(track.kind, item)
 
     async def _watch(self):
@@ -120,7 +123,9 @@ class Session:
 
     async def _ask_for_keyframes(self):
         """A keyframe each segment: browsers send one only when asked, and copied
-        H.264 can only be cut into segments at keyframes."""
+        H.264 can only be cut into segments at keyframes. Counted from the first
+        picture (a keyframe), so the first segment is one segment long."""
+        await self.first_video.wait()
         while True:
             await asyncio.sleep(settings.LIVE_SEGMENT_SECONDS)
             for transceiver in self.pc.getTransceivers():
