@@ -95,6 +95,11 @@ def test_it_starts_livekit_on_the_builtin_whip_ingest_without_a_whip_url(
     html = text(response)
     assert "WebRTC (WHIP)" in html
     assert f"/whip/{broadcast.camera.ingest_name}" in html
+    # The bearer token (the stream key) is a masked field, never in the URL.
+    raw = response.content.decode()
+    token_field = raw[raw.index('id="ingest-main-bearerToken"') :].split(">", 1)[0]
+    assert 'type="password"' in token_field
+    assert f'value="{broadcast.camera.stream_key}"' in token_field
 
 
 def test_it_refuses_another_source_while_live(staff_client, event, on_air, settings):
