@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from live.models import Broadcast, Camera
-from live.services.cameras import default_camera
+from live.services.cameras import create_camera, default_camera, rotate_stream_key
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.whip.server import SESSIONS, make_app
 from tests.ingest.whip_client import WhipError
@@ -241,8 +241,10 @@ def test_cors_preflight_allows_the_configured_origin_and_exposes_location(whip_c
     assert other_status == 204 and "Access-Control-Allow-Origin" not in other
 
 
-def test_a_stopped_broadcast_ends_the_session(whip_camera):
+@pytest.mark.parametrize("action", ["stop", "rotate"])
+def test_a_stopped_broadcast_or_a_rotated_key_ends_the_session(whip_camera, action):
     start_broadcast(whip_camera, "livekit", "staff:marshal")
+    act = {"stop": stop_broadcast, "rotate": rotate_stream_key}[action]
 
     async def scenario(client):
         publisher = WhipPublisher(url_of(client, whip_camera), whip_camera.stream_key)
@@ -250,9 +252,7 @@ def test_a_stopped_broadcast_ends_the_session(whip_camera):
         await publisher.wait_connected()
         sessions = client.server.app[SESSIONS]
         assert len(sessions) == 1
-        await asyncio.get_running_loop().run_in_executor(
-            None, stop_broadcast, whip_camera, "staff:marshal"
-        )
+        await asyncio.get_running_loop().run_in_executor(None, act, whip_camera, "staff:marshal")
         for _ in range(100):  # the session checks every 2 s
             if not len(sessions):
                 break
@@ -262,3 +262,21 @@ def test_a_stopped_broadcast_ends_the_session(whip_camera):
         return len(sessions), gone.status
 
     assert run(scenario) == (0, 404)
+
+
+def test_a_full_process_answers_503_with_retry_after(whip_camera, event, settings):
+    settings.LIVE_WHIP_MAX_SESSIONS = 1
+    start_broadcast(whip_camera, "livekit", "staff:marshal")
+    other = create_camera(event, "tee-2", "Tee 2", source="livekit")
+    start_broadcast(other, "livekit", "staff:marshal")
+
+    async def scenario(client):
+        first = WhipPublisher(url_of(client, whip_camera), whip_camera.stream_key)
+        await first.publish()
+        second = WhipPublisher(url_of(client, other), other.stream_key)
+        with pytest.raises(WhipError) as full:
+            await second.publish()
+        return full.value
+
+    full = run(scenario)
+    assert full.status == 503 and "at most 1 WHIP publishers" in full.body
