@@ -14,6 +14,7 @@ import threading
 import time
 
 import aiohttp
+import aioice.ice
 import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AUDIO_PTIME, MediaStreamTrack
@@ -21,6 +22,21 @@ from aiortc.rtcrtpsender import RTCRtpSender
 
 VIDEO_CLOCK = 90000
 AUDIO_RATE = 48000
+
+
+def _with_loopback(gather):
+    """aioice leaves loopback out of its candidates: a machine whose only address is
+    loopback (a CI sandbox) would have none. The publisher (and a WHIP app run in the
+    same process) offer it too."""
+
+    def addresses(use_ipv4, use_ipv6):
+        found = gather(use_ipv4, use_ipv6)
+        return found + ["127.0.0.1"] if use_ipv4 and "127.0.0.1" not in found else found
+
+    return addresses
+
+
+aioice.ice.get_host_addresses = _with_loopback(aioice.ice.get_host_addresses)
 
 
 class SyntheticVideo(MediaStreamTrack):
