@@ -1,7 +1,8 @@
-"""Bench: camera to viewer through each ingest (RTMP, SRT, RTSP), with real processes.
+"""Bench: camera to viewer through each ingest (RTMP, SRT, RTSP, WHIP), with real processes.
 
     .venv/bin/python bench/ingest.py
     .venv/bin/python bench/ingest.py --sources srt --seconds 8 --warmup 4 --rounds 3
+    .venv/bin/python bench/ingest.py whip                 # WHIP: H.264 copied and VP8 transcoded
     BENCH_KEEP=1 .venv/bin/python bench/ingest.py     # keep logs and segments
 
 A throw-away world (bench/harness.py: SQLite, data folder, random signing key)
@@ -25,7 +26,8 @@ the viewer page through nginx in Debian's Chromium and measures:
   depends on where in a segment its player happened to start.
 - **packager CPU and RSS**: /proc/<pid>/stat (utime+stime) and VmRSS of the
   process that repackages, over 10 s: the packager's ffmpeg for SRT/RTSP (-c
-  copy), nginx's worker (nginx-rtmp) for RTMP.
+  copy), nginx's worker (nginx-rtmp) for RTMP, `manage.py runwhip` and its ffmpeg
+  together for WHIP (bench/whip_source.py: an aiortc publisher in this process).
 
 How capture time gets into the stream: the camera is this script. It draws every
 720p30 frame itself (yuv420p, piped to ffmpeg -> libx264 veryfast zerolatency,
@@ -66,6 +68,8 @@ import threading
 import time
 from pathlib import Path
 
+from whip_source import PATHS as WHIP_PATHS
+from whip_source import WHIP_SOURCES, WhipCamera, measure_together, wait_ffmpeg_child
 from harness import (
     BASE_DIR,
     EVENT_ID,
@@ -518,7 +522,8 @@ def api(port, key, method, path, body=None):
 
 def run_source(source, world, ports, browser, options):
     key, app = world.admin_key, ports["app"]
-    body = {"source": source}
+    # WHIP is the livekit source served by teecam's own WHIP process.
+    body = {"source": "livekit" if source in WHIP_SOURCES else source}
     relay = None
     if source == "rtsp":
         relay_port = free_udp_port()
@@ -552,6 +557,17 @@ def run_source(source, world, ports, browser, options):
     ingest = started.get("ingest", {})
     if source == "rtmp":
         camera = StampedCamera(world, "rtmp-camera", ["-f", "flv", ingest["publishUrl"]])
+    elif source in WHIP_SOURCES:
+        camera = WhipCamera(
+            ingest["whipUrl"],
+            ingest["bearerToken"],
+            WHIP_SOURCES[source],
+            (WIDTH, HEIGHT),
+            BAND,
+            lambda ms: b"".join(
+                bytes([235 if bit else 16]) * BLOCK for bit in barcode_bits(ms)
+            ).ljust(WIDTH, bytes([0x60])),
+        )
     elif source == "srt":
         _wait_child(ports["packager_pid"])
         _wait_udp_bound(int(ingest["url"].split(":")[2].split("?")[0]))
@@ -573,12 +589,17 @@ def run_source(source, world, ports, browser, options):
 
         if source == "rtmp":
             worker = [pid for pid in children_of(ports["nginx_pid"]) if _is_nginx_worker(pid)]
-            measured_pid = worker[0]
+            measured = [worker[0]]
+        elif source in WHIP_SOURCES:
+            whip = ports["whip_pid"]
+            measured = [whip, wait_ffmpeg_child(whip, children_of)]
         else:
-            measured_pid = _wait_child(ports["packager_pid"])
+            measured = [_wait_child(ports["packager_pid"])]
         usage = {}
         meter = threading.Thread(
-            target=lambda: usage.update(zip(("cpu", "rss"), measure_process(measured_pid))),
+            target=lambda: usage.update(
+                zip(("cpu", "rss"), measure_together(measured, measure_process))
+            ),
             daemon=True,
         )
         meter.start()
@@ -666,6 +687,7 @@ PATHS = {
     "rtmp": "camera → nginx-rtmp → HLS",
     "srt": "camera → packager ffmpeg (SRT listener, -c copy) → HLS",
     "rtsp": "camera → GStreamer RTSP → packager ffmpeg pull (-c copy) → HLS",
+    **WHIP_PATHS,
 }
 
 
@@ -674,7 +696,9 @@ def report(rows):
     for row in rows:
         delays = sorted(delay for delay, _ in row["delays"])
         listed = sorted(listed for _, listed in row["delays"])
-        process = "nginx worker" if row["source"] == "rtmp" else "packager's ffmpeg"
+        process = {"rtmp": "nginx worker", "whip": "runwhip + ffmpeg"}.get(
+            row["source"].split("-")[0], "packager's ffmpeg"
+        )
         ingest_rows.append(
             [
                 row["source"],
@@ -741,11 +765,15 @@ def report(rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sources_shortcut", nargs="?", help="whip: --sources whip,whip-vp8")
     parser.add_argument("--sources", default="rtmp,srt,rtsp")
     parser.add_argument("--seconds", type=float, default=8, help="measuring, per setting")
     parser.add_argument("--warmup", type=float, default=4, help="settling, per setting")
     parser.add_argument("--rounds", type=int, default=2, help="fresh pages per setting")
     options = parser.parse_args()
+    if options.sources_shortcut:
+        shortcut = options.sources_shortcut
+        options.sources = ",".join(WHIP_SOURCES) if shortcut == "whip" else shortcut
     sources = [source.strip() for source in options.sources.split(",") if source.strip()]
     if "rtsp" in sources and not _gstreamer_rtsp():
         print("GStreamer's RTSP server is missing (scripts/setup.sh --media): no rtsp row")
@@ -759,8 +787,14 @@ def main():
     with World() as world:
         srt_low = free_udp_port()
         rtmp_port = free_port()
+        whip_port, whip_udp = free_port(), free_udp_port()
         world.env.update(
             {
+                "LIVEKIT_WHIP_URL": "",
+                "LIVE_WHIP_LISTEN": f"127.0.0.1:{whip_port}",
+                "LIVE_WHIP_PUBLIC_URL": f"http://127.0.0.1:{whip_port}/whip",
+                "LIVE_WHIP_UDP_PORTS": f"{whip_udp}-{whip_udp + 20}",
+                "LIVE_WHIP_ICE_ADDRESS": "127.0.0.1",
                 "LIVE_SEGMENT_SECONDS": "1",
                 "LIVE_RTMP_PORT": str(rtmp_port),
                 "LIVE_SRT_PORTS": f"{srt_low}-{srt_low}",
@@ -771,7 +805,11 @@ def main():
         app = world.gunicorn(workers=2)
         nginx_port = world.nginx(app, workers=1, rtmp_port=rtmp_port)
         packager = world.start("packager", [PYTHON, "manage.py", "livepackager", "--poll", "0.25"])
+        whip = None
+        if any(source in WHIP_SOURCES for source in sources):
+            whip = world.start("runwhip", [PYTHON, "manage.py", "runwhip"], port=whip_port)
         ports = {
+            "whip_pid": whip.pid if whip else None,
             "app": app,
             "nginx": nginx_port,
             "nginx_pid": world.pid("nginx"),

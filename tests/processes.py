@@ -235,3 +235,16 @@ def stop_process(process, grace=5.0):
     except subprocess.TimeoutExpired:
         process.kill()
         return process.wait(timeout=10)
+
+
+def run_coroutine(coroutine):
+    """asyncio.run in a thread of its own.
+
+    Once a test has started Playwright's sync API (the shared Chromium), this thread
+    has an event loop running, and asyncio.run refuses to start another in it.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -70,6 +70,10 @@ class NginxOptions:
     edge_cache_size: str = "1g"
     # Edge only: a playlist is cached for the window (of the clock) it was fetched in.
     playlist_window_ms: int = 200
+    # Proxy /whip/ to the WHIP process (manage.py runwhip); empty: LIVE_WHIP_LISTEN.
+    # Roles "all" and "origin" (it runs beside the packager on a media host).
+    whip: bool = True
+    whip_upstream: str = ""
 
 
 class NginxOptionError(ValueError):
@@ -226,6 +230,9 @@ def render_nginx_config(options: NginxOptions) -> str:
         "trusted_proxies": split_list(options.trusted_proxies),
         # The ingest application relays each camera to this same server over loopback.
         "rtmp_relay": f"127.0.0.1:{options.rtmp_listen.rsplit(':', 1)[-1]}",
+        "whip_upstream": (
+            (options.whip_upstream or settings.LIVE_WHIP_LISTEN) if options.whip else ""
+        ),
         "segment_seconds": settings.LIVE_SEGMENT_SECONDS,
         "playlist_seconds": settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS,
         **_poll_cache_context(),

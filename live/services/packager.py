@@ -7,8 +7,9 @@ database with the running processes:
   because it lapsed) gets exactly one ffmpeg writing a live HLS window into
   ``<data dir>/hls/<stream name>/``; one that dies is restarted with backoff;
 - a broadcast that stopped, or whose lease was lost, has its ffmpeg stopped;
-- every live ingest broadcast (RTMP too, whose HLS nginx-rtmp writes) gets its
-  health written back from the age of its newest segment.
+- every live ingest broadcast (RTMP and WHIP too, whose HLS nginx-rtmp and
+  ``manage.py runwhip`` write) gets its health written back from the age of its
+  newest segment, and is ended after the reconnect window without one.
 
 Children get SIGKILL from the kernel if the packager dies (PR_SET_PDEATHSIG),
 and their pids are kept in the lease, so a ``kill -9`` of the packager leaves
@@ -50,9 +51,9 @@ from live.services.media import PLAYLIST
 from live.services.simulcast import Simulcaster
 from live.services.samples import take_samples_safely
 from live.services.sources import (
-    INGEST_SOURCES,
     PACKAGED_SOURCES,
     facts_of,
+    ingest_sources,
     redact_camera_url,
 )
 
@@ -128,7 +129,7 @@ class Packager:
         now = timezone.now()
         live = list(
             Broadcast.objects.filter(
-                stopped_at__isnull=True, source__in=INGEST_SOURCES
+                stopped_at__isnull=True, source__in=ingest_sources()
             ).select_related("camera", "recording")
         )
         live_ids = {broadcast.pk for broadcast in live}

@@ -80,6 +80,12 @@ class Command(BaseCommand):
             help="edge: a playlist is cached for the clock window it was fetched in",
         )
         parser.add_argument(
+            "--whip-upstream",
+            default="",
+            help="the WHIP process (manage.py runwhip) /whip/ goes to (default LIVE_WHIP_LISTEN)",
+        )
+        parser.add_argument("--no-whip", action="store_true", help="no /whip/ location")
+        parser.add_argument(
             "--http-include", default="", help="file of more http-level config (e.g. TLS)"
         )
         parser.add_argument(
@@ -108,6 +114,8 @@ class Command(BaseCommand):
                 apps=[parse_app(value) for value in opts["app"]],
                 edge_cache_size=opts["edge_cache_size"],
                 playlist_window_ms=opts["playlist_window_ms"],
+                whip=not opts["no_whip"],
+                whip_upstream=opts["whip_upstream"],
             )
             check_options(options)
         except NginxOptionError as error:
