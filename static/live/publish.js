@@ -1,0 +1,338 @@
+// "Broadcast from this device": a host card's panel sends this device's camera over
+// WHIP (whip.js). The poll and every action redraw the cards, so what a camera's
+// publisher holds (stream, session, timers) lives here, keyed by the camera, and each
+// redrawn panel is bound to it again.
+(function () {
+  "use strict";
+
+  var publishers = {}; // camera slug -> its state
+  var RETRY_FIRST_MS = 12000; // a reloaded page's old session may hold the camera this long
+  var DROP_GRACE_MS = 3000; // "disconnected" often heals by itself within a second or two
+
+  function panelOf(slug) { return document.querySelector('[data-publish][data-camera="' + slug + '"]'); }
+  function part(panel, name) { return panel.querySelector("[data-publish-" + name + "]"); }
+  function supported() { return !!(window.RTCPeerConnection && navigator.mediaDevices && navigator.mediaDevices.getUserMedia); }
+
+  function stateOf(slug) {
+    if (!publishers[slug]) publishers[slug] = { slug: slug, phase: "off", text: "Not sending from this device.", error: false, height: "720", deviceId: "" };
+    return publishers[slug];
+  }
+
+  function announce(text) {
+    var region = document.getElementById("publish-announce");
+    if (region) region.textContent = text;
+  }
+
+  // The panel's state line; changes are also said once in the page's live region.
+  function say(st, phase, text, error) {
+    st.phase = phase;
+    st.text = text;
+    st.error = !!error;
+    var panel = panelOf(st.slug);
+    if (panel) announce(panel.dataset.cameraName + ": " + text);
+    render(st);
+  }
+
+  function render(st) {
+    var panel = panelOf(st.slug);
+    if (!panel) return;
+    var sending = st.phase === "connecting" || st.phase === "live" || st.phase === "reconnecting";
+    var busy = sending || st.phase === "starting";
+    var line = part(panel, "state");
+    line.textContent = st.text;
+    line.classList.toggle("error", st.error);
+    line.classList.toggle("publish-live", st.phase === "live");
+    part(panel, "go").hidden = busy;
+    part(panel, "camera").hidden = busy || !!st.stream;
+    part(panel, "stop").hidden = !sending;
+    part(panel, "stop-help").hidden = !sending;
+    part(panel, "stats").hidden = st.phase !== "live";
+    var video = part(panel, "preview");
+    video.hidden = !st.stream;
+    if (st.stream && video.srcObject !== st.stream) video.srcObject = st.stream;
+    part(panel, "device").value = st.deviceId;
+    part(panel, "resolution").value = st.height;
+  }
+
+  function constraints(st) {
+    var height = Number(st.height);
+    var video = { width: { ideal: Math.round(height * 16 / 9) }, height: { ideal: height }, frameRate: { ideal: 30 } };
+    // Before a camera is picked, the back one: a phone filming the tee, not its holder.
+    if (st.deviceId) video.deviceId = { exact: st.deviceId };
+    else video.facingMode = { ideal: "environment" };
+    return { video: video, audio: true };
+  }
+
+  function listDevices(st) {
+    // Labels are readable only once the user allowed the camera.
+    return navigator.mediaDevices.enumerateDevices().then(function (devices) {
+      st.devices = devices.filter(function (d) { return d.kind === "videoinput"; });
+      var track = st.stream && st.stream.getVideoTracks()[0];
+      st.deviceId = (track && track.getSettings().deviceId) || st.deviceId;
+      fillDevices(st);
+    });
+  }
+
+  function fillDevices(st) {
+    var panel = panelOf(st.slug);
+    if (!panel || !st.devices) return;
+    var select = part(panel, "device");
+    select.textContent = "";
+    st.devices.forEach(function (device, index) {
+      select.add(new Option(device.label || "Camera " + (index + 1), device.deviceId));
+    });
+    select.value = st.deviceId;
+  }
+
+  // Opens (or re-opens, after a change of camera or resolution) the camera; while
+  // sending, the new picture replaces the old one in the same session.
+  function openCamera(st) {
+    return navigator.mediaDevices.getUserMedia(constraints(st))
+      .catch(function (error) {
+        if (error.name !== "NotFoundError" && error.name !== "NotReadableError") throw error;
+        var videoOnly = constraints(st); // no microphone, or it is busy: send the picture alone
+        videoOnly.audio = false;
+        return navigator.mediaDevices.getUserMedia(videoOnly);
+      })
+      .then(function (stream) {
+        var old = st.stream;
+        st.stream = stream;
+        if (st.session) {
+          st.session.pc.getSenders().forEach(function (sender) {
+            var next = sender.track && stream.getTracks().filter(function (t) { return t.kind === sender.track.kind; })[0];
+            if (next) sender.replaceTrack(next);
+          });
+        }
+        if (old) old.getTracks().forEach(function (track) { track.stop(); });
+        render(st);
+        return listDevices(st);
+      });
+  }
+
+  function cameraProblem(error) {
+    if (error.name === "NotAllowedError") return "The camera was not allowed: allow it in the browser's site settings, then try again.";
+    if (error.name === "NotFoundError") return "This device has no camera.";
+    if (error.name === "OverconstrainedError") return "The camera cannot film at that resolution: pick a lower one.";
+    return "The camera could not be opened (" + error.name + ").";
+  }
+
+  function whipProblem(error) {
+    if (error.status === 401) return "The camera's stream key was refused (rotated?): reload the page and try again.";
+    if (error.status === 409) return "Another device is sending to this camera, or the camera is not started: " + error.message;
+    if (error.status === 429) return "Too many attempts: wait a minute, then try again.";
+    return error.message;
+  }
+
+  // Starts the camera's broadcast through the card's own start action (an htmx swap of
+  // the console, as if its Start button were pressed) unless it is already on air.
+  function startBroadcast(st) {
+    var panel = panelOf(st.slug);
+    if (panel.dataset.onAir === "true") return Promise.resolve(true);
+    return htmx.ajax("POST", panel.dataset.startUrl, {
+      source: panel, target: "#host-console", swap: "innerHTML",
+      values: { camera: st.slug, source: panel.dataset.source },
+    }).then(function () {
+      var fresh = panelOf(st.slug);
+      return !!fresh && fresh.dataset.onAir === "true";
+    });
+  }
+
+  function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  // POSTs until it works or `deadline` passes: a 409 or no answer is retried (the old
+  // session is still ending, or the network is still coming back); anything else is final.
+  function publish(st, deadline, attempt) {
+    var panel = panelOf(st.slug);
+    var options = { maxBitrate: window.whipMaxBitrate[st.height] };
+    return window.whipPublish(panel.dataset.whipUrl, part(panel, "key").value, st.stream, options)
+      .catch(function (error) {
+        var again = (error.status === 409 || error.status === 0) && Date.now() < deadline && st.phase !== "off";
+        if (!again) throw error;
+        return wait(Math.min(1000 * Math.pow(2, attempt || 0), 5000)).then(function () {
+          return publish(st, deadline, (attempt || 0) + 1);
+        });
+      })
+      .then(function (session) {
+        if (st.phase === "off") { session.close(); throw { name: "Stopped" }; } // stopped meanwhile
+        st.session = session;
+        session.pc.addEventListener("connectionstatechange", function () { watch(st, session); });
+        watch(st, session);
+        return session;
+      });
+  }
+
+  function watch(st, session) {
+    if (st.session !== session) return;
+    var state = session.pc.connectionState;
+    if (state === "connected") {
+      st.reconnectUntil = null;
+      if (st.phase !== "live") say(st, "live", "Live from this device.");
+      keepAwake(st);
+    } else if (state === "failed") {
+      reconnect(st);
+    } else if (state === "disconnected") {
+      setTimeout(function () {
+        if (st.session === session && session.pc.connectionState === "disconnected") reconnect(st);
+      }, DROP_GRACE_MS);
+    }
+  }
+
+  // A new session within the reconnect window continues the same broadcast.
+  function reconnect(st) {
+    if (st.phase === "reconnecting" || !st.session) return;
+    var panel = panelOf(st.slug);
+    var windowMs = Number(panel ? panel.dataset.reconnectSeconds : 60) * 1000 || 3600000;
+    st.reconnectUntil = st.reconnectUntil || Date.now() + windowMs;
+    say(st, "reconnecting", "Reconnecting…");
+    st.session.close();
+    st.session = null;
+    publish(st, st.reconnectUntil).catch(function (error) {
+      if (error.name === "Stopped") return;
+      stopSending(st, false);
+      say(st, "error", "The connection could not be restored: " + whipProblem(error), true);
+    });
+  }
+
+  function goLive(slug) {
+    var st = stateOf(slug);
+    say(st, "starting", "Starting…");
+    (st.stream ? Promise.resolve() : openCamera(st).catch(function (error) { throw { name: "Camera", message: cameraProblem(error) }; }))
+      .then(function () { return startBroadcast(st); })
+      .then(function (onAir) {
+        if (!onAir) throw { name: "Start", message: "The camera did not start: see the message on its card." };
+        say(st, "connecting", "Connecting…");
+        return publish(st, Date.now() + RETRY_FIRST_MS);
+      })
+      .then(function () { startStats(st); })
+      .catch(function (error) {
+        if (error.name === "Stopped") return;
+        if (st.session) st.session.close();
+        st.session = null;
+        say(st, "error", error.name === "WhipError" ? whipProblem(error) : error.message, true);
+      })
+      .then(function () { focusState(st); });
+  }
+
+  // Ends this device's session; the broadcast itself goes on, waiting the reconnect
+  // window for a picture (another device may take over), unless Stop ends it.
+  function stopSending(st, releaseCamera) {
+    st.phase = "off";
+    clearInterval(st.statsTimer);
+    if (st.session) st.session.close();
+    st.session = null;
+    if (st.wakeLock) st.wakeLock.release().catch(function () {});
+    st.wakeLock = null;
+    if (releaseCamera && st.stream) {
+      st.stream.getTracks().forEach(function (track) { track.stop(); });
+      st.stream = null;
+    }
+  }
+
+  function focusState(st) {
+    var panel = panelOf(st.slug);
+    if (panel) part(panel, "state").focus();
+  }
+
+  // Screen Wake Lock: a phone that dims and locks stops its camera. Browsers drop the
+  // lock whenever the page is hidden; it is asked for again when it comes back.
+  function keepAwake(st) {
+    if (!("wakeLock" in navigator) || document.visibilityState !== "visible") return;
+    if (st.wakeLock && !st.wakeLock.released) return;
+    navigator.wakeLock.request("screen").then(function (lock) { st.wakeLock = lock; }, function () {});
+  }
+
+  // What leaves the device, once a second: all outbound RTP bytes, the video's size and rate.
+  function startStats(st) {
+    clearInterval(st.statsTimer);
+    var last = null;
+    st.statsTimer = setInterval(function () {
+      if (!st.session) return;
+      st.session.pc.getStats().then(function (report) {
+        var bytes = 0, video = null;
+        report.forEach(function (stat) {
+          if (stat.type !== "outbound-rtp") return;
+          bytes += stat.bytesSent || 0;
+          if (stat.kind === "video") video = stat;
+        });
+        var now = performance.now();
+        if (last && now > last.at && bytes >= last.bytes) {
+          var kbps = Math.round((bytes - last.bytes) * 8 / (now - last.at));
+          var text = kbps.toLocaleString() + " kb/s";
+          if (video && video.frameWidth) text += " · " + video.frameWidth + "×" + video.frameHeight;
+          if (video && video.framesPerSecond) text += " · " + Math.round(video.framesPerSecond) + " fps";
+          var panel = panelOf(st.slug);
+          if (panel) part(panel, "stats").textContent = text;
+        }
+        last = { at: now, bytes: bytes };
+      });
+    }, 1000);
+  }
+
+  function bind(panel) {
+    panel.hidden = false;
+    if (!supported()) {
+      part(panel, "unsupported").hidden = false;
+      part(panel, "controls").hidden = true;
+      return;
+    }
+    var st = stateOf(panel.dataset.camera);
+    fillDevices(st);
+    render(st);
+    // The broadcast was stopped (Stop, the API, the reconnect window ran out): let go.
+    if (panel.dataset.onAir !== "true" && st.session) {
+      stopSending(st, true);
+      say(st, "off", "The broadcast has ended: this device stopped sending.");
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-publish-go], [data-publish-stop], [data-publish-camera]");
+    if (!button) return;
+    var st = stateOf(button.closest("[data-publish]").dataset.camera);
+    if (button.matches("[data-publish-go]")) goLive(st.slug);
+    else if (button.matches("[data-publish-camera]")) {
+      openCamera(st).then(function () { say(st, "off", "Camera on: not sending yet."); }, function (error) {
+        say(st, "error", cameraProblem(error), true);
+      });
+    } else {
+      stopSending(st, true);
+      say(st, "off", "Stopped sending from this device.");
+      focusState(st);
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("[data-publish-device], [data-publish-resolution]");
+    if (!select) return;
+    var st = stateOf(select.closest("[data-publish]").dataset.camera);
+    if (select.matches("[data-publish-device]")) st.deviceId = select.value;
+    else st.height = select.value;
+    if (st.stream) openCamera(st).catch(function (error) { say(st, st.phase, cameraProblem(error), true); });
+  });
+
+  function prepare(root) {
+    if (root.matches && root.matches("[data-publish]")) bind(root);
+    root.querySelectorAll("[data-publish]").forEach(bind);
+  }
+  document.addEventListener("DOMContentLoaded", function () { prepare(document); });
+  document.addEventListener("htmx:load", function (event) { prepare(event.detail.elt); });
+
+  document.addEventListener("visibilitychange", function () {
+    Object.keys(publishers).forEach(function (slug) {
+      if (publishers[slug].phase === "live") keepAwake(publishers[slug]);
+    });
+  });
+  // Back on a network (Wi-Fi to mobile, a tunnel): the old path is gone, publish anew.
+  window.addEventListener("online", function () {
+    Object.keys(publishers).forEach(function (slug) {
+      if (publishers[slug].session) reconnect(publishers[slug]);
+    });
+  });
+  // Closing the page ends the session at once (else the server waits for its watchdog).
+  window.addEventListener("pagehide", function () {
+    Object.keys(publishers).forEach(function (slug) {
+      var st = publishers[slug];
+      if (st.session) st.session.close(true);
+    });
+  });
+})();

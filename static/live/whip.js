@@ -1,0 +1,114 @@
+// A plain WHIP client (RFC 9725): the whole offer in one POST, the answer back, the
+// session's URL in Location; DELETE on it ends the session. The host page's
+// "Broadcast from this device" uses it, and the browser tests use it on its own.
+// The stream key travels only in the Authorization header: never in a URL (URLs end
+// up in logs and history) and never in a console line.
+(function () {
+  "use strict";
+
+  // Video bitrates a phone can hold on a good uplink, by picture height (kb/s as the
+  // README's encoder advice: 720p30 at 2,500, 1080p30 at 6,000 is too much for 4G).
+  var MAX_BITRATE = { 1080: 4500000, 720: 2500000, 480: 1200000 };
+
+  function WhipError(status, message) {
+    var error = new Error(message);
+    error.name = "WhipError";
+    error.status = status; // 0: no answer (network, timeout)
+    return error;
+  }
+
+  // No trickle ICE: the offer carries every candidate, so wait for gathering (host
+  // candidates only take milliseconds; a slow STUN server must not hold us long).
+  function gathered(pc, ms) {
+    return new Promise(function (resolve) {
+      if (pc.iceGatheringState === "complete") return resolve();
+      var timer = setTimeout(resolve, ms);
+      pc.addEventListener("icegatheringstatechange", function () {
+        if (pc.iceGatheringState === "complete") {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  }
+
+  // The server answers errors as {"error": code, "detail": message}.
+  function messageOf(response) {
+    return response.text().then(function (text) {
+      try {
+        var body = JSON.parse(text);
+        return body.detail || body.error || response.statusText;
+      } catch (e) {
+        return response.statusText || "HTTP " + response.status;
+      }
+    });
+  }
+
+  function send(url, init, ms) {
+    // A POST on a dead network can hang for minutes: give up and let the caller retry.
+    if (ms && window.AbortSignal && AbortSignal.timeout) init.signal = AbortSignal.timeout(ms);
+    return fetch(url, init).catch(function (error) {
+      throw WhipError(0, error && error.name === "TimeoutError"
+        ? "The WHIP server did not answer in time."
+        : "The WHIP server could not be reached.");
+    });
+  }
+
+  // Publishes every track of `stream` to the WHIP endpoint `url`. Resolves with
+  // {pc, location, close(keepalive)}; rejects with a WhipError (status, message).
+  function whipPublish(url, key, stream, options) {
+    options = options || {};
+    var pc = new RTCPeerConnection({ iceServers: options.iceServers || [], bundlePolicy: "max-bundle" });
+    stream.getTracks().forEach(function (track) {
+      var init = { direction: "sendonly", streams: [stream] };
+      if (track.kind === "video" && options.maxBitrate) init.sendEncodings = [{ maxBitrate: options.maxBitrate }];
+      pc.addTransceiver(track, init);
+    });
+    var headers = { Authorization: "Bearer " + key };
+    var location = null;
+    return pc.createOffer()
+      .then(function (offer) { return pc.setLocalDescription(offer); })
+      .then(function () { return gathered(pc, options.gatherMs || 2000); })
+      .then(function () {
+        return send(url, {
+          method: "POST",
+          headers: Object.assign({ "Content-Type": "application/sdp" }, headers),
+          body: pc.localDescription.sdp,
+          credentials: "omit",
+          cache: "no-store",
+        }, options.timeoutMs || 10000);
+      })
+      .then(function (response) {
+        if (response.status !== 201) {
+          return messageOf(response).then(function (message) { throw WhipError(response.status, message); });
+        }
+        var answerLocation = response.headers.get("Location");
+        if (!answerLocation) throw WhipError(response.status, "The WHIP server gave no session URL.");
+        location = new URL(answerLocation, response.url || new URL(url, document.baseURI)).href;
+        return response.text();
+      })
+      .then(function (answer) { return pc.setRemoteDescription({ type: "answer", sdp: answer }); })
+      .then(function () {
+        return {
+          pc: pc,
+          location: location,
+          // keepalive: the request outlives the page (pagehide).
+          close: function (keepalive) {
+            pc.close();
+            return fetch(location, { method: "DELETE", headers: headers, keepalive: !!keepalive, credentials: "omit" })
+              .catch(function () { return null; }); // the server's watchdog ends it anyway
+          },
+        };
+      })
+      .catch(function (error) {
+        pc.close();
+        if (location) {
+          fetch(location, { method: "DELETE", headers: headers, credentials: "omit" }).catch(function () {});
+        }
+        throw error.name === "WhipError" ? error : WhipError(0, "The connection could not be set up: " + error.message);
+      });
+  }
+
+  window.whipPublish = whipPublish;
+  window.whipMaxBitrate = MAX_BITRATE;
+})();
