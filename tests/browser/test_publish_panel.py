@@ -2,22 +2,13 @@
 played by a second page of the same browser (Playwright routes the page's /whip/
 requests to it): the client half on its own, real WebRTC and all."""
 
-import json
-import re
-
 import pytest
 
 from live.models import Broadcast, Source
 from live.services.cameras import create_camera
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _shared, log_in
+from tests.browser.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-FAKE_MEDIA_ARGS = [
-    "--use-fake-device-for-media-stream=fps=30",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-]
 
 ANSWER_JS = """async (offer) => {
   const pc = new RTCPeerConnection();
@@ -33,33 +24,6 @@ ANSWER_JS = """async (offer) => {
   window.answerers = (window.answerers || []).concat([pc]);
   return pc.localDescription.sdp;
 }"""
-
-
-@pytest.fixture(scope="module")
-def camera_browser(browser):
-    """A second Chromium, with the fake camera and microphone and no permission prompt."""
-    chromium = _shared["playwright"].chromium.launch(
-        executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MEDIA_ARGS
-    )
-    yield chromium
-    chromium.close()
-
-
-@pytest.fixture
-def camera_context(camera_browser):
-    contexts, messages = [], []
-
-    def make(**options):
-        context = camera_browser.new_context(**options)
-        context.set_default_timeout(15_000)
-        context.on("page", lambda page: page.on("console", lambda m: messages.append(m.text)))
-        contexts.append(context)
-        return context
-
-    yield make, messages
-    for context in contexts:
-        context.close()
-    assert not [m for m in messages if "Content Security Policy" in m], messages
 
 
 @pytest.fixture
@@ -103,9 +67,8 @@ def test_go_live_sends_the_camera_and_stop_ends_the_session(
     panel.get_by_text("Live from this device.").wait_for()
     page.locator("#publish-announce", has_text="1st tee: Live from this device.").wait_for()
     assert Broadcast.objects.get(camera=tee, stopped_at__isnull=True).source == Source.LIVEKIT
-    page.wait_for_function(
-        "() => /kb\\/s · \\d+×\\d+ · \\d+ fps/.test(document.querySelector('#publish-tee-1 [data-publish-stats]').textContent)"
-    )
+    stats = "document.querySelector('#publish-tee-1 [data-publish-stats]').textContent"
+    page.wait_for_function(f"() => /kb\\/s · \\d+×\\d+ · \\d+ fps/.test({stats})")
     page.locator("#camera-tee-1").screenshot(path="/tmp/whipui/live-375.png")
     print(panel.locator("[data-publish-stats]").inner_text())
     assert sorted(answerer.evaluate("window.received")) == ["audio", "video"]
