@@ -215,6 +215,8 @@ LIVE_RATE_LIMITS = {
     # RTMP hook refusals: per camera address (wrong stream keys) and per caller
     # (calls without the hook secret).
     "ingest-failure": (env_int("LIVE_RATE_INGEST_FAILURES_PER_MINUTE", 10), 60),
+    # WHIP requests (POST and DELETE) per client address.
+    "whip": (env_int("LIVE_RATE_WHIP_PER_MINUTE", 30), 60),
     # Failed logins (staff login and admin): per user name and per client address.
     "login-user": (
         env_int("LIVE_LOGIN_FAILURES_PER_USER", 5),
@@ -303,6 +305,22 @@ LIVE_INGEST_HOST = os.environ.get("LIVE_INGEST_HOST", "127.0.0.1")
 LIVE_PUBLIC_URL = os.environ.get("LIVE_PUBLIC_URL", "").rstrip("/")
 LIVE_RTMP_PORT = env_int("LIVE_RTMP_PORT", 1935)
 LIVE_SRT_PORTS = os.environ.get("LIVE_SRT_PORTS", "9000-9099")
+# WHIP ingest (manage.py runwhip, live/whip/): where it listens, the UDP ports ICE
+# may bind (one per announced address per session), the addresses announced in
+# ICE candidates (empty: every address of this machine, loopback included), the
+# URL publishers are told (empty: LIVE_PUBLIC_URL + /whip, else the listen
+# address), the browser origins allowed to publish ("*": any, since the bearer
+# token, not a cookie, is the authority), and the process's limits.
+LIVE_WHIP_LISTEN = os.environ.get("LIVE_WHIP_LISTEN", "127.0.0.1:8889").strip()
+LIVE_WHIP_UDP_PORTS = os.environ.get("LIVE_WHIP_UDP_PORTS", "40000-40199").strip()
+LIVE_WHIP_ICE_ADDRESS = env_list("LIVE_WHIP_ICE_ADDRESS", [])
+LIVE_WHIP_PUBLIC_URL = os.environ.get("LIVE_WHIP_PUBLIC_URL", "").strip().rstrip("/")
+LIVE_WHIP_ALLOWED_ORIGINS = env_list("LIVE_WHIP_ALLOWED_ORIGINS", ["*"])
+LIVE_WHIP_MAX_SESSIONS = env_int("LIVE_WHIP_MAX_SESSIONS", 8)
+# H.264 from the publisher is repackaged as is; 0: always decode and re-encode.
+LIVE_WHIP_PASSTHROUGH = env_bool("LIVE_WHIP_PASSTHROUGH", True)
+# A session that sends no media for this long is ended (a closed tab sends no BYE).
+LIVE_WHIP_MEDIA_TIMEOUT_SECONDS = env_int("LIVE_WHIP_MEDIA_TIMEOUT_SECONDS", 5)
 # Who may call the RTMP on_publish hook (nginx on the same host by default).
 LIVE_INGEST_HOOK_ADDRESSES = env_list("LIVE_INGEST_HOOK_ADDRESSES", ["127.0.0.1", "::1"])
 LOGOUT_REDIRECT_URL = "/"

@@ -50,7 +50,15 @@ def _die_with_parent():
     os.setpgrp()
 
 
-def spawn_marked(command, marker, value, log_path: Path, secrets, stdout=subprocess.DEVNULL):
+def spawn_marked(
+    command,
+    marker,
+    value,
+    log_path: Path,
+    secrets,
+    stdout=subprocess.DEVNULL,
+    stdin=subprocess.DEVNULL,
+):
     """Start a child of the packager: (process, log pump).
 
     Marked in its environment with ``marker=value`` and this deployment's scope (so a
@@ -59,7 +67,7 @@ def spawn_marked(command, marker, value, log_path: Path, secrets, stdout=subproc
     """
     process = subprocess.Popen(
         command,
-        stdin=subprocess.DEVNULL,
+        stdin=stdin,
         stdout=stdout,
         stderr=subprocess.PIPE,
         env={**os.environ, marker: str(value), SCOPE_MARKER: packager_scope()},

@@ -19,8 +19,6 @@ logger = logging.getLogger("live.packager")
 
 def ffmpeg_command(broadcast, transcode=False, resume=False):
     """The ffmpeg that turns the camera into a live HLS window."""
-    folder = output_dir_for(broadcast)
-    seconds = settings.LIVE_SEGMENT_SECONDS
     if facts_of(broadcast.source).srt_port:
         source = [
             "-i",
@@ -30,16 +28,37 @@ def ffmpeg_command(broadcast, transcode=False, resume=False):
     else:
         source = ["-rtsp_transport", "tcp", "-timeout", "5000000", "-i", broadcast.camera_url]
     if transcode:
-        codecs = [
-            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
-            "-pix_fmt", "yuv420p", "-g", str(30 * seconds), "-sc_threshold", "0",
-            "-force_key_frames", f"expr:gte(t,n_forced*{seconds})",
-            "-c:a", "aac", "-b:a", "128k",
-        ]  # fmt: skip
+        codecs = transcode_codecs()
     else:
         # The bitstream filter accepts only H.264: any other video fails ffmpeg at
         # once, before a segment is written, and the restart transcodes.
         codecs = ["-c", "copy", "-bsf:v", "h264_mp4toannexb"]
+    return [
+        "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info",
+        "-analyzeduration", "1000000", "-probesize", "1000000",
+        *source,
+        "-map", "0:v:0", "-map", "0:a:0?",
+        *codecs,
+        *hls_output(broadcast, resume),
+    ]  # fmt: skip
+
+
+def transcode_codecs():
+    """x264 veryfast zerolatency with a keyframe on every segment boundary, AAC audio."""
+    seconds = settings.LIVE_SEGMENT_SECONDS
+    return [
+        "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
+        "-pix_fmt", "yuv420p", "-g", str(30 * seconds), "-sc_threshold", "0",
+        "-force_key_frames", f"expr:gte(t,n_forced*{seconds})",
+        "-c:a", "aac", "-b:a", "128k",
+    ]  # fmt: skip
+
+
+def hls_output(broadcast, resume=False):
+    """ffmpeg's output options for the broadcast's live HLS window (the packager's and
+    the WHIP process's alike)."""
+    folder = output_dir_for(broadcast)
+    seconds = settings.LIVE_SEGMENT_SECONDS
     flags = hls_flags(broadcast)
     if resume:
         # Continue the same playlist after a reconnect: same path, and append_list
@@ -54,11 +73,6 @@ def ffmpeg_command(broadcast, transcode=False, resume=False):
         # reuses a name a player or cache has already seen.
         numbering = ["-hls_start_number_source", "epoch"]
     return [
-        "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info",
-        "-analyzeduration", "1000000", "-probesize", "1000000",
-        *source,
-        "-map", "0:v:0", "-map", "0:a:0?",
-        *codecs,
         "-f", "hls", "-hls_time", str(seconds),
         "-hls_list_size", str(settings.LIVE_PLAYLIST_SEGMENTS),
         "-hls_flags", flags,

@@ -50,9 +50,9 @@ from live.services.media import PLAYLIST
 from live.services.simulcast import Simulcaster
 from live.services.samples import take_samples_safely
 from live.services.sources import (
-    INGEST_SOURCES,
     PACKAGED_SOURCES,
     facts_of,
+    ingest_sources,
     redact_camera_url,
 )
 
@@ -131,7 +131,7 @@ class Packager:
         now = timezone.now()
         live = list(
             Broadcast.objects.filter(
-                stopped_at__isnull=True, source__in=INGEST_SOURCES
+                stopped_at__isnull=True, source__in=ingest_sources()
             ).select_related("camera", "recording")
         )
         live_ids = {broadcast.pk for broadcast in live}

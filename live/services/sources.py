@@ -28,6 +28,8 @@ class SourceFacts:
     simulated: bool = False
     # What the host page says of health for sources with no camera to watch.
     fixed_health: str = ""
+    # teecam's own WHIP process (manage.py runwhip) takes the publish and writes the HLS.
+    whip: bool = False
 
 
 SOURCE_FACTS = {
@@ -37,13 +39,35 @@ SOURCE_FACTS = {
     Source.SRT: SourceFacts(packaged=True, ingest=True, stream_key=True, srt_port=True),
     Source.RTSP: SourceFacts(packaged=True, ingest=True, camera_url=True),
 }
+# The livekit source without LIVEKIT_WHIP_URL: the publisher sends WHIP to teecam
+# itself, with the camera's stream key as bearer token, and is watched like RTMP.
+WHIP_FACTS = SourceFacts(ingest=True, stream_key=True, whip=True)
+WHIP_LABEL = "WebRTC (WHIP)"
 PACKAGED_SOURCES = tuple(source for source, facts in SOURCE_FACTS.items() if facts.packaged)
-INGEST_SOURCES = tuple(source for source, facts in SOURCE_FACTS.items() if facts.ingest)
 MAX_CAMERA_URL_LENGTH = 500
 
 
+def builtin_whip():
+    """True when the livekit source is served by teecam's own WHIP ingest."""
+    return not settings.LIVEKIT_WHIP_URL
+
+
 def facts_of(source) -> SourceFacts:
-    return SOURCE_FACTS[Source(source)]
+    source = Source(source)
+    if source == Source.LIVEKIT and builtin_whip():
+        return WHIP_FACTS
+    return SOURCE_FACTS[source]
+
+
+def ingest_sources():
+    """The sources whose camera health the packager watches (asked, not fixed at
+    import: whether livekit is one depends on LIVEKIT_WHIP_URL)."""
+    return tuple(source for source in Source if facts_of(source).ingest)
+
+
+def source_label(source):
+    source = Source(source)
+    return WHIP_LABEL if facts_of(source).whip else source.label
 
 
 class SourceUnavailable(Exception):
@@ -56,12 +80,13 @@ class InvalidCameraUrl(ValueError):
 
 def offered_sources():
     """(value, label) pairs of the sources this server can start now."""
-    return [(value, label) for value, label in Source.choices if source_problem(value) is None]
+    return [
+        (value, source_label(value)) for value in Source.values if source_problem(value) is None
+    ]
 
 
 def source_problem(source):
-    if Source(source) == Source.LIVEKIT and not settings.LIVEKIT_WHIP_URL:
-        return "The livekit source needs the LIVEKIT_WHIP_URL setting, which is not set."
+    # Every source is available now: livekit falls back to the built-in WHIP ingest.
     return None
 
 
@@ -214,7 +239,9 @@ def ingest_for(camera, source=None):
     host = settings.LIVE_INGEST_HOST
     facts = facts_of(source)
     if source == Source.LIVEKIT:
-        return {"whipUrl": settings.LIVEKIT_WHIP_URL} if settings.LIVEKIT_WHIP_URL else None
+        if facts.whip:
+            return {"whipUrl": whip_url(camera), "bearerToken": camera.stream_key}
+        return {"whipUrl": settings.LIVEKIT_WHIP_URL}
     if facts.camera_url:
         return {"cameraUrl": redact_camera_url(camera.camera_url)} if camera.camera_url else None
     if facts.srt_port:
@@ -232,6 +259,21 @@ def ingest_for(camera, source=None):
     return None
 
 
+def whip_base_url():
+    """Where publishers send WHIP: LIVE_WHIP_PUBLIC_URL, else the site's /whip/ (nginx
+    proxies it), else the WHIP process's own listen address (development)."""
+    if settings.LIVE_WHIP_PUBLIC_URL:
+        return settings.LIVE_WHIP_PUBLIC_URL
+    if settings.LIVE_PUBLIC_URL:
+        return f"{settings.LIVE_PUBLIC_URL}/whip"
+    return f"http://{settings.LIVE_WHIP_LISTEN}/whip"
+
+
+def whip_url(camera):
+    """The camera's WHIP endpoint: its public fixed name, never its key."""
+    return f"{whip_base_url()}/{camera.ingest_name}"
+
+
 def rtmp_stream_key(camera):
     """What the encoder puts in its "stream key" field, the same for every broadcast.
 
@@ -244,7 +286,8 @@ def rtmp_stream_key(camera):
 
 
 def find_rtmp_camera(ingest_name, key):
-    """The camera this RTMP name and secret key open, or None (compared in constant time)."""
+    """The camera this RTMP (or WHIP) name and secret key open, or None (compared in
+    constant time)."""
     camera = None
     # Names are slugs; anything else (a NUL, say, which PostgreSQL refuses in a
     # query) names no camera.

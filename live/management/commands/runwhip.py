@@ -1,0 +1,53 @@
+import asyncio
+import signal
+
+from aiohttp import web
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from live.whip import ice, passthrough
+from live.whip.server import make_app
+
+
+def parse_listen(value):
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise CommandError(f"LIVE_WHIP_LISTEN must be host:port, got {value!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the WHIP ingest (POST /whip/<ingest name>): takes WebRTC publishes from "
+        "browsers and OBS and writes the broadcast's HLS."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--listen",
+            default=None,
+            help=f"host:port (default LIVE_WHIP_LISTEN, now {settings.LIVE_WHIP_LISTEN})",
+        )
+
+    def handle(self, listen, **options):
+        host, port = parse_listen(listen or settings.LIVE_WHIP_LISTEN)
+        try:
+            ice.udp_port_range()
+        except ValueError:
+            raise CommandError("LIVE_WHIP_UDP_PORTS must be a range like 40000-40199")
+        asyncio.run(self.serve(host, port))
+
+    async def serve(self, host, port):
+        loop = asyncio.get_running_loop()
+        ice.install(loop)
+        passthrough.install()
+        runner = web.AppRunner(make_app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        self.stdout.write(f"WHIP ingest listening on http://{host}:{port}/whip/")
+        self.stdout.flush()
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        await runner.cleanup()  # ends every session: ffmpeg finishes its segment

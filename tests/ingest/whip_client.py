@@ -1,0 +1,152 @@
+"""A plain WHIP publisher in Python (aiortc): what a test or the bench points at runwhip.
+
+Its video is drawn here (a moving bar on grey, yuv420p, no numpy), optionally
+with a hook that stamps each frame just before it is sent (the bench's barcode);
+its audio is a 440 Hz tone. aiortc encodes them (VP8 or H.264, as asked) and
+sends them over ICE on this machine.
+"""
+
+import asyncio
+import fractions
+import math
+import struct
+import time
+
+import aiohttp
+import av
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AUDIO_PTIME, MediaStreamTrack
+from aiortc.rtcrtpsender import RTCRtpSender
+
+VIDEO_CLOCK = 90000
+AUDIO_RATE = 48000
+
+
+class SyntheticVideo(MediaStreamTrack):
+    kind = "video"
+
+    def __init__(self, width=426, height=240, fps=30, stamp=None):
+        super().__init__()
+        self.width, self.height, self.fps = width, height, fps
+        self.stamp = stamp  # stamp(frame, captured_epoch_seconds) draws into the frame
+        self.count = 0
+        self.start = None
+        grey = bytes([128]) * (width * height)
+        bar = max(8, width // 16)
+        # A few pre-drawn luma planes (a bar walking across), reused in turn: drawing
+        # 720p frames in pure Python each time would cost the publisher, not the server.
+        self.planes = []
+        for step in range(16):
+            x = step * (width - bar) // 15
+            row = bytes([128]) * x + bytes([235]) * bar + bytes([128]) * (width - x - bar)
+            self.planes.append(row * height)
+        self.chroma = bytes([128]) * ((width // 2) * (height // 2))
+        self.grey = grey
+
+    async def recv(self):
+        if self.start is None:
+            self.start = time.monotonic()
+        due = self.start + self.count / self.fps
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        frame = av.VideoFrame(self.width, self.height, "yuv420p")
+        frame.planes[0].update(self.planes[self.count % len(self.planes)])
+        frame.planes[1].update(self.chroma)
+        frame.planes[2].update(self.chroma)
+        if self.stamp is not None:
+            self.stamp(frame, time.time())
+        frame.pts = self.count * VIDEO_CLOCK // self.fps
+        frame.time_base = fractions.Fraction(1, VIDEO_CLOCK)
+        self.count += 1
+        return frame
+
+
+class SineAudio(MediaStreamTrack):
+    kind = "audio"
+
+    def __init__(self, frequency=440):
+        super().__init__()
+        self.samples = int(AUDIO_PTIME * AUDIO_RATE)
+        self.count = 0
+        self.start = None
+        period = [
+            int(8000 * math.sin(2 * math.pi * frequency * n / AUDIO_RATE))
+            for n in range(AUDIO_RATE // frequency * 10)
+        ]
+        self.period = period
+
+    async def recv(self):
+        if self.start is None:
+            self.start = time.monotonic()
+        due = self.start + self.count * AUDIO_PTIME
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        frame = av.AudioFrame(format="s16", layout="stereo", samples=self.samples)
+        first = self.count * self.samples
+        values = [self.period[(first + n) % len(self.period)] for n in range(self.samples)]
+        frame.planes[0].update(
+            struct.pack(f"<{2 * self.samples}h", *[v for v in values for _ in "lr"])
+        )
+        frame.pts = first
+        frame.sample_rate = AUDIO_RATE
+        frame.time_base = fractions.Fraction(1, AUDIO_RATE)
+        self.count += 1
+        return frame
+
+
+class WhipError(Exception):
+    def __init__(self, status, body):
+        super().__init__(f"WHIP answered {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+class WhipPublisher:
+    """POST an offer, keep the session, DELETE it on close."""
+
+    def __init__(self, url, token, codec="VP8", video=None, audio=True):
+        self.url = url
+        self.token = token
+        self.codec = codec
+        self.video = video or SyntheticVideo()
+        self.audio = SineAudio() if audio else None
+        self.pc = None
+        self.location = None
+
+    async def publish(self):
+        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        transceiver = self.pc.addTransceiver(self.video, direction="sendonly")
+        codecs = RTCRtpSender.getCapabilities("video").codecs
+        transceiver.setCodecPreferences(
+            [c for c in codecs if c.mimeType.lower() == f"video/{self.codec.lower()}"]
+        )
+        if self.audio is not None:
+            self.pc.addTransceiver(self.audio, direction="sendonly")
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        headers = {"Content-Type": "application/sdp"}
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token}"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(
+                self.url, data=self.pc.localDescription.sdp, headers=headers
+            ) as response:
+                body = await response.text()
+                if response.status != 201:
+                    await self.pc.close()
+                    raise WhipError(response.status, body)
+                self.location = response.headers["Location"]
+        await self.pc.setRemoteDescription(RTCSessionDescription(body, "answer"))
+        return self.location
+
+    async def close(self, send_delete=True):
+        if send_delete and self.location:
+            base = self.url.split("/whip/")[0]
+            async with aiohttp.ClientSession() as http:
+                async with http.delete(
+                    base + self.location, headers={"Authorization": f"Bearer {self.token}"}
+                ) as response:
+                    await response.read()
+                    status = response.status
+        else:
+            status = None
+        if self.pc is not None:
+            await self.pc.close()
+        return status
