@@ -48,6 +48,7 @@ INGEST_FIELDS = {
     "publishUrl": ("Full publish URL", True),
     "passphrase": ("SRT passphrase", True),
     "whipUrl": ("WHIP URL", False),
+    "bearerToken": ("Bearer token", True),
     "cameraUrl": ("Camera (pulled)", False),
 }
 

@@ -184,9 +184,9 @@
     var windowMs = Number(panel ? panel.dataset.reconnectSeconds : 60) * 1000 || 3600000;
     st.reconnectUntil = st.reconnectUntil || Date.now() + windowMs;
     say(st, "reconnecting", "Reconnecting…");
-    st.session.close();
+    var old = st.session;
     st.session = null;
-    publish(st, st.reconnectUntil).catch(function (error) {
+    old.close().then(function () { return publish(st, st.reconnectUntil); }).catch(function (error) {
       if (error.name === "Stopped") return;
       stopSending(st, false);
       say(st, "error", "The connection could not be restored: " + whipProblem(error), true);

@@ -92,11 +92,16 @@
         return {
           pc: pc,
           location: location,
-          // keepalive: the request outlives the page (pagehide).
+          // DELETE first, so that the server ends the session on the publisher's word;
+          // then the connection closes. keepalive (pagehide): the request outlives the
+          // page, and there is no time to wait for it.
           close: function (keepalive) {
-            pc.close();
-            return fetch(location, { method: "DELETE", headers: headers, keepalive: !!keepalive, credentials: "omit" })
-              .catch(function () { return null; }); // the server's watchdog ends it anyway
+            var init = { method: "DELETE", headers: headers, keepalive: !!keepalive, credentials: "omit" };
+            if (!keepalive && window.AbortSignal && AbortSignal.timeout) init.signal = AbortSignal.timeout(3000);
+            if (keepalive) pc.close();
+            return fetch(location, init)
+              .catch(function () { return null; }) // the server's watchdog ends it anyway
+              .then(function (response) { pc.close(); return response; });
           },
         };
       })

@@ -1,7 +1,10 @@
-""" "Broadcast from this device" against the real WHIP process (manage.py runwhip) and
-packager, in Chromium with a fake camera: the host page goes live from the device, a
-viewer plays it, closing the page ends the session and then the broadcast, and a
-publisher that comes back within the reconnect window continues the same broadcast."""
+"""The host page's "Broadcast from this device" against the real WHIP process
+(manage.py runwhip) and packager, in Chromium with a fake camera: the host page goes
+live from the device, a viewer plays it, closing the page ends the session and then
+the broadcast, and a publisher back within the reconnect window continues the same
+broadcast."""
+
+import re
 
 import pytest
 
@@ -42,7 +45,7 @@ def whip_ingest(procs, packager_env, settings, live_server):  # noqa: F811
     procs.start("packager", [PYTHON, "manage.py", "livepackager", "--poll", "0.25"], env=env)
     wait_for(lambda: whip.poll() is not None or tcp_open(port), 20, "runwhip to listen")
     assert whip.poll() is None, procs.log_of(whip)
-    return procs
+    return lambda: procs.log_of(whip)
 
 
 def state_now(camera):
@@ -93,6 +96,10 @@ def test_closing_the_publishing_page_ends_the_session_then_the_broadcast(
 
     page.close()  # pagehide: DELETE with keepalive (the server's watchdog waits 30 s here)
 
+    # The page says goodbye (its peer connection closes, its DELETE follows): the
+    # session ends at once, not when the server's no-media watchdog would end it.
+    ended = re.compile(r"ended: (connection closed|the publisher sent DELETE)")
+    wait_for(lambda: ended.search(whip_ingest()), 5, "the session to end")
     wait_for(lambda: state_now(tee) == "reconnecting", 10, "the camera to go reconnecting")
     wait_for(lambda: state_now(tee) == "ended", WINDOW + 10, "the broadcast to end")
     broadcast.refresh_from_db()
@@ -122,3 +129,6 @@ def test_a_publisher_back_within_the_window_continues_the_same_broadcast(
     live = Broadcast.objects.get(camera=tee, stopped_at__isnull=True)
     assert live.pk == broadcast.pk
     assert Broadcast.objects.filter(camera=tee).count() == 1
+    log = whip_ingest()
+    assert "ended: the publisher sent DELETE" in log  # through CORS, with its bearer
+    assert log.count(f"of tee-1 (broadcast {broadcast.pk}) started") == 2
