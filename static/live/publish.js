@@ -49,24 +49,14 @@
     part(panel, "stats").hidden = st.phase !== "live";
     var video = part(panel, "preview");
     video.hidden = !st.stream;
-    if (st.stream && video.srcObject !== st.stream) video.srcObject = st.stream;
+    if (video.srcObject !== (st.stream || null)) video.srcObject = st.stream || null;
     part(panel, "device").value = st.deviceId;
     part(panel, "resolution").value = st.height;
   }
 
-  function constraints(st) {
-    var height = Number(st.height);
-    var video = { width: { ideal: Math.round(height * 16 / 9) }, height: { ideal: height }, frameRate: { ideal: 30 } };
-    // Before a camera is picked, the back one: a phone filming the tee, not its holder.
-    if (st.deviceId) video.deviceId = { exact: st.deviceId };
-    else video.facingMode = { ideal: "environment" };
-    return { video: video, audio: true };
-  }
-
   function listDevices(st) {
-    // Labels are readable only once the user allowed the camera.
-    return navigator.mediaDevices.enumerateDevices().then(function (devices) {
-      st.devices = devices.filter(function (d) { return d.kind === "videoinput"; });
+    return window.deviceCamera.videoInputs().then(function (devices) {
+      st.devices = devices;
       var track = st.stream && st.stream.getVideoTracks()[0];
       st.deviceId = (track && track.getSettings().deviceId) || st.deviceId;
       fillDevices(st);
@@ -87,13 +77,7 @@
   // Opens (or re-opens, after a change of camera or resolution) the camera; while
   // sending, the new picture replaces the old one in the same session.
   function openCamera(st) {
-    return navigator.mediaDevices.getUserMedia(constraints(st))
-      .catch(function (error) {
-        if (error.name !== "NotFoundError" && error.name !== "NotReadableError") throw error;
-        var videoOnly = constraints(st); // no microphone, or it is busy: send the picture alone
-        videoOnly.audio = false;
-        return navigator.mediaDevices.getUserMedia(videoOnly);
-      })
+    return window.deviceCamera.open(st.height, st.deviceId)
       .then(function (stream) {
         var old = st.stream;
         st.stream = stream;
@@ -109,16 +93,10 @@
       });
   }
 
-  function cameraProblem(error) {
-    if (error.name === "NotAllowedError") return "The camera was not allowed: allow it in the browser's site settings, then try again.";
-    if (error.name === "NotFoundError") return "This device has no camera.";
-    if (error.name === "OverconstrainedError") return "The camera cannot film at that resolution: pick a lower one.";
-    return "The camera could not be opened (" + error.name + ").";
-  }
-
   function whipProblem(error) {
     if (error.status === 401) return "The camera's stream key was refused (rotated?): reload the page and try again.";
-    if (error.status === 409) return "Another device is sending to this camera, or the camera is not started: " + error.message;
+    if (error.code === "conflict") return "Another device is sending to this camera: stop it there first.";
+    if (error.code === "not_live") return "The camera's broadcast is not live: press Go live to start it again.";
     if (error.status === 429) return "Too many attempts: wait a minute, then try again.";
     return error.message;
   }
@@ -146,7 +124,8 @@
     var options = { maxBitrate: window.whipMaxBitrate[st.height] };
     return window.whipPublish(panel.dataset.whipUrl, part(panel, "key").value, st.stream, options)
       .catch(function (error) {
-        var again = (error.status === 409 || error.status === 0) && Date.now() < deadline && st.phase !== "off";
+        // "conflict": our old session still holds the camera until the server ends it.
+        var again = (error.code === "conflict" || error.status === 0) && Date.now() < deadline && st.phase !== "off";
         if (!again) throw error;
         return wait(Math.min(1000 * Math.pow(2, attempt || 0), 5000)).then(function () {
           return publish(st, deadline, (attempt || 0) + 1);
@@ -168,8 +147,8 @@
       st.reconnectUntil = null;
       if (st.phase !== "live") say(st, "live", "Live from this device.");
       keepAwake(st);
-    } else if (state === "failed") {
-      reconnect(st);
+    } else if (state === "failed" || state === "closed") {
+      reconnect(st); // "closed" while still ours: the server ended it (its watchdog)
     } else if (state === "disconnected") {
       setTimeout(function () {
         if (st.session === session && session.pc.connectionState === "disconnected") reconnect(st);
@@ -187,7 +166,7 @@
     var old = st.session;
     st.session = null;
     old.close().then(function () { return publish(st, st.reconnectUntil); }).catch(function (error) {
-      if (error.name === "Stopped") return;
+      if (st.phase === "off") return; // Stop sending meanwhile
       stopSending(st, false);
       say(st, "error", "The connection could not be restored: " + whipProblem(error), true);
     });
@@ -196,7 +175,7 @@
   function goLive(slug) {
     var st = stateOf(slug);
     say(st, "starting", "Starting…");
-    (st.stream ? Promise.resolve() : openCamera(st).catch(function (error) { throw { name: "Camera", message: cameraProblem(error) }; }))
+    (st.stream ? Promise.resolve() : openCamera(st).catch(function (error) { throw { name: "Camera", message: window.deviceCamera.problem(error) }; }))
       .then(function () { return startBroadcast(st); })
       .then(function (onAir) {
         if (!onAir) throw { name: "Start", message: "The camera did not start: see the message on its card." };
@@ -205,7 +184,7 @@
       })
       .then(function () { startStats(st); })
       .catch(function (error) {
-        if (error.name === "Stopped") return;
+        if (st.phase === "off") return; // Stop sending meanwhile
         if (st.session) st.session.close();
         st.session = null;
         say(st, "error", error.name === "WhipError" ? whipProblem(error) : error.message, true);
@@ -241,29 +220,18 @@
     navigator.wakeLock.request("screen").then(function (lock) { st.wakeLock = lock; }, function () {});
   }
 
-  // What leaves the device, once a second: all outbound RTP bytes, the video's size and rate.
+  // The readout, once a second: bitrate, picture size and frame rate as sent.
   function startStats(st) {
     clearInterval(st.statsTimer);
-    var last = null;
     st.statsTimer = setInterval(function () {
       if (!st.session) return;
-      st.session.pc.getStats().then(function (report) {
-        var bytes = 0, video = null;
-        report.forEach(function (stat) {
-          if (stat.type !== "outbound-rtp") return;
-          bytes += stat.bytesSent || 0;
-          if (stat.kind === "video") video = stat;
-        });
-        var now = performance.now();
-        if (last && now > last.at && bytes >= last.bytes) {
-          var kbps = Math.round((bytes - last.bytes) * 8 / (now - last.at));
-          var text = kbps.toLocaleString() + " kb/s";
-          if (video && video.frameWidth) text += " · " + video.frameWidth + "×" + video.frameHeight;
-          if (video && video.framesPerSecond) text += " · " + Math.round(video.framesPerSecond) + " fps";
-          var panel = panelOf(st.slug);
-          if (panel) part(panel, "stats").textContent = text;
-        }
-        last = { at: now, bytes: bytes };
+      st.session.stats().then(function (sent) {
+        var panel = panelOf(st.slug);
+        if (!panel || sent.kbps === null) return;
+        var text = sent.kbps.toLocaleString() + " kb/s";
+        if (sent.width) text += " · " + sent.width + "×" + sent.height;
+        if (sent.fps) text += " · " + Math.round(sent.fps) + " fps";
+        part(panel, "stats").textContent = text;
       });
     }, 1000);
   }
@@ -279,7 +247,8 @@
     fillDevices(st);
     render(st);
     // The broadcast was stopped (Stop, the API, the reconnect window ran out): let go.
-    if (panel.dataset.onAir !== "true" && st.session) {
+    var sending = st.phase === "connecting" || st.phase === "live" || st.phase === "reconnecting";
+    if (panel.dataset.onAir !== "true" && sending) {
       stopSending(st, true);
       say(st, "off", "The broadcast has ended: this device stopped sending.");
     }
@@ -292,7 +261,7 @@
     if (button.matches("[data-publish-go]")) goLive(st.slug);
     else if (button.matches("[data-publish-camera]")) {
       openCamera(st).then(function () { say(st, "off", "Camera on: not sending yet."); }, function (error) {
-        say(st, "error", cameraProblem(error), true);
+        say(st, "error", window.deviceCamera.problem(error), true);
       });
     } else {
       stopSending(st, true);
@@ -307,7 +276,7 @@
     var st = stateOf(select.closest("[data-publish]").dataset.camera);
     if (select.matches("[data-publish-device]")) st.deviceId = select.value;
     else st.height = select.value;
-    if (st.stream) openCamera(st).catch(function (error) { say(st, st.phase, cameraProblem(error), true); });
+    if (st.stream) openCamera(st).catch(function (error) { say(st, st.phase, window.deviceCamera.problem(error), true); });
   });
 
   function prepare(root) {
@@ -317,22 +286,41 @@
   document.addEventListener("DOMContentLoaded", function () { prepare(document); });
   document.addEventListener("htmx:load", function (event) { prepare(event.detail.elt); });
 
+  // The poll redraws a card when its state changes (waiting to live, say): focus that
+  // was in the panel goes to the same control of the new one (host.js would otherwise
+  // move it to the card's heading).
+  var refocus = null;
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var active = document.activeElement;
+    var panel = active && active.closest && active.closest("[data-publish]");
+    if (!panel || !event.detail.target.contains(panel)) return;
+    var name = active.getAttributeNames().filter(function (n) { return n.indexOf("data-publish-") === 0; })[0];
+    refocus = name ? { slug: panel.dataset.camera, part: name } : null;
+  });
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    var panel = refocus && panelOf(refocus.slug);
+    if (panel && panel.hidden) bind(panel); // htmx:load comes later, with the settle
+    var next = panel && panel.querySelector("[" + refocus.part + "]");
+    refocus = null;
+    if (next && !next.hidden) next.focus();
+  });
+
+  function each(act) { Object.keys(publishers).forEach(function (slug) { act(publishers[slug]); }); }
+  // Back from another app: a phone may have paused the camera long enough for the
+  // server to end the session; if so, publish anew.
   document.addEventListener("visibilitychange", function () {
-    Object.keys(publishers).forEach(function (slug) {
-      if (publishers[slug].phase === "live") keepAwake(publishers[slug]);
+    if (document.visibilityState !== "visible") return;
+    each(function (st) {
+      if (st.phase === "live") keepAwake(st);
+      if (st.session && st.session.pc.connectionState !== "connected") reconnect(st);
     });
   });
   // Back on a network (Wi-Fi to mobile, a tunnel): the old path is gone, publish anew.
   window.addEventListener("online", function () {
-    Object.keys(publishers).forEach(function (slug) {
-      if (publishers[slug].session) reconnect(publishers[slug]);
-    });
+    each(function (st) { if (st.session) reconnect(st); });
   });
   // Closing the page ends the session at once (else the server waits for its watchdog).
   window.addEventListener("pagehide", function () {
-    Object.keys(publishers).forEach(function (slug) {
-      var st = publishers[slug];
-      if (st.session) st.session.close(true);
-    });
+    each(function (st) { if (st.session) st.session.close(true); });
   });
 })();

@@ -10,10 +10,11 @@
   // README's encoder advice: 720p30 at 2,500, 1080p30 at 6,000 is too much for 4G).
   var MAX_BITRATE = { 1080: 4500000, 720: 2500000, 480: 1200000 };
 
-  function WhipError(status, message) {
+  function WhipError(status, message, code) {
     var error = new Error(message);
     error.name = "WhipError";
     error.status = status; // 0: no answer (network, timeout)
+    error.code = code || ""; // the server's error code: 409 "conflict" or "not_live"
     return error;
   }
 
@@ -33,14 +34,11 @@
   }
 
   // The server answers errors as {"error": code, "detail": message}.
-  function messageOf(response) {
+  function refusal(response) {
     return response.text().then(function (text) {
-      try {
-        var body = JSON.parse(text);
-        return body.detail || body.error || response.statusText;
-      } catch (e) {
-        return response.statusText || "HTTP " + response.status;
-      }
+      var body = {};
+      try { body = JSON.parse(text); } catch (e) { /* not JSON: a proxy's page */ }
+      return WhipError(response.status, body.detail || response.statusText || "HTTP " + response.status, body.error);
     });
   }
 
@@ -80,7 +78,7 @@
       })
       .then(function (response) {
         if (response.status !== 201) {
-          return messageOf(response).then(function (message) { throw WhipError(response.status, message); });
+          return refusal(response).then(function (error) { throw error; });
         }
         var answerLocation = response.headers.get("Location");
         if (!answerLocation) throw WhipError(response.status, "The WHIP server gave no session URL.");
@@ -89,9 +87,26 @@
       })
       .then(function (answer) { return pc.setRemoteDescription({ type: "answer", sdp: answer }); })
       .then(function () {
+        var last = null;
         return {
           pc: pc,
           location: location,
+          // What leaves the device since the last call: every outbound RTP byte (kb/s),
+          // the video's size and frame rate as the encoder sends them.
+          stats: function () {
+            return pc.getStats().then(function (report) {
+              var bytes = 0, video = {};
+              report.forEach(function (stat) {
+                if (stat.type !== "outbound-rtp") return;
+                bytes += stat.bytesSent || 0;
+                if (stat.kind === "video") video = stat;
+              });
+              var now = performance.now(), kbps = null;
+              if (last && now > last.at && bytes >= last.bytes) kbps = Math.round((bytes - last.bytes) * 8 / (now - last.at));
+              last = { at: now, bytes: bytes };
+              return { kbps: kbps, width: video.frameWidth, height: video.frameHeight, fps: video.framesPerSecond };
+            });
+          },
           // DELETE first, so that the server ends the session on the publisher's word;
           // then the connection closes. keepalive (pagehide): the request outlives the
           // page, and there is no time to wait for it.

@@ -78,6 +78,8 @@ def test_the_host_page_goes_live_from_the_device_and_a_viewer_plays_it(
     stats = "document.querySelector('#publish-tee-1 [data-publish-stats]').textContent"
     page.wait_for_function(f"() => /\\d kb\\/s · \\d+×\\d+ · \\d+ fps/.test({stats})")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # After Go live, focus is on the panel's new state, not lost with the Go live button.
+    assert page.evaluate("document.activeElement.matches('#publish-tee-1 [data-publish-state]')")
 
     token, _, _ = mint_viewer_link(broadcast, 600, "test", camera=tee)
     viewer = new_context(viewport={"width": 375, "height": 740}).new_page()
@@ -132,3 +134,11 @@ def test_a_publisher_back_within_the_window_continues_the_same_broadcast(
     log = whip_ingest()
     assert "ended: the publisher sent DELETE" in log  # through CORS, with its bearer
     assert log.count(f"of tee-1 (broadcast {broadcast.pk}) started") == 2
+
+    # The card's own Stop ends the broadcast: the device stops sending and says so.
+    card = page.locator("#camera-tee-1")
+    card.get_by_role("checkbox", name="Yes, end this camera's broadcast").check()
+    card.get_by_role("button", name="Stop 1st tee").click()
+    page.locator("#publish-tee-1").get_by_text("this device stopped sending").wait_for()
+    assert page.evaluate("document.querySelector('#publish-tee-1 video').srcObject") is None
+    wait_for(lambda: whip_ingest().count("ended:") == 2, 10, "the second session to end")
