@@ -79,3 +79,20 @@ def test_go_live_sends_the_camera_and_stop_ends_the_session(
         assert tee.stream_key not in url
         assert headers["authorization"] == f"Bearer {tee.stream_key}"
     assert not [m for m in messages if tee.stream_key in m]
+
+
+def test_a_browser_that_cannot_send_says_so_instead_of_offering_go_live(
+    live_server, camera_context, event, staff_user, settings
+):
+    # As on a phone that opened the page over plain HTTP: no camera access there.
+    settings.LIVEKIT_WHIP_URL = ""
+    make, _ = camera_context
+    context = make(viewport={"width": 375, "height": 812})
+    context.add_init_script("delete Navigator.prototype.mediaDevices")
+    page = context.new_page()
+    log_in(page, live_server.url, "marshal", "pw-marshal-123", f"/events/{event.pk}/live-host")
+
+    panel = page.locator("#publish-main")
+    panel.locator("summary").click()
+    panel.get_by_text("This browser cannot send its camera from this page").wait_for()
+    assert panel.get_by_role("button", name="Go live from this device as Main camera").count() == 0
