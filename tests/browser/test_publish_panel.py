@@ -25,8 +25,16 @@ ANSWER_JS = """async (offer) => {
   return pc.localDescription.sdp;
 }"""
 
+# What the page's live region says from now on, in order.
+SAID_JS = """() => {
+  window.said = [];
+  const region = document.getElementById("publish-announce");
+  new MutationObserver(() => window.said.push(region.textContent))
+    .observe(region, {childList: true, characterData: true, subtree: true});
+}"""
 
-def test_go_live_sends_the_camera_and_stop_ends_the_session(
+
+def test_the_panel_goes_live_recovers_a_dropped_connection_and_stops_sending(
     live_server, camera_context, event, staff_user, settings
 ):
     settings.LIVEKIT_WHIP_URL = ""
@@ -68,13 +76,26 @@ def test_go_live_sends_the_camera_and_stop_ends_the_session(
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert_no_axe_violations(page)  # the open panel, live, with its preview and readout
 
+    # The far end stops answering (a dead network path): once ICE notices (consent
+    # checks, some seconds) and 3 s more, the page publishes again by itself.
+    page.evaluate(SAID_JS)
+    answerer.evaluate("window.answerers.forEach((pc) => pc.close())")
+    page.wait_for_function(
+        "() => window.said.includes('1st tee: Live from this device.')", timeout=30_000
+    )
+    assert page.evaluate("window.said") == [
+        "1st tee: Reconnecting…",
+        "1st tee: Live from this device.",
+    ]
+    assert [method for method, _, _ in requests] == ["POST", "DELETE", "POST"]
+
     panel.get_by_role("button", name="Stop sending from this device to 1st tee").click()
     panel.get_by_text("Stopped sending from this device.").wait_for()
     page.wait_for_function(
         "() => document.activeElement.matches('#publish-tee-1 [data-publish-state]')"
     )
     methods = [method for method, _, _ in requests]
-    assert methods == ["POST", "DELETE"], methods
+    assert methods == ["POST", "DELETE", "POST", "DELETE"], methods
     for _, url, headers in requests:
         assert tee.stream_key not in url
         assert headers["authorization"] == f"Bearer {tee.stream_key}"
