@@ -33,6 +33,25 @@ SAID_JS = """() => {
     .observe(region, {childList: true, characterData: true, subtree: true});
 }"""
 
+# The page's peer connections, kept for the test to look into.
+KEEP_PCS_JS = """(() => {
+  const Original = RTCPeerConnection;
+  window.pcs = [];
+  window.RTCPeerConnection = function (config) {
+    const pc = new Original(config);
+    window.pcs.push(pc);
+    return pc;
+  };
+})()"""
+# The picture the last session sends, and whether it is the one the preview shows.
+SENT_JS = """(() => {
+  const senders = window.pcs.at(-1).getSenders();
+  const track = senders.find((s) => s.track && s.track.kind === "video").track;
+  const shown = document.querySelector("#publish-tee-1 video").srcObject.getVideoTracks()[0];
+  const sessions = window.pcs.length;
+  return {height: track.getSettings().height, sameTrack: track === shown, sessions};
+})()"""
+
 
 def test_the_panel_goes_live_recovers_a_dropped_connection_and_stops_sending(
     live_server, camera_context, event, staff_user, settings
@@ -63,6 +82,7 @@ def test_the_panel_goes_live_recovers_a_dropped_connection_and_stops_sending(
             route.fulfill(status=200, body="")
 
     page = context.new_page()
+    page.add_init_script(KEEP_PCS_JS)
     page.route("**/whip/**", whip)
     log_in(page, live_server.url, "marshal", "pw-marshal-123", f"/events/{event.pk}/live-host")
     panel = page.locator("#publish-tee-1")
@@ -87,6 +107,13 @@ def test_the_panel_goes_live_recovers_a_dropped_connection_and_stops_sending(
         "1st tee: Reconnecting…",
         "1st tee: Live from this device.",
     ]
+    assert [method for method, _, _ in requests] == ["POST", "DELETE", "POST"]
+
+    # A lower resolution while live: the new picture goes into the same session.
+    panel.get_by_label("Resolution").select_option("480")
+    page.wait_for_function(f"() => ({SENT_JS}).height === 480")
+    sent = page.evaluate(SENT_JS)
+    assert sent["sameTrack"] and sent["sessions"] == 2
     assert [method for method, _, _ in requests] == ["POST", "DELETE", "POST"]
 
     panel.get_by_role("button", name="Stop sending from this device to 1st tee").click()
