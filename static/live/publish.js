@@ -85,6 +85,11 @@
           st.session.pc.getSenders().forEach(function (sender) {
             var next = sender.track && stream.getTracks().filter(function (t) { return t.kind === sender.track.kind; })[0];
             if (next) sender.replaceTrack(next);
+            var params = sender.getParameters();
+            if (next && next.kind === "video" && params.encodings && params.encodings[0]) {
+              params.encodings[0].maxBitrate = window.whipMaxBitrate[st.height]; // the new size's cap
+              sender.setParameters(params).catch(function () {});
+            }
           });
         }
         if (old) old.getTracks().forEach(function (track) { track.stop(); });

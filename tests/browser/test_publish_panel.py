@@ -49,7 +49,8 @@ SENT_JS = """(() => {
   const track = senders.find((s) => s.track && s.track.kind === "video").track;
   const shown = document.querySelector("#publish-tee-1 video").srcObject.getVideoTracks()[0];
   const sessions = window.pcs.length;
-  return {height: track.getSettings().height, sameTrack: track === shown, sessions};
+  const cap = senders.find((s) => s.track === track).getParameters().encodings[0].maxBitrate;
+  return {height: track.getSettings().height, sameTrack: track === shown, sessions, cap};
 })()"""
 
 
@@ -111,9 +112,9 @@ def test_the_panel_goes_live_recovers_a_dropped_connection_and_stops_sending(
 
     # A lower resolution while live: the new picture goes into the same session.
     panel.get_by_label("Resolution").select_option("480")
-    page.wait_for_function(f"() => ({SENT_JS}).height === 480")
+    page.wait_for_function(f"() => ({SENT_JS}).height === 480 && ({SENT_JS}).cap === 1200000")
     sent = page.evaluate(SENT_JS)
-    assert sent["sameTrack"] and sent["sessions"] == 2
+    assert sent["sameTrack"] and sent["sessions"] == 2 and sent["cap"] == 1_200_000
     assert [method for method, _, _ in requests] == ["POST", "DELETE", "POST"]
 
     panel.get_by_role("button", name="Stop sending from this device to 1st tee").click()
