@@ -13,6 +13,8 @@
   function part(panel, name) { return panel.querySelector("[data-publish-" + name + "]"); }
   function supported() { return !!(window.RTCPeerConnection && navigator.mediaDevices && navigator.mediaDevices.getUserMedia); }
 
+  function sending(st) { return st.phase === "connecting" || st.phase === "live" || st.phase === "reconnecting"; }
+
   function stateOf(slug) {
     if (!publishers[slug]) publishers[slug] = { slug: slug, phase: "off", text: "Not sending from this device.", error: false, height: "720", deviceId: "" };
     return publishers[slug];
@@ -36,16 +38,14 @@
   function render(st) {
     var panel = panelOf(st.slug);
     if (!panel) return;
-    var sending = st.phase === "connecting" || st.phase === "live" || st.phase === "reconnecting";
-    var busy = sending || st.phase === "starting";
+    var busy = sending(st) || st.phase === "starting";
     var line = part(panel, "state");
     line.textContent = st.text;
     line.classList.toggle("error", st.error);
     line.classList.toggle("publish-live", st.phase === "live");
     part(panel, "go").hidden = busy;
     part(panel, "camera").hidden = busy || !!st.stream;
-    part(panel, "stop").hidden = !sending;
-    part(panel, "stop-help").hidden = !sending;
+    part(panel, "stop").hidden = part(panel, "stop-help").hidden = !sending(st);
     part(panel, "stats").hidden = st.phase !== "live";
     var video = part(panel, "preview");
     video.hidden = !st.stream;
@@ -96,14 +96,6 @@
         render(st);
         return listDevices(st);
       });
-  }
-
-  function whipProblem(error) {
-    if (error.status === 401) return "The camera's stream key was refused (rotated?): reload the page and try again.";
-    if (error.code === "conflict") return "Another device is sending to this camera: stop it there first.";
-    if (error.code === "not_live") return "The camera's broadcast is not live: press Go live to start it again.";
-    if (error.status === 429) return "Too many attempts: wait a minute, then try again.";
-    return error.message;
   }
 
   // Starts the camera's broadcast through the card's own start action (an htmx swap of
@@ -173,7 +165,7 @@
     old.close().then(function () { return publish(st, st.reconnectUntil); }).catch(function (error) {
       if (st.phase === "off") return; // Stop sending meanwhile
       stopSending(st, false);
-      say(st, "error", "The connection could not be restored: " + whipProblem(error), true);
+      say(st, "error", "The connection could not be restored: " + error.message, true);
     });
   }
 
@@ -192,7 +184,7 @@
         if (st.phase === "off") return; // Stop sending meanwhile
         if (st.session) st.session.close();
         st.session = null;
-        say(st, "error", error.name === "WhipError" ? whipProblem(error) : error.message, true);
+        say(st, "error", error.message, true);
       })
       .then(function () { focusState(st); });
   }
@@ -252,8 +244,7 @@
     fillDevices(st);
     render(st);
     // The broadcast was stopped (Stop, the API, the reconnect window ran out): let go.
-    var sending = st.phase === "connecting" || st.phase === "live" || st.phase === "reconnecting";
-    if (panel.dataset.onAir !== "true" && sending) {
+    if (panel.dataset.onAir !== "true" && sending(st)) {
       stopSending(st, true);
       say(st, "off", "The broadcast has ended: this device stopped sending.");
     }

@@ -33,12 +33,21 @@
     });
   }
 
+  // What a person can do about the usual refusals; otherwise the server's own words.
+  var ADVICE = {
+    401: "The camera's stream key was refused (rotated?): reload the page and try again.",
+    conflict: "Another device is sending to this camera: stop it there first.",
+    not_live: "The camera's broadcast is not live: press Go live to start it again.",
+    429: "Too many attempts: wait a minute, then try again.",
+  };
+
   // The server answers errors as {"error": code, "detail": message}.
   function refusal(response) {
     return response.text().then(function (text) {
       var body = {};
       try { body = JSON.parse(text); } catch (e) { /* not JSON: a proxy's page */ }
-      return WhipError(response.status, body.detail || response.statusText || "HTTP " + response.status, body.error);
+      var message = ADVICE[body.error] || ADVICE[response.status] || body.detail || response.statusText || "HTTP " + response.status;
+      return WhipError(response.status, message, body.error);
     });
   }
 

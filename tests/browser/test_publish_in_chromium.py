@@ -20,7 +20,7 @@ from tests.processes import PYTHON, free_tcp_port, tcp_open, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.ingest, pytest.mark.django_db(transaction=True)]
 
-WINDOW = 8  # the reconnect window, shortened
+WINDOW = 6  # the reconnect window, shortened (health goes stalled after 3 s)
 
 
 @pytest.fixture
