@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the teecam demo: SQLite, the mock source, a demo event, the app on
 # http://127.0.0.1:${PORT:-8000}, and what camera ingest needs: nginx (signed /hls/
-# on :${NGINX_PORT:-8080}, RTMP ingest on :${RTMP_PORT:-1935}) and the packager
-# (SRT listeners on ${SRT_PORTS:-9000-9099}, RTSP). It prints the staff login and
+# on :${NGINX_PORT:-8080}, RTMP ingest on :${RTMP_PORT:-1935}), the packager
+# (SRT listeners on ${SRT_PORTS:-9000-9099}, RTSP) and the WHIP ingest (browsers and
+# OBS on :${WHIP_PORT:-8889}, ICE over UDP ${WHIP_UDP_PORTS:-40000-40199}). It prints the staff login and
 # API keys once everything answers, then one line per state change. Ctrl-C stops all.
 #
 # Usage: scripts/demo.sh [--lan]
@@ -75,6 +76,11 @@ if [ "$lan" = 1 ]; then
   export LIVE_INGEST_HOST="${LIVE_INGEST_HOST:-$public_host}"
 fi
 ingest_host="${LIVE_INGEST_HOST:-127.0.0.1}"
+# The WHIP ingest answers on its own port; publishers are told its address directly.
+whip_port="${WHIP_PORT:-8889}"
+export LIVE_WHIP_LISTEN="$bind:$whip_port"
+export LIVE_WHIP_UDP_PORTS="${WHIP_UDP_PORTS:-${LIVE_WHIP_UDP_PORTS:-40000-40199}}"
+export LIVE_WHIP_PUBLIC_URL="${LIVE_WHIP_PUBLIC_URL:-http://$public_host:$whip_port/whip}"
 
 # Migrate, the demo event, the staff login and the API keys (reused from
 # data/demo-keys.json while they work). Kept for the end: printed once all is up.
@@ -127,6 +133,7 @@ fi
 packager_log_start=$(stat -c %s data/packager.log 2>/dev/null || echo 0)
 .venv/bin/python manage.py livepackager > >(.venv/bin/python scripts/demo_log.py data/packager.log) 2>&1 &
 children+=("$!")
+.venv/bin/python manage.py runwhip >>data/whip.log 2>&1 & whip_pid=$!; children+=("$whip_pid") # WHIP ingest
 .venv/bin/python manage.py deliverwebhooks >>data/webhooks.log 2>&1 & children+=("$!") # webhooks (manage.py createwebhook URL)
 .venv/bin/python manage.py runscheduler >>data/scheduler.log 2>&1 & children+=("$!")  # tee-time schedules
 .venv/bin/python manage.py runserver "$bind:$port" --noreload \
@@ -169,6 +176,12 @@ if [ "$packager_up" = 1 ]; then
   echo "  packager:  running, SRT ports $LIVE_SRT_PORTS (log: data/packager.log)"
 else
   echo "  packager:  did not start (see data/packager.log): SRT and RTSP cameras are off"
+fi
+
+if wait_for_port "$whip_port" 20 "$whip_pid"; then
+  echo "  whip:      $LIVE_WHIP_PUBLIC_URL/<camera>, UDP $LIVE_WHIP_UDP_PORTS (log: data/whip.log)"
+else
+  echo "  whip:      did not start (see data/whip.log): WebRTC (WHIP) publishing is off"
 fi
 
 where="on this machine only (scripts/demo.sh --lan: reachable from the LAN)"

@@ -56,6 +56,8 @@ class SignQuery(serializers.Serializer):
 
 class IngestResponse(serializers.Serializer):
     whipUrl = serializers.CharField(required=False)
+    # The built-in WHIP ingest: the camera's stream key, sent as Authorization: Bearer.
+    bearerToken = serializers.CharField(required=False)
     url = serializers.CharField(required=False)
     streamKey = serializers.CharField(required=False)
     publishUrl = serializers.CharField(required=False)

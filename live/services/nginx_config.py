@@ -34,6 +34,9 @@ class NginxOptions:
     http_include: str = ""
     # Micro-cache status and viewer polls this many seconds in nginx (0: off).
     poll_cache_seconds: int = 0
+    # Proxy /whip/ to the WHIP process (manage.py runwhip); empty: LIVE_WHIP_LISTEN.
+    whip: bool = True
+    whip_upstream: str = ""
 
 
 def _static_cache_control():
@@ -104,6 +107,9 @@ def render_nginx_config(options: NginxOptions) -> str:
         "trusted_proxies": split_list(options.trusted_proxies),
         # The ingest application relays each camera to this same server over loopback.
         "rtmp_relay": f"127.0.0.1:{options.rtmp_listen.rsplit(':', 1)[-1]}",
+        "whip_upstream": (
+            (options.whip_upstream or settings.LIVE_WHIP_LISTEN) if options.whip else ""
+        ),
         "segment_seconds": settings.LIVE_SEGMENT_SECONDS,
         "playlist_seconds": settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS,
         **_poll_cache_context(),

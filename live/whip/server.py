@@ -58,6 +58,9 @@ class Sessions:
             await session.close("the WHIP process is stopping")
 
 
+SESSIONS = web.AppKey("sessions", Sessions)
+
+
 def _address(request):
     return client_address_of(request.remote or "", request.headers.get("X-Forwarded-For", ""))
 
@@ -103,7 +106,7 @@ def _throttled(exc):
 async def publish(request):
     ingest_name = request.match_info["ingest_name"]
     address = _address(request)
-    sessions = request.app["sessions"]
+    sessions = request.app[SESSIONS]
     try:
         await sync_to_async(check_address)(address)
     except rate_limits.RateLimited as exc:
@@ -160,7 +163,7 @@ async def end(request):
         await sync_to_async(check_address)(address)
     except rate_limits.RateLimited as exc:
         return _throttled(exc)
-    sessions = request.app["sessions"]
+    sessions = request.app[SESSIONS]
     session = sessions.by_id.get(request.match_info["session_id"])
     if session is None or session.ingest_name != request.match_info["ingest_name"]:
         return json_error(404, "not_found", "No such WHIP session (it may have ended).")
@@ -182,12 +185,12 @@ async def trickle(request):
 
 
 async def _on_shutdown(app):
-    await app["sessions"].close_all()
+    await app[SESSIONS].close_all()
 
 
 def make_app():
     app = web.Application(middlewares=[cors], client_max_size=128 * 1024)
-    app["sessions"] = Sessions()
+    app[SESSIONS] = Sessions()
     app.router.add_route("POST", "/whip/{ingest_name}", publish)
     app.router.add_route("OPTIONS", "/whip/{ingest_name}", publish)
     app.router.add_route("DELETE", "/whip/{ingest_name}/{session_id}", end)

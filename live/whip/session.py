@@ -27,6 +27,7 @@ logger = logging.getLogger("live.whip")
 
 FIRST_MEDIA_SECONDS = 15  # ICE and DTLS first; a phone on a slow network needs a while
 CHECK_SECONDS = 2  # how often the broadcast and key are checked
+CLOSE_SECONDS = 5
 
 
 def _preferred(kind, passthrough):
@@ -141,7 +142,12 @@ class Session:
             if task is not current and not task.done():
                 task.cancel()
         if self.pc is not None:
-            await self.pc.close()
+            try:
+                # aiortc can wait forever for a sender or receiver task that never
+                # started; the session must end regardless, or the camera stays busy.
+                await asyncio.wait_for(self.pc.close(), CLOSE_SECONDS)
+            except asyncio.TimeoutError:
+                logger.warning("%s: the peer connection did not close in time", self)
         if self.writer is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
         if self.on_closed is not None:

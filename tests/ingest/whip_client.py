@@ -10,6 +10,7 @@ import asyncio
 import fractions
 import math
 import struct
+import threading
 import time
 
 import aiohttp
@@ -31,17 +32,18 @@ class SyntheticVideo(MediaStreamTrack):
         self.stamp = stamp  # stamp(frame, captured_epoch_seconds) draws into the frame
         self.count = 0
         self.start = None
-        grey = bytes([128]) * (width * height)
+        # Planes are stored with PyAV's padded line sizes.
+        probe = av.VideoFrame(width, height, "yuv420p")
+        luma_line, chroma_line = probe.planes[0].line_size, probe.planes[1].line_size
         bar = max(8, width // 16)
         # A few pre-drawn luma planes (a bar walking across), reused in turn: drawing
         # 720p frames in pure Python each time would cost the publisher, not the server.
         self.planes = []
         for step in range(16):
             x = step * (width - bar) // 15
-            row = bytes([128]) * x + bytes([235]) * bar + bytes([128]) * (width - x - bar)
+            row = bytes([128]) * x + bytes([235]) * bar + bytes([128]) * (luma_line - x - bar)
             self.planes.append(row * height)
-        self.chroma = bytes([128]) * ((width // 2) * (height // 2))
-        self.grey = grey
+        self.chroma = bytes([128]) * (chroma_line * ((height + 1) // 2))
 
     async def recv(self):
         if self.start is None:
@@ -102,7 +104,8 @@ class WhipError(Exception):
 class WhipPublisher:
     """POST an offer, keep the session, DELETE it on close."""
 
-    def __init__(self, url, token, codec="VP8", video=None, audio=True):
+    def __init__(self, url, token, codec="VP8", video=None, audio=True, close_timeout=5):
+        self.close_timeout = close_timeout
         self.url = url
         self.token = token
         self.codec = codec
@@ -136,6 +139,16 @@ class WhipPublisher:
         await self.pc.setRemoteDescription(RTCSessionDescription(body, "answer"))
         return self.location
 
+    async def wait_connected(self, timeout=15):
+        """Until ICE and DTLS are up (aiortc cannot close a sender cleanly before)."""
+        deadline = time.monotonic() + timeout
+        while self.pc.connectionState != "connected":
+            if time.monotonic() > deadline or self.pc.connectionState in ("failed", "closed"):
+                raise AssertionError(
+                    f"WHIP connection {self.pc.connectionState} after {timeout} s"
+                )
+            await asyncio.sleep(0.05)
+
     async def close(self, send_delete=True):
         if send_delete and self.location:
             base = self.url.split("/whip/")[0]
@@ -148,5 +161,36 @@ class WhipPublisher:
         else:
             status = None
         if self.pc is not None:
-            await self.pc.close()
+            # aiortc can wait forever for a sender task that never ran (seen when the
+            # server closed first): bounded, like the server's own close.
+            try:
+                await asyncio.wait_for(self.pc.close(), self.close_timeout)
+            except asyncio.TimeoutError:
+                pass
         return status
+
+
+class PublisherThread:
+    """A WhipPublisher on an event loop of its own, for tests and benches that wait
+    synchronously (for segments, for the database) while it sends."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def call(self, coroutine, timeout=30):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def publish(self, publisher, connected=True):
+        async def start():
+            location = await publisher.publish()
+            if connected:
+                await publisher.wait_connected()
+            return location
+
+        return self.call(start())
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)

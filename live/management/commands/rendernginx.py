@@ -27,6 +27,12 @@ class Command(BaseCommand):
             help="micro-cache status and viewer polls in nginx (big events; docs/scaling.md)",
         )
         parser.add_argument(
+            "--whip-upstream",
+            default="",
+            help="the WHIP process (manage.py runwhip) /whip/ goes to (default LIVE_WHIP_LISTEN)",
+        )
+        parser.add_argument("--no-whip", action="store_true", help="no /whip/ location")
+        parser.add_argument(
             "--http-include", default="", help="file of more http-level config (e.g. TLS)"
         )
         parser.add_argument(
@@ -49,6 +55,8 @@ class Command(BaseCommand):
             trusted_proxies=opts["trusted_proxies"],
             http_include=opts["http_include"],
             poll_cache_seconds=opts["poll_cache_seconds"],
+            whip=not opts["no_whip"],
+            whip_upstream=opts["whip_upstream"],
         )
         path = write_nginx_config(options, Path(opts["out"]))
         self.stdout.write(f"Wrote {path} (mode 600: it holds the media signing secret).")

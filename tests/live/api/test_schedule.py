@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from live.models import Broadcast, CameraSchedule
-from live.services.cameras import default_camera
+from live.models import Broadcast, Camera, CameraSchedule
+from live.services.cameras import create_camera, default_camera
 from live.services.schedules import fire_due, set_schedule
 
 pytestmark = pytest.mark.django_db
@@ -75,9 +75,12 @@ def test_a_due_schedule_fires_its_start_and_its_stop_once_each(event):
 def test_a_refused_start_is_kept_for_the_host_page_and_not_retried(event, settings):
     camera = default_camera(event.pk)
     now = timezone.now()
-    set_schedule(camera, now + timedelta(seconds=1), now + timedelta(seconds=60), "livekit")
-    settings.LIVEKIT_WHIP_URL = ""
+    # Every SRT port is taken by another camera: the start cannot happen.
+    settings.LIVE_SRT_PORTS = "9000-9000"
+    create_camera(event, "tee-2", "Tee 2")
+    Camera.objects.filter(slug="tee-2").update(srt_port=9000)
+    set_schedule(camera, now + timedelta(seconds=1), now + timedelta(seconds=60), "srt")
     assert fire_due(now + timedelta(seconds=1)) == []
-    assert "LIVEKIT_WHIP_URL" in CameraSchedule.objects.get().last_error
+    assert "LIVE_SRT_PORTS" in CameraSchedule.objects.get().last_error
     assert fire_due(now + timedelta(seconds=61)) == []  # nothing to stop
     assert not Broadcast.objects.exists()

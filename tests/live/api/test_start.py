@@ -188,13 +188,22 @@ def test_it_rejects_malformed_json_with_400_parse_error(admin_api, event):
     assert not Broadcast.objects.exists()
 
 
-def test_livekit_without_a_whip_url_is_503_naming_the_setting(admin_api, event):
+def test_livekit_without_a_whip_url_answers_teecams_own_whip_url_and_token(
+    admin_api, event, settings
+):
+    settings.LIVE_PUBLIC_URL = "https://tee.example.test"
+    settings.LIVE_WHIP_PUBLIC_URL = ""
+
     response = start(admin_api, event.pk, "livekit")
 
-    assert response.status_code == 503
-    assert response.json()["error"] == "source_unavailable"
-    assert "LIVEKIT_WHIP_URL" in response.json()["detail"]
-    assert not Broadcast.objects.exists()
+    assert response.status_code == 201
+    camera = Broadcast.objects.get().camera
+    assert response.json()["ingest"] == {
+        "whipUrl": f"https://tee.example.test/whip/{camera.ingest_name}",
+        "bearerToken": camera.stream_key,
+    }
+    assert camera.stream_key not in response.json()["ingest"]["whipUrl"]
+    assert Broadcast.objects.get().health == "waiting"  # watched like RTMP
 
 
 def test_livekit_with_a_whip_url_answers_the_ingest_url(admin_api, event, settings):

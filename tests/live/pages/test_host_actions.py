@@ -82,14 +82,19 @@ def test_it_refuses_a_missing_source(staff_htmx, event):
     assert not Broadcast.objects.exists()
 
 
-def test_it_refuses_livekit_when_the_server_has_no_whip_url(staff_client, event, settings):
+def test_it_starts_livekit_on_the_builtin_whip_ingest_without_a_whip_url(
+    staff_client, event, settings
+):
     settings.LIVEKIT_WHIP_URL = ""
 
     response = staff_client.post(START, {"source": "livekit"})
 
-    assert response.status_code == 400
-    assert "livekit is not one of the available choices" in text(response)
-    assert not Broadcast.objects.exists()
+    assert response.status_code == 200
+    broadcast = Broadcast.objects.get()
+    assert broadcast.source == "livekit" and broadcast.stopped_at is None
+    html = text(response)
+    assert "WebRTC (WHIP)" in html
+    assert f"/whip/{broadcast.camera.ingest_name}" in html
 
 
 def test_it_refuses_another_source_while_live(staff_client, event, on_air, settings):

@@ -36,7 +36,7 @@ def test_it_shows_the_idle_console_to_staff(staff_client, event):
     assert 'name="confirm"' not in html  # no Stop form while idle
 
 
-def test_it_offers_only_the_mock_source_without_livekit(staff_client, event, settings):
+def test_it_offers_the_builtin_whip_ingest_without_livekit(staff_client, event, settings):
     settings.LIVEKIT_WHIP_URL = ""
 
     response = staff_client.get(HOST)
@@ -45,7 +45,7 @@ def test_it_offers_only_the_mock_source_without_livekit(staff_client, event, set
     html = response.content.decode()
     assert '<select name="source"' in html
     assert '<option value="mock">Mock (looped test fixture)</option>' in html
-    assert 'value="livekit"' not in html
+    assert '<option value="livekit">WebRTC (WHIP)</option>' in html
 
 
 def test_it_offers_livekit_when_the_whip_url_is_set(staff_client, event, settings):
