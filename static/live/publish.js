@@ -45,6 +45,7 @@
     line.classList.toggle("publish-live", st.phase === "live");
     part(panel, "go").hidden = busy;
     part(panel, "camera").hidden = busy || !!st.stream;
+    part(panel, "off").hidden = busy || !st.stream;
     part(panel, "stop").hidden = part(panel, "stop-help").hidden = !sending(st);
     part(panel, "stats").hidden = st.phase !== "live";
     var video = part(panel, "preview");
@@ -251,7 +252,7 @@
   }
 
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-publish-go], [data-publish-stop], [data-publish-camera]");
+    var button = event.target.closest("[data-publish-go], [data-publish-stop], [data-publish-camera], [data-publish-off]");
     if (!button) return;
     var st = stateOf(button.closest("[data-publish]").dataset.camera);
     if (button.matches("[data-publish-go]")) goLive(st.slug);
@@ -260,8 +261,9 @@
         say(st, "error", window.deviceCamera.problem(error), true);
       });
     } else {
+      var off = button.matches("[data-publish-off]");
       stopSending(st, true);
-      say(st, "off", "Stopped sending from this device.");
+      say(st, "off", off ? "Camera off." : "Stopped sending from this device.");
       focusState(st);
     }
   });

@@ -128,6 +128,17 @@ def test_the_panel_goes_live_recovers_a_dropped_connection_and_stops_sending(
         assert tee.stream_key not in url
         assert headers["authorization"] == f"Bearer {tee.stream_key}"
     assert not [m for m in messages if tee.stream_key in m]
+    preview = "document.querySelector('#publish-tee-1 video').srcObject"
+    assert page.evaluate(f"{preview} === null")  # the device's camera is let go
+
+    # Preview to aim, without sending; Camera off lets the camera go again.
+    panel.get_by_role("button", name="Preview this device's camera for 1st tee").click()
+    panel.get_by_text("Camera on: not sending yet.").wait_for()
+    assert page.evaluate(f"{preview}.getVideoTracks()[0].readyState") == "live"
+    panel.get_by_role("button", name="Camera off (this device's, for 1st tee)").click()
+    panel.get_by_text("Camera off.").wait_for()
+    assert page.evaluate(f"{preview} === null")
+    assert len(requests) == 4  # nothing was sent
 
 
 def test_a_browser_that_cannot_send_says_so_instead_of_offering_go_live(
