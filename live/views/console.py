@@ -39,6 +39,7 @@ from live.services.sources import (
 )
 from live.services.viewer_links import links_of
 from live.services.viewers import viewer_count
+from live.views.publish import allow_whip, publish_panel
 
 # What the encoder-setup fields are called on the page, and whether they hold the secret
 # (masked, with Show and Copy).
@@ -131,6 +132,7 @@ def camera_card(camera, broadcast, forms, last=None):
             }
             for key, value in (ingest_for(camera, source) or {}).items()
         ],
+        "publish": publish_panel(camera, broadcast),
         "start_form": form(
             "start_form",
             lambda: StartForm(initial={"camera": camera.slug, "source": camera.source}),
@@ -186,7 +188,7 @@ def render_console(request, event, status=200, **extra):
     response = render(request, template, context, status=status)
     if request.htmx:
         trigger_client_event(response, "live-changed")
-    return no_store(response)
+    return no_store(allow_whip(response))
 
 
 def posted_camera_form(request, event, form_class, name):

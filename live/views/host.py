@@ -28,13 +28,14 @@ from live.views.console import (
     render_console,
     staff_required,
 )
+from live.views.publish import allow_whip
 
 
 @staff_required
 @require_GET
 def host(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
-    return no_store(render(request, "live/host.html", host_context(event)))
+    return no_store(allow_whip(render(request, "live/host.html", host_context(event))))
 
 
 @staff_required

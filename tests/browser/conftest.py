@@ -54,6 +54,42 @@ def _close_shared_browser():
         _shared.pop("playwright").stop()
 
 
+FAKE_MEDIA_ARGS = [
+    "--use-fake-device-for-media-stream=fps=30",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+]
+
+
+@pytest.fixture(scope="session")
+def camera_browser(browser):
+    """A second Chromium, with the fake camera and microphone and no permission prompt."""
+    chromium = _shared["playwright"].chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MEDIA_ARGS
+    )
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def camera_context(camera_browser):
+    """(make a context, every console line of its pages); fails the test on a CSP
+    violation, as ``new_context`` does."""
+    contexts, messages = [], []
+
+    def make(**options):
+        context = camera_browser.new_context(**options)
+        context.set_default_timeout(15_000)
+        context.on("page", lambda page: page.on("console", lambda m: messages.append(m.text)))
+        contexts.append(context)
+        return context
+
+    yield make, messages
+    for context in contexts:
+        context.close()
+    assert not [m for m in messages if "Content Security Policy" in m], messages
+
+
 @pytest.fixture
 def fast_polling(settings):
     settings.LIVE_HOST_POLL_SECONDS = 1

@@ -95,7 +95,7 @@ def test_a_change_elsewhere_redraws_the_card_and_is_announced_once(
     page.locator("#host-announce", has_text="Main camera: Ended.").wait_for()
     card = page.locator("#camera-main")
     card.get_by_role("button", name="Start Main camera").wait_for()
-    assert card.locator("video").count() == 0
+    assert card.locator("video.preview").count() == 0  # the live preview (not the publisher's)
     assert "Stopped by API key “ops”" in card.inner_text()
     # Focus was on the Stop button, which is gone: it moved to the card, not to <body>.
     focus_on(page, "camera-main-name")
