@@ -19,6 +19,7 @@ from live.log_fields import log_field
 from live.services import rate_limits
 from live.services.rate_limits import client_address_of
 from live.services.whip import PublishRefused, bearer_token, check_address, open_publish
+from live.services.telemetry import fingerprint
 from live.whip.sdp import BadOffer, check_offer
 from live.whip.session import Session
 
@@ -148,7 +149,10 @@ async def publish(request):
         logger.exception("%s failed to start", session)
         await session.close("failed to start")
         return json_error(500, "server_error", "The WHIP server failed to take the offer.")
-    logger.info("%s started from %s (key %s…)", session, log_field(address), camera.stream_key[:4])
+    # A fingerprint, as the RTMP hook logs: it tells keys apart and reveals no character.
+    logger.info(
+        "%s started from %s (key %s)", session, log_field(address), fingerprint(camera.stream_key)
+    )
     return web.Response(
         status=201,
         body=answer.encode(),
