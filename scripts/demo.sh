@@ -8,8 +8,10 @@
 #
 # Usage: scripts/demo.sh [--lan]
 #   --lan (or DEMO_LAN=1): listen on every interface, so a phone or OBS on another
-#   machine can reach it, and print links with the machine's LAN address
-#   (LIVE_PUBLIC_URL=http://192.168.1.20:8000 names it yourself).
+#   machine can reach it, and print links with the machine's LAN address. Pages are
+#   then also served over HTTPS on :${HTTPS_PORT:-8443} with a self-signed certificate
+#   (phones open the camera for "Broadcast from this device" only over HTTPS; accept
+#   the certificate warning once). LIVE_PUBLIC_URL=https://192.168.1.20:8443 names it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +19,7 @@ lan="${DEMO_LAN:-0}"
 for arg in "$@"; do
   case "$arg" in
     --lan) lan=1 ;;
-    -h | --help) sed -n '2,11p' "$0" | cut -c3-; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0" | cut -c3-; exit 0 ;;
     *) echo "demo: unknown argument $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -33,6 +35,7 @@ if [ -z "${LIVE_VIEWER_SIGN_KEY:-}" ]; then
 fi
 port="${PORT:-8000}"
 nginx_port="${NGINX_PORT:-8080}"
+https_port="${HTTPS_PORT:-8443}"
 export LIVE_RTMP_PORT="${RTMP_PORT:-1935}"
 export LIVE_SRT_PORTS="${SRT_PORTS:-${LIVE_SRT_PORTS:-9000-9099}}"
 # Python's output is a pipe below: unbuffered, so lines show when they happen.
@@ -56,9 +59,9 @@ except OSError:
     print("127.0.0.1")
 ')
     if [ "$lan_ip" = 127.0.0.1 ]; then
-      echo "demo: found no LAN address; set LIVE_PUBLIC_URL=http://<this machine>:$port" >&2
+      echo "demo: found no LAN address; set LIVE_PUBLIC_URL=https://<this machine>:$https_port" >&2
     fi
-    LIVE_PUBLIC_URL="http://$lan_ip:$port"
+    LIVE_PUBLIC_URL="https://$lan_ip:$https_port"
   fi
 else
   bind=127.0.0.1
@@ -80,7 +83,13 @@ ingest_host="${LIVE_INGEST_HOST:-127.0.0.1}"
 whip_port="${WHIP_PORT:-8889}"
 export LIVE_WHIP_LISTEN="$bind:$whip_port"
 export LIVE_WHIP_UDP_PORTS="${WHIP_UDP_PORTS:-${LIVE_WHIP_UDP_PORTS:-40000-40199}}"
-export LIVE_WHIP_PUBLIC_URL="${LIVE_WHIP_PUBLIC_URL:-http://$public_host:$whip_port/whip}"
+if [ "$lan" = 1 ]; then
+  # Through nginx's HTTPS server, which passes /whip/ on: an HTTPS page may only
+  # publish to an HTTPS URL.
+  export LIVE_WHIP_PUBLIC_URL="${LIVE_WHIP_PUBLIC_URL:-$public_origin/whip}"
+else
+  export LIVE_WHIP_PUBLIC_URL="${LIVE_WHIP_PUBLIC_URL:-http://$public_host:$whip_port/whip}"
+fi
 
 # Migrate, the demo event, the staff login and the API keys (reused from
 # data/demo-keys.json while they work). Kept for the end: printed once all is up.
@@ -116,9 +125,43 @@ if answers "$port"; then
   exit 1
 fi
 
+tls_options=()
+if [ "$lan" = 1 ]; then
+  # A self-signed certificate for the LAN address, and an HTTPS server in front of
+  # nginx's own (which serves the pages, /hls/ and /whip/ and believes loopback).
+  if [ ! -s data/nginx/demo-tls.crt ] || ! openssl x509 -in data/nginx/demo-tls.crt -noout -ext subjectAltName 2>/dev/null | grep -q "$public_host"; then
+    case "$public_host" in
+      *[!0-9.]*) san="DNS:$public_host" ;;
+      *) san="IP:$public_host" ;;
+    esac
+    openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=teecam demo" \
+      -addext "subjectAltName=$san,DNS:localhost" \
+      -keyout data/nginx/demo-tls.key -out data/nginx/demo-tls.crt 2>/dev/null
+    chmod 600 data/nginx/demo-tls.key
+  fi
+  cat > data/nginx/demo-tls.conf <<TLS
+server {
+    listen $bind:$https_port ssl;
+    ssl_certificate $PWD/data/nginx/demo-tls.crt;
+    ssl_certificate_key $PWD/data/nginx/demo-tls.key;
+    client_max_body_size 128k;
+    location / {
+        proxy_pass http://127.0.0.1:$nginx_port;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host \$http_host;
+        proxy_set_header X-Forwarded-For \$remote_addr;
+        proxy_set_header X-Forwarded-Proto https;
+        proxy_buffering off;
+        proxy_request_buffering off;
+    }
+}
+TLS
+  tls_options=(--http-include "$PWD/data/nginx/demo-tls.conf" --trusted-proxies 127.0.0.1)
+fi
 .venv/bin/python manage.py rendernginx --out data/nginx/nginx.conf --prefix data/nginx \
   --listen "$bind:$nginx_port" --upstream "127.0.0.1:$port" \
-  --rtmp-listen "$bind:$LIVE_RTMP_PORT" >/dev/null
+  --rtmp-listen "$bind:$LIVE_RTMP_PORT" "${tls_options[@]}" >/dev/null
 nginx_pid=""
 rm -f data/nginx/nginx.pid
 if nginx -t -q -c "$PWD/data/nginx/nginx.conf" -p "$PWD/data/nginx" 2>>data/nginx/error.log; then
@@ -159,6 +202,9 @@ nginx_up() {
 }
 if nginx_up; then
   echo "  nginx:     http://$public_host:$nginx_port (signed /hls/), rtmp://$ingest_host:$LIVE_RTMP_PORT/live"
+  if [ "$lan" = 1 ]; then
+    echo "  https:     https://$public_host:$https_port (self-signed: accept it once; phones need it to broadcast)"
+  fi
 else
   [ -z "$nginx_pid" ] || kill "$nginx_pid" 2>/dev/null || true
   echo "  nginx:     could not start (see data/nginx/error.log): RTMP ingest and :$nginx_port are off"

@@ -23,6 +23,8 @@ if [ "$want_media" = 1 ]; then
   command -v nginx >/dev/null || packages+=(nginx)
   [ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ] || packages+=(libnginx-mod-rtmp)
   command -v wrk >/dev/null || packages+=(wrk)
+  # The LAN demo's self-signed certificate (phones allow the camera only over HTTPS).
+  command -v openssl >/dev/null || packages+=(openssl)
   # GStreamer's RTSP server stands in for an IP camera in the ingest tests and the
   # bench (tests/ingest/rtsp_server.py, run by Debian's python3, not the venv).
   if ! /usr/bin/python3 -c '

@@ -96,6 +96,8 @@ def camera_status(camera, broadcast, last=None):
         "facts": facts_of(broadcast.source if broadcast else camera.source),
         "health": health_of(broadcast),
         "uptime": clock(uptime_seconds(broadcast)) if broadcast else None,
+        # With several media hosts: which one serves it now (it moves when one dies).
+        "media_host": media_base(broadcast),
         "viewer_count": viewer_count(broadcast),
         # Unique viewers and peak of the live broadcast, else of the last one (kept after Stop).
         "audience": audience_of(shown),

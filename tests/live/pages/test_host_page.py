@@ -95,3 +95,23 @@ def test_it_refuses_a_post_to_the_page_itself(staff_client, event):
     response = staff_client.post(HOST)
 
     assert response.status_code == 405
+
+
+def test_a_card_names_the_media_host_serving_its_camera(staff_client, event, on_air):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from live.models import PackagerLease
+
+    url = f"/events/{event.pk}/live-host"
+    assert "Media host" not in staff_client.get(url).content.decode()  # one box: no row
+
+    now = timezone.now()
+    PackagerLease.objects.create(
+        broadcast=on_air, owner="b", media_host="/media/b", renewed_at=now,
+        expires_at=now + timedelta(seconds=10),
+    )  # fmt: skip
+    html = staff_client.get(url).content.decode()
+    assert '<dt>Media host</dt><dd data-testid="media-host">/media/b</dd>' in html
+    assert 'src="/media/b/hls/' in html or 'data-hls-src="/media/b/hls/' in html  # the preview
