@@ -104,7 +104,9 @@ class Command(BaseCommand):
                     kept_line,
                     "",
                     "  Try it:",
-                    f"    curl -s -X POST -H 'X-API-Key: {admin_key}' "
+                    # -k: the LAN demo's HTTPS certificate is self-signed.
+                    f"    curl -s{'k' if base_url.startswith('https:') else ''} -X POST "
+                    f"-H 'X-API-Key: {admin_key}' "
                     f"-H 'Content-Type: application/json' -d '{{\"source\":\"mock\"}}' "
                     f"{base_url}/events/{demo_event.pk}/live/start",
                     "",
