@@ -83,3 +83,17 @@ def staff_user(db):
 @pytest.fixture
 def plain_user(db):
     return get_user_model().objects.create_user("fan", password="pw-fan-123456")
+
+
+@pytest.fixture
+def still_rate_clock(monkeypatch):
+    """Rate limits count in fixed windows: a test spending a budget must not straddle
+    a window's end, where the count starts again. Their clock stands still."""
+    import time
+    from types import SimpleNamespace
+
+    from live.services import rate_limits
+
+    start = time.time()
+    monkeypatch.setattr(rate_limits, "time", SimpleNamespace(time=lambda: start))
+    return start

@@ -16,7 +16,7 @@ GUESS = "tc_000000000000_" + "x" * 40
 
 
 @pytest.fixture
-def tight_limits(settings):
+def tight_limits(settings, still_rate_clock):
     settings.LIVE_RATE_LIMITS = {**settings.LIVE_RATE_LIMITS, "auth-failure": (3, 60)}
 
 

@@ -33,7 +33,7 @@ def rtmp(event):
 
 
 @pytest.fixture
-def tight_limits(settings):
+def tight_limits(settings, still_rate_clock):
     settings.LIVE_RATE_LIMITS = {**settings.LIVE_RATE_LIMITS, "ingest-failure": (3, 60)}
 
 

@@ -21,7 +21,7 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
-def tight_limits(settings):
+def tight_limits(settings, still_rate_clock):
     settings.LIVE_RATE_LIMITS = {
         **settings.LIVE_RATE_LIMITS,
         "login-user": (3, 900),

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def tight_limits(settings):
+def tight_limits(settings, still_rate_clock):
     settings.LIVE_RATE_LIMITS = {"mint": (3, 60), "auth-failure": (3, 60), "join": (2, 60)}
 
 
