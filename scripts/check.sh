@@ -21,7 +21,8 @@ fi
 
 echo "== pytest on SQLite (with coverage and browser tests)"
 .venv/bin/pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=90 \
-  -p no:cacheprovider "$@"
+  --durations=15 -p no:cacheprovider "$@"
+echo "== SQLite phase done at ${SECONDS}s"
 
 echo "== pytest on PostgreSQL ($postgres_url)"
 # Everything but the browser and ingest tests. The ingest tests drive ffmpeg, nginx-rtmp
@@ -29,7 +30,7 @@ echo "== pytest on PostgreSQL ($postgres_url)"
 # the ones that race processes over the database (two packagers, two schedulers) run on
 # PostgreSQL too. This keeps the whole check under 20 minutes.
 DATABASE_URL="$postgres_url" .venv/bin/pytest -q -m "not browser and not ingest" \
-  -p no:cacheprovider "$@"
+  --durations=10 -p no:cacheprovider "$@"
 if [ "$#" -eq 0 ]; then
   DATABASE_URL="$postgres_url" .venv/bin/pytest -q -m "not browser" -p no:cacheprovider \
     tests/ingest/test_packager_processes.py tests/ingest/test_scheduler.py
@@ -37,3 +38,4 @@ if [ "$#" -eq 0 ]; then
   # PostgreSQL for its seven processes: it runs here only.
   DATABASE_URL="$postgres_url" .venv/bin/pytest -q -p no:cacheprovider tests/ingest/test_topology.py
 fi
+echo "== every check passed in ${SECONDS}s"
