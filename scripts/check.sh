@@ -31,7 +31,7 @@ echo "== pytest on PostgreSQL ($postgres_url)"
 # PostgreSQL too; of the nginx (delivery) tests, whose database work is also the same,
 # only those that need PostgreSQL (two app servers on one database). This keeps the
 # whole check under 20 minutes (18 here, with every phase timed below).
-DATABASE_URL="$postgres_url" .venv/bin/pytest -q \
+DATABASE_URL="$postgres_url" SCHEMA_FUZZ_EXAMPLES=8 .venv/bin/pytest -q \
   -m "not browser and not ingest and (not delivery or postgres)" \
   --durations=10 -p no:cacheprovider "$@"
 if [ "$#" -eq 0 ]; then
