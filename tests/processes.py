@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -22,6 +23,12 @@ BASE_DIR = Path(settings.BASE_DIR)
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 NGINX = "/usr/sbin/nginx"
+
+
+def postgres_only(reason):
+    """Skips a test unless this run is on PostgreSQL (scripts/check.sh's second pass)."""
+    engine = settings.DATABASES["default"]["ENGINE"]
+    return pytest.mark.skipif(engine != "django.db.backends.postgresql", reason=reason)
 
 
 def database_url():

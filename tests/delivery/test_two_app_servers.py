@@ -15,15 +15,22 @@ from django.conf import settings
 
 from live.models import Broadcast, Event
 from live.services.apikeys import create_api_key
-from tests.processes import GUNICORN, Api, database_url, free_tcp_port, tcp_open, wait_for
+from tests.processes import (
+    GUNICORN,
+    Api,
+    database_url,
+    free_tcp_port,
+    postgres_only,
+    tcp_open,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.delivery,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-        reason="needs PostgreSQL: two server processes share one database; "
+    postgres_only(
+        "needs PostgreSQL: two server processes share one database; "
         "scripts/check.sh runs the suite again with DATABASE_URL=postgres://…",
     ),
 ]

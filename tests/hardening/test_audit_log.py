@@ -12,14 +12,13 @@ import time
 from collections import Counter
 
 import pytest
-from django.conf import settings
 from django.db import OperationalError
 from django.db.models.query import QuerySet
 
 from live.models import AuditEntry, Broadcast, Event
 from live.services.audit import _line, audit_log_path, flush_pending
 from live.services.lifecycle import start_broadcast, stop_broadcast
-from tests.processes import PYTHON, app_env, spawn
+from tests.processes import PYTHON, app_env, postgres_only, spawn
 from tests.hardening.support import manage
 from tests.live.support import ReadOnlyFolder
 
@@ -56,9 +55,8 @@ def audit_errors(caplog):
     return [r for r in caplog.records if r.name == "live.audit" and r.levelno >= logging.ERROR]
 
 
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="runs on PostgreSQL (scripts/check.sh), where the eight writers really "
+@postgres_only(
+    "runs on PostgreSQL (scripts/check.sh), where the eight writers really "
     "interleave; SQLite serialises them, and CI's 20 minutes have no room for both",
 )
 def test_eight_processes_times_five_hundred_transitions_lose_and_double_nothing(

@@ -13,12 +13,12 @@ import time
 from collections import Counter
 
 import pytest
-from django.conf import settings
 
 from live.models import AuditEntry, Broadcast, Event
 from live.services.apikeys import create_api_key
 from tests.hardening.support import AppServer, manage
 from tests.hardening.test_audit_log import assert_log_matches_the_outbox
+from tests.processes import postgres_only
 from live.services.audit import audit_log_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -99,9 +99,8 @@ def check_no_half_state(events):
         assert Broadcast.objects.filter(event=event, stopped_at__isnull=True).count() <= 1
 
 
-@pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="runs on PostgreSQL (scripts/check.sh), the production database, whose "
+@postgres_only(
+    "runs on PostgreSQL (scripts/check.sh), the production database, whose "
     "transactions a kill -9 interrupts; CI's 20 minutes have no room for both",
 )
 def test_kill_9_at_random_moments_during_starts_leaves_all_or_nothing(

@@ -15,7 +15,6 @@ import subprocess
 import time
 
 import pytest
-from django.conf import settings
 
 from live.models import Broadcast, Event, PackagerLease
 from live.services.apikeys import create_api_key
@@ -30,6 +29,7 @@ from tests.processes import (
     Api,
     app_env,
     free_tcp_port,
+    postgres_only,
     request,
     tcp_open,
     wait_for,
@@ -41,9 +41,8 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-        reason="needs PostgreSQL: seven processes share one database; scripts/check.sh "
+    postgres_only(
+        "needs PostgreSQL: seven processes share one database; scripts/check.sh "
         "runs this file with DATABASE_URL=postgres://…",
     ),
 ]
