@@ -20,11 +20,10 @@ logger = logging.getLogger("live.packager")
 
 def write_health(broadcast, now):
     last = newest_segment_time(output_dir_for(broadcast), since=broadcast.started_at)
-    if last is None or (broadcast.last_segment_at and broadcast.last_segment_at > last):
-        # Taken over from a dead media host, this host's folder starts empty: the
-        # camera was received there, so it is reconnecting, not waiting, and the
-        # reconnect window counts from the other host's last segment.
-        last = broadcast.last_segment_at or last
+    # Taken over from a dead media host, this host's folder starts empty: the camera
+    # was received there, so it is reconnecting, not waiting, and the reconnect
+    # window counts from the other host's last segment.
+    last = max(filter(None, (last, broadcast.last_segment_at)), default=None)
     stall_after = timedelta(seconds=3 * settings.LIVE_SEGMENT_SECONDS)
     if last is None:
         health, stalled_since = Health.WAITING, None

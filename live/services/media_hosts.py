@@ -11,6 +11,14 @@ without a media host) means the page's own host, as before.
 from django.conf import settings
 
 from live.models import Broadcast, PackagerLease
+from live.services.prepared import PreparedLookup
+
+# Status polls ask this on their hot path: compiled once per connection (prepared.py).
+_LIVE_LEASE = PreparedLookup(
+    lambda stream: PackagerLease.objects.filter(
+        broadcast__stream_name=stream, broadcast__stopped_at__isnull=True
+    )[:1]
+)
 
 
 def this_media_host():
@@ -26,19 +34,7 @@ def media_base(broadcast):
             return broadcast.lease.media_host
         except PackagerLease.DoesNotExist:
             return ""
-    base = (
-        PackagerLease.objects.filter(broadcast_id=broadcast.pk)
-        .values_list("media_host", flat=True)
-        .first()
-    )
-    return base or ""
-
-
-def media_url(base, signed_path):
-    """A signed ``/hls/…`` path under a media host's base; None stays None."""
-    if signed_path is None:
-        return None
-    return f"{base}{signed_path}"
+    return stream_media_base(broadcast.stream_name)
 
 
 def stream_media_base(stream):
@@ -47,11 +43,12 @@ def stream_media_base(stream):
     Recordings, clips and fixtures stay on the page's own host: after Stop no
     lease says where a recording is (docs/scaling.md: shared storage for those).
     """
-    base = (
-        PackagerLease.objects.filter(
-            broadcast__stream_name=stream, broadcast__stopped_at__isnull=True
-        )
-        .values_list("media_host", flat=True)
-        .first()
-    )
-    return base or ""
+    lease = _LIVE_LEASE.first(stream)
+    return lease.media_host if lease is not None else ""
+
+
+def media_url(base, signed_path):
+    """A signed ``/hls/…`` path under a media host's base; None stays None."""
+    if signed_path is None:
+        return None
+    return f"{base}{signed_path}"

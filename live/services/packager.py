@@ -85,7 +85,6 @@ class Packager:
         self.poll_seconds = poll_seconds
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.leases = Leases(self.owner, lease_seconds or settings.LIVE_PACKAGER_LEASE_SECONDS)
-        self.lease_seconds, self.renew_every = self.leases.seconds, self.leases.renew_every
         self.children: dict[int, Child] = {}
         self.restarts: dict[int, Restart] = {}
         # The stream key each child listens with: a rotated key restarts it, so the
@@ -162,6 +161,14 @@ class Packager:
     @property
     def renewed(self):
         return self.leases.renewed
+
+    @property
+    def lease_seconds(self):
+        return self.leases.seconds
+
+    @property
+    def renew_every(self):
+        return self.leases.renew_every
 
     def hold_lease(self, broadcast, now):
         """True if this packager holds (or just took) the broadcast's lease."""

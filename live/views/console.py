@@ -108,10 +108,11 @@ def camera_status(camera, broadcast, last=None):
 def camera_card(camera, broadcast, forms, last=None):
     """One camera's card: its status, preview, ingest and the forms that act on it."""
     source = broadcast.source if broadcast else camera.source
+    status = camera_status(camera, broadcast, last)
     preview_url = None
     if broadcast is not None:
         preview_url = media_url(
-            media_base(broadcast),
+            status["media_host"],
             sign_media_path(
                 MediaPath(broadcast.stream_name, PLAYLIST), int(time.time()) + PREVIEW_URL_TTL
             ),
@@ -122,7 +123,7 @@ def camera_card(camera, broadcast, forms, last=None):
         return forms[name] if mine and name in forms else make()
 
     return {
-        **camera_status(camera, broadcast, last),
+        **status,
         "preview_url": preview_url,
         "ingest": [
             {
