@@ -22,11 +22,12 @@ from django.views.decorators.http import require_POST
 
 from live.http import client_address, json_error
 from live.log_fields import log_field
-from live.models import Broadcast, Camera, Source
+from live.models import Broadcast, Source
 from live.services import rate_limits, telemetry
 from live.services.ingest_hook import HOOK_PARAM, hook_secret_matches
 from live.services.lifecycle import SourceConflict, live_broadcast_of, start_broadcast
 from live.services.media import STREAM_NAME_RE
+from live.services.cameras import note_refused_publish
 from live.services.sources import SourceUnavailable, find_rtmp_camera
 
 logger = logging.getLogger("live.ingest")
@@ -100,16 +101,6 @@ def _began_before(post, broadcast):
     return began < broadcast.started_at - PUBLISH_CLOCK_SLACK
 
 
-def _note_refusal(name, post, reason):
-    """Keep the camera's last refused publish for the host page (when, from where, why)."""
-    if isinstance(name, str) and STREAM_NAME_RE.match(name):
-        Camera.objects.filter(ingest_name=name).update(
-            last_refused_at=timezone.now(),
-            last_refused_from=str(post.get("addr", ""))[:64],
-            last_refused_reason=reason,
-        )
-
-
 def _camera_of(post, is_update):
     """The camera the name and key open, or None; RateLimited for an address guessing keys."""
     name, key = post.get("name", ""), post.get("key", "")
@@ -122,7 +113,7 @@ def _camera_of(post, is_update):
     if camera is None:
         if not is_update:
             rate_limits.hit("ingest-failure", address)
-            _note_refusal(name, post, "wrong stream key")
+            note_refused_publish(name, post.get("addr", ""), "wrong stream key")
         logger.warning(
             "refused an RTMP publish from %s to %s with a wrong key (%s)",
             log_field(post.get("addr", "?")),
@@ -170,7 +161,11 @@ def rtmp_publish(request):
             logger.info("dropping the RTMP camera %s: its broadcast is no longer live", camera)
         else:
             logger.warning("refused an RTMP publish to %s: the camera is not live", camera)
-            _note_refusal(camera.ingest_name, post, "the camera was not started on the host page")
+            note_refused_publish(
+                camera.ingest_name,
+                post.get("addr", ""),
+                "the camera was not started on the host page",
+            )
         return _refuse("The camera's broadcast is not live (or not an RTMP one).")
     if is_update:
         if _began_before(post, broadcast):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from live.models import DEFAULT_CAMERA, Broadcast, Camera, Event, Source
 from live.services import telemetry
+from live.services.media import STREAM_NAME_RE
 from live.services.sources import (
     InvalidCameraUrl,
     assign_srt_port,
@@ -187,3 +188,14 @@ def rotate_stream_key(camera, actor):
         "live.stream_key_rotated", eventId=camera.event_id, camera=camera.slug, actor=actor
     )
     return camera
+
+
+def note_refused_publish(ingest_name, address, reason):
+    """Keep a camera's last refused publish (RTMP or WHIP) for the host page: when,
+    from where, why. A name that is no camera's changes nothing."""
+    if isinstance(ingest_name, str) and STREAM_NAME_RE.match(ingest_name):
+        Camera.objects.filter(ingest_name=ingest_name).update(
+            last_refused_at=timezone.now(),
+            last_refused_from=str(address)[:64],
+            last_refused_reason=reason,
+        )

@@ -11,14 +11,18 @@ unless it opted in to ``auto_start``.
 import logging
 
 from django.db import close_old_connections
-from django.utils import timezone
 
 from live.log_fields import log_field
 from live.models import Broadcast, Camera, Source
 from live.services import rate_limits, telemetry
 from live.services.lifecycle import SourceConflict, live_broadcast_of, start_broadcast
 from live.services.media import STREAM_NAME_RE
-from live.services.sources import SourceUnavailable, facts_of, find_rtmp_camera
+from live.services.cameras import note_refused_publish
+from live.services.sources import (
+    SourceUnavailable,
+    facts_of,
+    find_rtmp_camera,
+)
 
 logger = logging.getLogger("live.whip")
 
@@ -57,14 +61,6 @@ def check_address(address):
     rate_limits.hit("whip", f"whip:{address}")
 
 
-def _note_refusal(camera, address, reason):
-    Camera.objects.filter(pk=camera.pk).update(
-        last_refused_at=timezone.now(),
-        last_refused_from=str(address)[:64],
-        last_refused_reason=reason,
-    )
-
-
 def _whip_broadcast(camera):
     """The camera's live WHIP broadcast; started here if the camera opted in."""
     broadcast = live_broadcast_of(camera)
@@ -95,11 +91,7 @@ def open_publish(ingest_name, token, address):
     camera = find_rtmp_camera(ingest_name, token)
     if camera is None:
         rate_limits.hit("ingest-failure", failure_budget)
-        Camera.objects.filter(ingest_name=ingest_name).update(
-            last_refused_at=timezone.now(),
-            last_refused_from=str(address)[:64],
-            last_refused_reason="wrong stream key (WHIP)",
-        )
+        note_refused_publish(ingest_name, address, "wrong stream key (WHIP)")
         logger.warning(
             "refused a WHIP publish from %s to %s with a wrong key (%s)",
             log_field(address),
@@ -110,7 +102,9 @@ def open_publish(ingest_name, token, address):
     broadcast = _whip_broadcast(camera)
     if broadcast is None:
         logger.warning("refused a WHIP publish to %s: the camera is not live", camera)
-        _note_refusal(camera, address, "the camera was not started on the host page")
+        note_refused_publish(
+            camera.ingest_name, address, "the camera was not started on the host page"
+        )
         raise NotLive(
             "The camera's broadcast is not live (or not a WebRTC (WHIP) one): "
             "start it on the host page first."
