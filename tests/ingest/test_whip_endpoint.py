@@ -281,3 +281,31 @@ def test_a_full_process_answers_503_with_retry_after(whip_camera, event, setting
 
     full = run(scenario)
     assert full.status == 503 and "at most 1 WHIP publishers" in full.body
+
+
+def test_hostile_offers_names_and_sessions_get_a_clear_4xx(whip_camera):
+    start_broadcast(whip_camera, "livekit", "staff:marshal")
+    key = whip_camera.stream_key
+    big = "v=0\r\n" + "a=x-pad:" + "x" * 100_000 + "\r\n"
+
+    async def scenario(client):
+        answers = {}
+        for name, response in {
+            "offer over 64 KiB": sdp_post(client, whip_camera, big, key),
+            "body over 128 KiB": sdp_post(client, whip_camera, big * 2, key),
+            "NUL in the name": sdp_post(client, whip_camera, "v=0", key, name="main%00x"),
+            "newline in the name": sdp_post(client, whip_camera, "v=0", key, name="a%0Ab"),
+            "huge bearer": sdp_post(client, whip_camera, "v=0", "k" * 6000),
+            "unknown session": client.delete(f"/whip/{whip_camera.ingest_name}/no-such-id"),
+        }.items():
+            async with response as answer:
+                answers[name] = (answer.status, await answer.json())
+        return answers
+
+    answers = run(scenario)
+    assert answers["offer over 64 KiB"][0] == 400
+    assert "larger than" in answers["offer over 64 KiB"][1]["detail"]
+    assert answers["body over 128 KiB"][0] == 413
+    for name, (status, body) in answers.items():
+        assert 400 <= status < 500 and set(body) == {"error", "detail"}, (name, status, body)
+    assert Broadcast.objects.get().stopped_at is None  # nothing of it reached the broadcast
