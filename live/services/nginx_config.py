@@ -29,6 +29,12 @@ PLAYLIST_WINDOWS_MS = (100, 200, 500, 1000)
 # The NAME in /media/NAME/hls/…: an nginx upstream name and a URL path part. Lower
 # case: nginx compares map keys and upstream names without case.
 ORIGIN_NAME_RE = "[a-z0-9_-]{1,40}"
+# What an upstream's host may be in the config nginx reads: a DNS name, an IPv4
+# or (inside brackets) IPv6 address; ";", spaces or braces would write directives.
+UPSTREAM_HOST_RE = re.compile(r"[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45}")
+# --listen, --upstream and the like: [HOST:]PORT, the host as above, IPv6 in brackets.
+ADDRESS_RE = re.compile(r"(?:(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):)?[0-9]{1,5}")
+SIZE_RE = re.compile(r"[0-9]{1,9}[kKmMgG]?")
 # /hls/<signature>/<expiry>/<stream>/ and the file, as Django signs them (media.py).
 HLS_PREFIX_RE = (
     "/hls/(?<hls_sig>[A-Za-z0-9_-]{22})/(?<hls_exp>[0-9]{1,12})/"
@@ -111,6 +117,8 @@ def _address(url):
         raise NginxOptionError("expected http://HOST:PORT (plain HTTP on a private network)")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise NginxOptionError("expected http://HOST:PORT with no path, query or user")
+    if not UPSTREAM_HOST_RE.fullmatch(parts.hostname):
+        raise NginxOptionError("the host must be a DNS name or an IP address")
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return f"{host}:{port}"
 
@@ -139,6 +147,23 @@ def check_options(options: NginxOptions) -> None:
         )
     if options.poll_cache_seconds < 0:
         raise NginxOptionError("--poll-cache-seconds must be 0 (off) or more")
+    addresses = [
+        ("--listen", options.listen),
+        ("--rtmp-listen", options.rtmp_listen),
+        ("--upstream", options.upstream),
+        ("--whip-upstream (or LIVE_WHIP_LISTEN)", _whip_upstream(options) or "0"),
+    ]
+    for option, value in addresses:
+        if not ADDRESS_RE.fullmatch(value):
+            raise NginxOptionError(f"{option} {value!r}: expected HOST:PORT or PORT")
+    if not SIZE_RE.fullmatch(options.edge_cache_size):
+        raise NginxOptionError(
+            f"--edge-cache-size {options.edge_cache_size!r}: a size such as 512m or 10g"
+        )
+
+
+def _whip_upstream(options):
+    return (options.whip_upstream or settings.LIVE_WHIP_LISTEN) if options.whip else ""
 
 
 def _static_cache_control():
@@ -230,9 +255,7 @@ def render_nginx_config(options: NginxOptions) -> str:
         "trusted_proxies": split_list(options.trusted_proxies),
         # The ingest application relays each camera to this same server over loopback.
         "rtmp_relay": f"127.0.0.1:{options.rtmp_listen.rsplit(':', 1)[-1]}",
-        "whip_upstream": (
-            (options.whip_upstream or settings.LIVE_WHIP_LISTEN) if options.whip else ""
-        ),
+        "whip_upstream": _whip_upstream(options),
         "segment_seconds": settings.LIVE_SEGMENT_SECONDS,
         "playlist_seconds": settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS,
         **_poll_cache_context(),

@@ -101,6 +101,11 @@ def test_edge_routes_media_by_origin_name_and_the_rest_to_every_app(tmp_path, da
         "a=http://10.0.0.5:8080/hls",
         "a=http://10.0.0.5:99999",
         "a=10.0.0.5:8080",
+        # Hosts that would write nginx directives into the config.
+        "a=http://h;x:1",
+        "a=http://h x:1",
+        "a=http://h{x}:1",
+        "a=http://h%0a:1",
     ],
 )
 def test_a_bad_origin_is_refused_naming_it(tmp_path, data_dir, value):
@@ -117,6 +122,13 @@ def test_a_bad_origin_is_refused_naming_it(tmp_path, data_dir, value):
         (["--role", "edge", "--origin", "a=http://10.0.0.5:8080"], "needs at least one --app"),
         (EDGE + ["--origin", "a=http://10.0.0.6:8080"], "'a' is given twice"),
         (EDGE[:2] + ["--app", "10.0.0.7"] + EDGE[2:4], "--app '10.0.0.7'"),
+        (EDGE[:2] + ["--app", "http://a;b:2"] + EDGE[2:4], "a DNS name or an IP address"),
+        # Values that would write nginx directives into the config.
+        (["--upstream", "127.0.0.1:1; evil"], "--upstream '127.0.0.1:1; evil'"),
+        (["--whip-upstream", "127.0.0.1:1;x"], "--whip-upstream (or LIVE_WHIP_LISTEN)"),
+        (["--listen", "0.0.0.0:80 default_server"], "--listen"),
+        (["--rtmp-listen", "1935\nx"], "--rtmp-listen"),
+        (EDGE + ["--edge-cache-size", "1g; evil"], "--edge-cache-size"),
         (["--role", "origin", "--origin", "a=http://10.0.0.5:8080"], "for --role edge"),
         (["--role", "app", "--app", "10.0.0.7:80"], "for --role edge"),
         (["--role", "app", "--rtmp"], "no RTMP"),
