@@ -61,6 +61,12 @@ def split_list(value):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def port_range(value):
+    """``"40000-40199"`` (or one port) → range(40000, 40200); ValueError when not numbers."""
+    low, _, high = value.partition("-")
+    return range(int(low), int(high or low) + 1)
+
+
 def env_list(name, default):
     value = os.environ.get(name)
     if value is None or value.strip() == "":

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from live.models import Camera, Health, Source
 from live.services.media import STREAM_NAME_RE
+from teecam.env import port_range
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,7 @@ def camera_url_secrets(url):
 
 
 def srt_port_range():
-    low, _, high = settings.LIVE_SRT_PORTS.partition("-")
-    return range(int(low), int(high or low) + 1)
+    return port_range(settings.LIVE_SRT_PORTS)
 
 
 def new_stream_key():

@@ -17,6 +17,8 @@ import aioice.ice
 import ifaddr
 from django.conf import settings
 
+from teecam.env import port_range
+
 logger = logging.getLogger("live.whip")
 
 
@@ -29,8 +31,7 @@ class NoFreePort(OSError):
 
 
 def udp_port_range(value=None):
-    low, _, high = (value or settings.LIVE_WHIP_UDP_PORTS).partition("-")
-    return range(int(low), int(high or low) + 1)
+    return port_range(value or settings.LIVE_WHIP_UDP_PORTS)
 
 
 def announced_addresses():

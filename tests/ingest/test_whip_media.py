@@ -2,6 +2,7 @@
 (the transcode path, a phone turning, audio and video on one clock), the
 pass-through timestamp guard, and the offer and answer checks."""
 
+import re
 import fractions
 
 import av
@@ -113,3 +114,21 @@ def test_the_rendered_nginx_proxies_whip_to_the_whip_process_unbuffered(data_dir
     assert "proxy_pass http://10.0.0.5:8889;" in other
     none = render_nginx_config(NginxOptions(prefix="/tmp/teecam-nginx-test", whip=False))
     assert "location /whip/" not in none
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("LIVE_WHIP_UDP_PORTS", "abc", "LIVE_WHIP_UDP_PORTS must be a range like 40000-40199"),
+        ("LIVE_WHIP_UDP_PORTS", "40199-40000", "LIVE_WHIP_UDP_PORTS must be a range"),
+        ("LIVE_WHIP_UDP_PORTS", "70000-70010", "LIVE_WHIP_UDP_PORTS must be a range"),
+        ("LIVE_WHIP_ICE_ADDRESS", "tee.example.com", "'tee.example.com' is not an IPv4 address"),
+        ("LIVE_WHIP_ICE_ADDRESS", "10.0.0.5;x", "'10.0.0.5;x' is not an IPv4 address"),
+    ],
+)
+def test_runwhip_refuses_bad_ice_settings_by_name(settings, name, value, message):
+    from django.core.management import CommandError, call_command
+
+    setattr(settings, name, value if name == "LIVE_WHIP_UDP_PORTS" else [value])
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("runwhip", "--listen", "127.0.0.1:1")

@@ -1,4 +1,5 @@
 import asyncio
+import ipaddress
 import signal
 
 from aiohttp import web
@@ -32,9 +33,19 @@ class Command(BaseCommand):
     def handle(self, listen, **options):
         host, port = parse_listen(listen or settings.LIVE_WHIP_LISTEN)
         try:
-            ice.udp_port_range()
+            ports = ice.udp_port_range()
         except ValueError:
+            ports = range(0)
+        if not ports or ports.start < 1 or ports.stop > 65536:
             raise CommandError("LIVE_WHIP_UDP_PORTS must be a range like 40000-40199")
+        for address in settings.LIVE_WHIP_ICE_ADDRESS:
+            try:
+                ipaddress.IPv4Address(address)
+            except ValueError:
+                raise CommandError(
+                    f"LIVE_WHIP_ICE_ADDRESS: {address!r} is not an IPv4 address "
+                    "(the address publishers reach this machine at)"
+                ) from None
         asyncio.run(self.serve(host, port))
 
     async def serve(self, host, port):
