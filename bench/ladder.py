@@ -6,7 +6,7 @@ A camera (ffmpeg, testsrc2 + sine, x264 veryfast zerolatency, 1-s GOP) pushes SR
 to the packager's own copy command (``ffmpeg_command``'s flags, no passphrase)
 writing 1-s HLS into a temporary folder. Then, one after the other on that same
 live folder, a fresh Python process runs the packager's ladder and thumbnail
-ticks (``live/services/renditions.py``, ``thumbnails.py``) every 0.25 s for
+ticks (``live/workers/ladder.py``, ``thumbnailer.py``) every 0.25 s for
 ``--seconds``: copy only (nothing), 480p+240p, 480p alone, 240p alone,
 thumbnails alone. Reported: CPU in cores (CPU seconds per wall second) of the
 copy ffmpeg and of the jobs (every short ffmpeg, from RUSAGE_CHILDREN) plus the
@@ -63,8 +63,9 @@ def tick_worker(folder, rungs, thumbnails, seconds):
     from django.conf import settings
 
     from live.services.media_playlist import read_playlist
-    from live.services.renditions import Ladder, rung_folder_name
-    from live.services.thumbnails import Thumbnailer
+    from live.services.renditions import rung_folder_name
+    from live.workers.ladder import Ladder
+    from live.workers.thumbnailer import Thumbnailer
 
     settings.LIVE_LADDER_RUNGS = rungs or []
     folder = Path(folder)

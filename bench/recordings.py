@@ -3,7 +3,7 @@
     LIVE_VIEWER_SIGN_KEY=… .venv/bin/python bench/recordings.py [--seconds 12] [--rounds 2]
 
 - **packager CPU and RSS per 720p30 stream, recording off vs on**: the packager's
-  own ffmpeg command (live/services/ffmpeg_command.py: SRT listener, ``-c copy``)
+  own ffmpeg command (live/workers/ffmpeg_command.py: SRT listener, ``-c copy``)
   fed by a 720p30 H.264/AAC camera (libx264 veryfast, 2.5 Mbit/s, over SRT),
   measured from /proc over ``--seconds`` after a warm-up. The two differ only in
   ``delete_segments`` (recording keeps them); "on" also runs the packager's
@@ -41,8 +41,8 @@ from django.conf import settings  # noqa: E402
 
 from live.models import Broadcast, Camera  # noqa: E402
 from live.services import mock_source, recording_playlists  # noqa: E402
-from live.services.clips import cut_command  # noqa: E402
-from live.services.ffmpeg_command import ffmpeg_command  # noqa: E402
+from live.workers.clip_cutter import cut_command  # noqa: E402
+from live.workers.ffmpeg_command import ffmpeg_command  # noqa: E402
 from tests.ingest.support import camera_command, free_udp_ports  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -12,7 +12,7 @@ live output folder (where a packager writes; nginx looks there first) signed,
 in turn, `--rounds` times for `--seconds` each; only 2xx answers count.
 Goal: signed / unsigned >= 0.95.
 For the record, the same signed URL straight from gunicorn (2 sync workers):
-Django's fallback (`live/media_views.py`), which production never uses for video.
+Django's fallback (`live/views/media.py`), which production never uses for video.
 """
 
 import argparse

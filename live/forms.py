@@ -114,3 +114,31 @@ class JoinForm(forms.Form):
     token = forms.CharField(max_length=200)
     viewer = forms.RegexField(regex=r"\A[A-Za-z0-9-]{8,64}\Z", max_length=64)
     camera = forms.RegexField(regex=CAMERA_SLUG, max_length=40, required=False)
+
+
+class ScheduleForm(forms.Form):
+    camera = CameraField()
+    start_at = forms.DateTimeField(
+        label="Start at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    stop_at = forms.DateTimeField(
+        label="Stop at",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    source = forms.ChoiceField(
+        label="Source",
+        required=False,
+        choices=lambda: [("", "The camera's default")] + offered_sources(),
+    )
+    action = forms.ChoiceField(choices=[("save", "save"), ("clear", "clear")], required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") != "clear":
+            for name in ("start_at", "stop_at"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, "Give a date and time (UTC).")
+        return data

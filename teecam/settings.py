@@ -302,11 +302,11 @@ LIVE_PACKAGER_LEASE_SECONDS = env_int("LIVE_PACKAGER_LEASE_SECONDS", 10)
 # host, the one-box setup.
 LIVE_MEDIA_HOST_URL = env_media_host_url("LIVE_MEDIA_HOST_URL")
 # The adaptive ladder: the heights (pixels) of the renditions offered beside a
-# camera's own picture, only those below it (live/services/renditions.py).
+# camera's own picture, only those below it (live/workers/ladder.py).
 LIVE_LADDER_RUNGS = sorted(
     {int(height) for height in env_list("LIVE_LADDER_RUNGS", ["480", "240"])}, reverse=True
 )
-# A live camera's thumb.jpg is made again once it is this old (live/services/thumbnails.py).
+# A live camera's thumb.jpg is made again once it is this old (live/workers/thumbnailer.py).
 LIVE_THUMBNAIL_SECONDS = env_int("LIVE_THUMBNAIL_SECONDS", 10)
 # What camera operators are told to connect to (the public side of the ingest).
 LIVE_INGEST_HOST = os.environ.get("LIVE_INGEST_HOST", "127.0.0.1")
@@ -315,7 +315,7 @@ LIVE_INGEST_HOST = os.environ.get("LIVE_INGEST_HOST", "127.0.0.1")
 # Empty: URLs are built from the request.
 LIVE_RTMP_PORT = env_int("LIVE_RTMP_PORT", 1935)
 LIVE_SRT_PORTS = os.environ.get("LIVE_SRT_PORTS", "9000-9099")
-# WHIP ingest (manage.py runwhip, live/whip/): where it listens, the UDP ports ICE
+# WHIP ingest (manage.py runwhip, live/workers/whip/): where it listens, the UDP ports ICE
 # may bind (one per announced address per session), the addresses announced in
 # ICE candidates (empty: every address of this machine, loopback included), the
 # URL publishers are told (empty: LIVE_PUBLIC_URL + /whip, else the listen
@@ -372,4 +372,4 @@ LIVE_WEBHOOK_TIMEOUT_SECONDS = env_int("LIVE_WEBHOOK_TIMEOUT_SECONDS", 10)
 # /metrics answers a bearer token or these addresses (or CIDRs); neither: 404.
 LIVE_METRICS_TOKEN = os.environ.get("LIVE_METRICS_TOKEN", "").strip()
 LIVE_METRICS_ADDRESSES = env_list("LIVE_METRICS_ADDRESSES", [])
-MIDDLEWARE.insert(0, "live.metrics.RequestMetricsMiddleware")
+MIDDLEWARE.insert(0, "live.views.metrics.RequestMetricsMiddleware")

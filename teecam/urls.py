@@ -5,14 +5,14 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from live import ingest_views
+from live.views import ingest as ingest_views
 from live.login_throttle import (
     ThrottledAdminAuthenticationForm,
     ThrottledAuthenticationForm,
     with_lockout_status,
 )
-from live.media_views import signed_media
-from live.metrics import metrics_view
+from live.views.media import signed_media
+from live.views.metrics import metrics_view
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
@@ -52,7 +52,7 @@ def bench_bare(request):
 if settings.LIVE_BENCH_BARE_VIEW:
     urlpatterns.insert(0, path("bench/bare", bench_bare, name="bench-bare"))
 
-handler400 = "live.error_views.bad_request"
-handler403 = "live.error_views.permission_denied"
-handler404 = "live.error_views.page_not_found"
-handler500 = "live.error_views.server_error"
+handler400 = "live.views.errors.bad_request"
+handler403 = "live.views.errors.permission_denied"
+handler404 = "live.views.errors.page_not_found"
+handler500 = "live.views.errors.server_error"

@@ -30,7 +30,6 @@ from live.services.media import InvalidMediaPath, sign_media_path
 from live.services.media_grants import UnknownStream, media_to_sign
 from live.services.media_hosts import media_url, stream_media_base
 from live.services.rate_limits import RateLimited
-from live.services.renditions import master_path
 from live.services.recording_access import dvr_fields, replay_fields
 from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
 from live.services.states import last_broadcast, state_of
@@ -253,19 +252,9 @@ class StatusView(APIView):
         token_valid = False
         if raw_token and broadcast is not None:
             access = check_viewer_access(event_id, raw_token, broadcast)
-            if access.token is not None:
+            if access.can_play:
                 token_valid = True
-                path, path_expires = access.signed_playlist()
-                answer["hlsPath"] = path
-                answer["hlsUrl"] = media_url(access.media_base, path)
-                answer["hlsPathExpiresAt"] = datetime.fromtimestamp(
-                    path_expires, tz=dt_timezone.utc
-                )
-                answer["expiresAt"] = access.token.expires_at
-                master = master_path(broadcast, path_expires)
-                if master is not None:
-                    answer["masterPath"] = master
-                    answer["masterUrl"] = media_url(access.media_base, master)
+                answer.update(access.live_fields())
                 answer.update(dvr_fields(access))
         elif raw_token and last is not None:
             answer.update(replay_fields(event_id, raw_token, last))

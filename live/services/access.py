@@ -4,7 +4,7 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone as dt_timezone
 from functools import cached_property
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.conf import settings
 from live.models import Broadcast, Viewer, ViewerLink
 from live.services.media import PLAYLIST, MediaPath, sign_media_path
 from live.services.media_hosts import media_base, media_url
+from live.services.renditions import master_path
 from live.services.tokens import InvalidToken, ViewerToken, read_viewer_token
 from live.services.viewer_links import find_link
 
@@ -76,9 +77,25 @@ class ViewerAccess:
         """The adaptive ladder's master playlist, signed like hls_path; None without one."""
         if not self.can_play:
             return None
-        from live.services.renditions import master_path
-
         return master_path(self.broadcast, self.media_expires())
+
+    def live_fields(self, now=None):
+        """What status adds for a token that may play: the signed playlist (and the
+        ladder's master) under one expiry, also as URLs on the media host serving them."""
+        path, expires = self.signed_playlist(now)
+        if path is None:
+            return {}
+        fields = {
+            "hlsPath": path,
+            "hlsUrl": media_url(self.media_base, path),
+            "hlsPathExpiresAt": datetime.fromtimestamp(expires, tz=dt_timezone.utc),
+            "expiresAt": self.token.expires_at,
+        }
+        master = master_path(self.broadcast, expires)
+        if master is not None:
+            fields["masterPath"] = master
+            fields["masterUrl"] = media_url(self.media_base, master)
+        return fields
 
 
 def check_viewer_access(

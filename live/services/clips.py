@@ -2,17 +2,14 @@
 as an MP4, cut by stream copy (``-c copy -movflags +faststart``), no encode.
 
 ``create_clip`` checks the range and saves a pending clip; the packager's loop
-(or ``manage.py cutclips``) cuts it: ffmpeg's concat demuxer over the segments
-that cover the range, which also carries the mock's looped timestamps across
-each wrap. A clip gets its own media folder, ``<data>/hls/clip-<hex>/clip.mp4``,
+(or ``manage.py cutclips``) cuts it (live/workers/clip_cutter.py): ffmpeg's concat
+demuxer over the segments that cover the range, which also carries the mock's looped
+timestamps across each wrap. A clip gets its own media folder, ``<data>/hls/clip-<hex>/clip.mp4``,
 signed like any stream.
 """
 
 import logging
-import os
 import secrets
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,8 +21,7 @@ from django.utils import timezone
 
 from live.models import Clip, ClipState, Recording, Source
 from live.services import mock_source
-from live.services.delivery import live_output_dir
-from live.services.hls_output import output_dir_for
+from live.services.paths import output_dir_for
 from live.services.media import MediaPath, sign_media_path
 from live.services.recording_playlists import RECORDING_PLAYLIST, read_playlist
 from live.services.recordings import PLAYABLE
@@ -33,9 +29,6 @@ from live.services.recordings import PLAYABLE
 logger = logging.getLogger("live.clips")
 
 CLIP_FILE = "clip.mp4"
-CUT_TIMEOUT_SECONDS = 60
-# A cutter that died mid-cut leaves its clip "cutting": another takes it after this.
-STALE_CUT_SECONDS = 90
 # Segment times are to the millisecond, segment ends to a keyframe: this much slack.
 EDGE_SLACK_SECONDS = 0.5
 
@@ -126,73 +119,6 @@ def create_clip(camera, start, duration, actor):
     )
 
 
-def cut_command(list_file: Path, offset, duration, output: Path):
-    return [
-        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "concat", "-safe", "0", "-ss", f"{offset:.3f}", "-i", str(list_file),
-        "-t", f"{duration:.3f}", "-map", "0:v:0", "-map", "0:a:0?",
-        "-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(output),
-    ]  # fmt: skip
-
-
-def cut_clip(clip):
-    """Cuts one claimed clip; it ends ready or failed."""
-    end = clip.start + timedelta(seconds=clip.duration)
-    pieces = [p for p in pieces_of(clip.recording) if p.end > clip.start and p.start < end]
-    folder = live_output_dir() / clip.stream_name
-    folder.mkdir(parents=True, exist_ok=True)
-    output = folder / f".{CLIP_FILE}.tmp"
-    error = ""
-    if not pieces:
-        error = "The recording no longer holds that range."
-    else:
-        offset = max(0.0, (clip.start - pieces[0].start).total_seconds())
-        with tempfile.TemporaryDirectory() as scratch:
-            list_file = Path(scratch) / "pieces.ffconcat"
-            lines = ["ffconcat version 1.0"]
-            for piece in pieces:
-                lines += [f"file '{piece.path}'", f"duration {piece.duration:.3f}"]
-            list_file.write_text("\n".join(lines) + "\n")
-            try:
-                done = subprocess.run(
-                    cut_command(list_file, offset, clip.duration, output),
-                    capture_output=True,
-                    text=True,
-                    timeout=CUT_TIMEOUT_SECONDS,
-                )
-                if done.returncode != 0:
-                    error = f"ffmpeg failed: {done.stderr.strip()[-150:]}"
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                error = f"ffmpeg failed: {exc}"[:200]
-    if error:
-        output.unlink(missing_ok=True)
-        Clip.objects.filter(pk=clip.pk).update(state=ClipState.FAILED, error=error[:200])
-        logger.warning("clip %s failed: %s", clip.pk, error)
-        return
-    os.chmod(output, 0o644)  # nginx's workers read as another user
-    os.replace(output, folder / CLIP_FILE)
-    Clip.objects.filter(pk=clip.pk).update(
-        state=ClipState.READY, bytes=(folder / CLIP_FILE).stat().st_size, ready_at=timezone.now()
-    )
-
-
-def cut_pending_clips(limit=4):
-    """Claims and cuts pending clips, oldest first; returns how many were cut."""
-    stale = timezone.now() - timedelta(seconds=STALE_CUT_SECONDS)
-    Clip.objects.filter(state=ClipState.CUTTING, created_at__lt=stale).update(
-        state=ClipState.PENDING
-    )
-    done = 0
-    for clip in Clip.objects.filter(state=ClipState.PENDING).order_by("pk")[:limit]:
-        if Clip.objects.filter(pk=clip.pk, state=ClipState.PENDING).update(
-            state=ClipState.CUTTING
-        ):
-            clip = Clip.objects.select_related("recording__broadcast").get(pk=clip.pk)
-            cut_clip(clip)
-            done += 1
-    return done
-
-
 def clip_url(clip, ttl=None):
     """(signed URL path, expiry) of a ready clip's MP4, else (None, None)."""
     if clip.state != ClipState.READY:
@@ -213,13 +139,3 @@ def find_clip(event_id, clip_id):
     return (
         Clip.objects.filter(camera__event_id=event_id, pk=clip_id).select_related("camera").first()
     )
-
-
-def wait_until_cut(clip, timeout=10):  # for tests and the bench
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        clip.refresh_from_db()
-        if clip.state in (ClipState.READY, ClipState.FAILED):
-            return clip
-        time.sleep(0.1)
-    return clip

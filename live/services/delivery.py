@@ -11,6 +11,7 @@ from live.services import mock_source
 from live.services.media import PLAYLIST
 from live.services.prepared import PreparedLookup
 from live.services.recording_playlists import DVR_PLAYLIST, READY_MARKER, RECORDING_PLAYLIST
+from live.services.paths import live_output_dir
 
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -33,10 +34,6 @@ class MediaFile:
     cache_control: str
     path: Path | None = None
     text: str | None = None
-
-
-def live_output_dir() -> Path:
-    return Path(settings.LIVE_STREAM_DATA_DIR) / "hls"
 
 
 def _within(folder: Path, relative: str):

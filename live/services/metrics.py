@@ -2,7 +2,7 @@
 
 These gauges come from the source of truth, not from counters kept in one
 process, so every gunicorn worker answers a scrape with the same numbers.
-The per-request counters live in ``live/metrics.py`` (the middleware).
+The per-request counters live in ``live/views/metrics.py`` (the middleware).
 """
 
 import re
@@ -21,7 +21,7 @@ from live.models import (
 )
 from live.services.audience import watching_filter
 from live.services.health import health_of
-from live.services.hls_output import output_dir_for
+from live.services.paths import output_dir_for
 from live.services.media import PLAYLIST
 from live.services.sources import facts_of
 

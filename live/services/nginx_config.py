@@ -17,7 +17,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from live.services import delivery
-from live.services.delivery import live_output_dir
+from live.services.paths import live_output_dir
 from live.services.ingest_hook import hook_query
 from live.services.media import media_secret
 from live.services.recording_playlists import READY_MARKER, RECORDING_PLAYLIST

@@ -21,16 +21,12 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from live.models import Broadcast, Clip, ClipState, Recording, RecordingState, Source
+from live.models import Broadcast, Recording, RecordingState, Source
 from live.services import mock_source, recording_playlists
-from live.services.hls_output import (
-    output_dir_for,
-    segments_kept_seconds,
-    trim_segments,
-)
+from live.services.paths import output_dir_for
 from live.services.media import MediaPath
 from live.services.prepared import PreparedLookup
-from live.services.recording_playlists import DVR_PLAYLIST, RECORDING_PLAYLIST
+from live.services.recording_playlists import RECORDING_PLAYLIST
 from live.signals import broadcast_started, broadcast_stopped
 
 logger = logging.getLogger("live.recordings")
@@ -149,64 +145,6 @@ def _mock_totals(started_at, stopped_at):
         size += (mock_source.fixture_dir() / segment.uri).stat().st_size
         seconds += segment.duration
     return size, seconds
-
-
-# The packager's pass ---------------------------------------------------------
-
-
-def keep_or_trim(broadcast, disk_trouble):
-    """Per live ingest broadcast and packager pass: append to the recording, or
-    trim the live window as before (keeping what a stopped recording lists)."""
-    folder = output_dir_for(broadcast)
-    recording = recording_of(broadcast)
-    if recording is not None and recording.state == RecordingState.RECORDING:
-        if disk_trouble is None:
-            recording_playlists.append_segments(folder)
-            return
-        stop_for_space(recording, folder, disk_trouble)
-    trim_segments(folder, segments_kept_seconds(), keep=recording_playlists.recorded_uris(folder))
-
-
-def stop_for_space(recording, folder, reason):
-    recording_playlists.append_segments(folder, finish=True)
-    (folder / DVR_PLAYLIST).unlink(missing_ok=True)  # it would no longer move
-    size, seconds = recording_playlists.totals(folder)
-    Recording.objects.filter(pk=recording.pk, state=RecordingState.RECORDING).update(
-        state=RecordingState.READY if seconds > 0 else RecordingState.FAILED,
-        problem=reason,
-        bytes=size,
-        duration_seconds=seconds,
-        stopped_at=timezone.now(),
-    )
-    recording.refresh_from_db()
-    logger.warning("broadcast %s: %s", recording.broadcast_id, reason)
-
-
-def finish_stopped():
-    """Recordings whose broadcast stopped but that were not finished at stop time."""
-    pending = Recording.objects.filter(
-        state__in=ACTIVE, broadcast__stopped_at__isnull=False
-    ).values_list("broadcast_id", flat=True)
-    for broadcast_id in list(pending):
-        finish_recording(broadcast_id)
-
-
-def kept_stream_names(names):
-    """Of these folder names, those of recordings and clips that are not deleted."""
-    names = list(names)
-    if not names:
-        return set()
-    kept = set(
-        Recording.objects.filter(broadcast__stream_name__in=names)
-        .exclude(state=RecordingState.DELETED)
-        .values_list("broadcast__stream_name", flat=True)
-    )
-    kept |= set(
-        Clip.objects.filter(stream_name__in=names)
-        .exclude(state=ClipState.FAILED)
-        .values_list("stream_name", flat=True)
-    )
-    return kept
 
 
 # Replay, listing, deleting ------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Tee-time schedules: a camera's planned start and stop, fired by ``runscheduler``.
+"""Tee-time schedules: a camera's planned start and stop, fired by ``runscheduler``
+(live/workers/scheduler.py).
 
 Each schedule fires its start and its stop at most once, whatever the number of
 schedulers: the firing is a conditional UPDATE (``started_at IS NULL``) in the
@@ -7,18 +8,12 @@ no row (PostgreSQL re-checks the condition after the first one's row lock; SQLit
 serialises writers), and a crash between the two leaves neither.
 """
 
-import logging
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from live.models import CameraSchedule, Source
 from live.services import telemetry
-from live.services.lifecycle import SourceConflict, start_broadcast, stop_broadcast
-from live.services.sources import InvalidCameraUrl, SourceUnavailable
-
-logger = logging.getLogger("live.scheduler")
 
 MAX_AHEAD = timedelta(days=366)
 MAX_LENGTH = timedelta(hours=24)
@@ -130,58 +125,3 @@ def countdown(start_at, now=None):
         return f"in {minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
-
-
-def fire_due(now=None):
-    """Fires every start and stop that is due; returns [(action, camera slug)]."""
-    now = now or timezone.now()
-    fired = []
-    due_starts = CameraSchedule.objects.filter(
-        started_at__isnull=True, start_at__lte=now, stop_at__gt=now
-    ).select_related("camera")
-    for schedule in due_starts:
-        if _fire_start(schedule, now):
-            fired.append(("start", schedule.camera.slug))
-    # Only a start that fired is stopped: a missed window never ends a manual broadcast.
-    due_stops = CameraSchedule.objects.filter(
-        started_at__isnull=False, last_error="", stopped_at__isnull=True, stop_at__lte=now
-    ).select_related("camera")
-    for schedule in due_stops:
-        if _fire_stop(schedule, now):
-            fired.append(("stop", schedule.camera.slug))
-    return fired
-
-
-def _claim(schedule, field, now):
-    """The conditional update: 1 for the one scheduler that fires, 0 for any other."""
-    return CameraSchedule.objects.filter(
-        pk=schedule.pk, updated_at=schedule.updated_at, **{f"{field}__isnull": True}
-    ).update(**{field: now})
-
-
-def _fire_start(schedule, now):
-    camera = schedule.camera
-    with transaction.atomic():
-        if not _claim(schedule, "started_at", now):
-            return False
-        try:
-            start_broadcast(camera, schedule.source or camera.source, actor_for(camera))
-        except (SourceConflict, SourceUnavailable, InvalidCameraUrl) as exc:
-            # Fired all the same: the error is kept for the host page, not retried twice a second.
-            CameraSchedule.objects.filter(pk=schedule.pk).update(last_error=str(exc)[:300])
-            logger.warning(
-                "schedule of %s/%s: start refused: %s", camera.event_id, camera.slug, exc
-            )
-            return False
-    logger.info("schedule of %s/%s: started", camera.event_id, camera.slug)
-    return True
-
-
-def _fire_stop(schedule, now):
-    camera = schedule.camera
-    with transaction.atomic():
-        if not _claim(schedule, "stopped_at", now):
-            return False
-        stop_broadcast(camera, actor_for(camera))
-    logger.info("schedule of %s/%s: stopped", camera.event_id, camera.slug)
-    return True

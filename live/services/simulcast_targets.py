@@ -3,7 +3,7 @@
 The stream key is a secret: kept for the push, answered and shown only as its last
 four characters, never logged. The URL must not carry credentials either (no
 user:password, no query string): the key is the one secret, in its own field.
-``live/services/simulcast.py`` runs the pushes and writes each target's health.
+``live/workers/simulcast.py`` runs the pushes and writes each target's health.
 """
 
 import re

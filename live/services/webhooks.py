@@ -4,7 +4,7 @@ Each message is an outbox row (``WebhookDelivery``) per endpoint that wants
 it, written in the same transaction as the change it reports, exactly like
 the audit log's ``AuditEntry``: a start that committed always has its
 ``live.start`` deliveries, and a rolled-back one never does. ``manage.py
-deliverwebhooks`` (``live/services/webhook_worker.py``) POSTs them after the
+deliverwebhooks`` (``live/workers/webhook_delivery.py``) POSTs them after the
 commit, in order per endpoint, and retries until the receiver takes them.
 
 The body is ``{"type", "timestamp", "data"}``; the headers ``webhook-id``

@@ -3,6 +3,7 @@
 
 from django import template
 
+from live.forms import ScheduleForm
 from live.services.embeds import snippet_from_viewer_link
 from live.services.schedules import countdown as countdown_text, next_start, schedule_of
 from live.services.simulcast_targets import simulcast_health
@@ -14,8 +15,6 @@ register = template.Library()
 def schedule_form_for(context, camera):
     """The schedule form of this camera: the one just refused (with its errors), or a
     fresh one filled with the camera's schedule."""
-    from live.views.schedule import ScheduleForm
-
     form = context.get("schedule_form")
     if form is None or not form.is_bound or form.data.get("camera", "main") != camera.slug:
         schedule = schedule_of(camera)

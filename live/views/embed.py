@@ -1,15 +1,9 @@
 """The embed page: the viewer page's player alone, for an iframe on the event's own sites."""
 
-import secrets
-
-from django.http import Http404
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from live.http import token_in_url
-from live.models import Event
 from live.services.embeds import frame_ancestors
-from live.views.viewer import _viewer_context
+from live.views.viewer import render_viewer_page
 
 
 def allow_framing_by(response, event):
@@ -22,13 +16,6 @@ def allow_framing_by(response, event):
 
 @require_GET
 def embed(request, event_id):
-    event = Event.objects.filter(pk=event_id).first()
-    if event is None:
-        raise Http404(f"No event with id {event_id!r}.")
-    raw_token = request.GET.get("token", "")
-    # The same token rules as the viewer page: one context builder for both.
-    context = _viewer_context(event.pk, raw_token, request.GET.get("camera", ""), None)
-    context.update(event=event, token=raw_token, viewer_id=secrets.token_hex(12))
-    status = context["problem"][0] if context["problem"] else 200
-    response = token_in_url(render(request, "live/embed.html", context, status=status))
+    # The same token rules as the viewer page: one page builder for both.
+    event, response = render_viewer_page(request, event_id, "live/embed.html")
     return allow_framing_by(response, event)

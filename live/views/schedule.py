@@ -6,14 +6,11 @@ saved schedule goes back to the host page and a refused one gets a small page
 holding the same partial.
 """
 
-from django import forms
-
-from live.services.sources import offered_sources
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from live.forms import CameraField
+from live.forms import ScheduleForm
 from live.http import actor_of, no_store
 from live.models import Event
 from live.services.cameras import UnknownCamera, get_camera
@@ -21,34 +18,6 @@ from live.services.schedules import InvalidSchedule, clear_schedule, set_schedul
 from live.views.console import staff_required
 
 FORM_FIELDS = {"startAt": "start_at", "stopAt": "stop_at", "source": "source"}
-
-
-class ScheduleForm(forms.Form):
-    camera = CameraField()
-    start_at = forms.DateTimeField(
-        label="Start at",
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    stop_at = forms.DateTimeField(
-        label="Stop at",
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    source = forms.ChoiceField(
-        label="Source",
-        required=False,
-        choices=lambda: [("", "The camera's default")] + offered_sources(),
-    )
-    action = forms.ChoiceField(choices=[("save", "save"), ("clear", "clear")], required=False)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("action") != "clear":
-            for name in ("start_at", "stop_at"):
-                if not data.get(name) and name not in self.errors:
-                    self.add_error(name, "Give a date and time (UTC).")
-        return data
 
 
 def _answer(request, event, camera_slug, form, status=200, notice=""):

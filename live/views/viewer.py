@@ -70,7 +70,7 @@ def _choose(pairs, token_camera_id, requested):
     return chosen[0], chosen[1], None
 
 
-def _viewer_context(event_id, raw_token, requested, viewer_id):
+def viewer_context(event_id, raw_token, requested, viewer_id):
     """Everything the page and its poll show: two queries for the cameras, one for the link."""
     pairs = list(cameras_of(event_id))
     if not pairs:
@@ -124,19 +124,24 @@ def _viewer_context(event_id, raw_token, requested, viewer_id):
     }
 
 
-@require_GET
-def viewer(request, event_id):
+def render_viewer_page(request, event_id, template):
+    """(event, response): the viewer page or the embed, under one token rule and status."""
     event = Event.objects.filter(pk=event_id).first()
     if event is None:
         raise Http404(f"No event with id {event_id!r}.")
     raw_token = request.GET.get("token", "")
-    context = _viewer_context(event.pk, raw_token, request.GET.get("camera", ""), None)
+    context = viewer_context(event.pk, raw_token, request.GET.get("camera", ""), None)
     context["event"] = event
     context["token"] = raw_token
     context["viewer_id"] = secrets.token_hex(12)
     context["heartbeat_seconds"] = settings.LIVE_VIEWER_HEARTBEAT_SECONDS
     status = context["problem"][0] if context["problem"] else 200
-    return token_in_url(render(request, "live/viewer.html", context, status=status))
+    return event, token_in_url(render(request, template, context, status=status))
+
+
+@require_GET
+def viewer(request, event_id):
+    return render_viewer_page(request, event_id, "live/viewer.html")[1]
 
 
 @require_GET
@@ -148,7 +153,7 @@ def viewer_state(request, event_id):
     """
     raw_token = request.GET.get("token", "")
     viewer_id = request.GET.get("viewer", "")
-    context = _viewer_context(event_id, raw_token, request.GET.get("camera", ""), viewer_id)
+    context = viewer_context(event_id, raw_token, request.GET.get("camera", ""), viewer_id)
     context["token"] = raw_token
     context["viewer_id"] = viewer_id
     access = context["access"]
@@ -156,10 +161,10 @@ def viewer_state(request, event_id):
         response = HttpResponse(status=204)
         if access.can_play:
             # The player swaps in freshly signed media URLs (static/live/player.js).
-            paths = {"path": access.hls_url}
-            master = access.master_url
-            if master:
-                paths["masterPath"] = master  # the adaptive ladder (renditions.py)
+            fields = access.live_fields()
+            paths = {"path": fields["hlsUrl"]}
+            if "masterUrl" in fields:
+                paths["masterPath"] = fields["masterUrl"]  # the adaptive ladder
             trigger_client_event(response, "teecam:hls-path", paths)
         return token_in_url(response)
     response = render(request, "live/_viewer_state.html", context)
@@ -192,7 +197,7 @@ def _viewer_report(request, event_id, scope, admit_watching):
     except RateLimited as exc:
         return None, None, _throttled(exc)
     viewer_id = data["viewer"] if admit_watching else None
-    context = _viewer_context(event_id, data["token"], data["camera"], viewer_id)
+    context = viewer_context(event_id, data["token"], data["camera"], viewer_id)
     access = context["access"]
     if context["problem"]:
         status, heading = context["problem"][0], context["problem"][1]

@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 
 from live.models import Broadcast
-from live.services.child_processes import secrets_of
-from live.services.packager import Packager
+from live.workers.child_processes import secrets_of
+from live.workers.packager import Packager
 from live.services.sources import camera_url_secrets, redact_camera_url
 from tests.live.support import start_url, status_url, stop_url
 from tests.processes import free_tcp_port

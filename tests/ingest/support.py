@@ -18,7 +18,7 @@ from urllib.request import urlopen
 
 from tests.processes import stop_process, wait_for
 
-from live.services.packager import find_marked_processes
+from live.workers.packager import find_marked_processes
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from live.models import Broadcast, SimulcastTarget
-from live.services.simulcast import SIMULCAST_MARKER
+from live.workers.simulcast import SIMULCAST_MARKER
 from tests.ingest.support import (
     RTMP_MODULE,
     playlist_segments,

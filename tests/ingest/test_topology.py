@@ -19,7 +19,7 @@ import pytest
 from live.models import Broadcast, Event, PackagerLease
 from live.services.apikeys import create_api_key
 from live.services.cameras import create_camera
-from live.services.child_processes import find_marked_processes
+from live.workers.child_processes import find_marked_processes
 from live.services.media import MediaPath, sign_media_path
 from tests.ingest.support import RTSP_SERVER_SCRIPT, SYSTEM_PYTHON
 from tests.processes import (

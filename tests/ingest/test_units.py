@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from live.models import Broadcast, Camera, Source
-from live.services import packager
+from live.workers import packager
 from live.services.cameras import rotate_stream_key, update_camera
 from live.services.ingest_hook import hook_query
 from live.services.lifecycle import start_broadcast, stop_broadcast

@@ -14,7 +14,7 @@ from django.conf import settings
 
 from live.models import Broadcast
 from live.services.cameras import default_camera
-from live.services.hls_output import output_dir_for
+from live.services.paths import output_dir_for
 from live.services.lifecycle import start_broadcast
 from live.services.states import CAMERA_LOST, state_of
 from tests.ingest.support import (

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from live.models import Broadcast, Camera
 from live.services.cameras import create_camera, default_camera, rotate_stream_key
 from live.services.lifecycle import start_broadcast, stop_broadcast
-from live.whip.server import SESSIONS, make_app
+from live.workers.whip.server import SESSIONS, make_app
 from tests.ingest.whip_client import WhipError
 from tests.ingest.whip_client import WhipPublisher as RealPublisher
 from tests.processes import run_coroutine

@@ -10,12 +10,12 @@ import pytest
 from aiortc.rtcrtpreceiver import TimestampMapper
 
 from live.services.cameras import default_camera
-from live.services.hls_output import output_dir_for
+from live.services.paths import output_dir_for
 from live.services.lifecycle import start_broadcast
 from live.services.nginx_config import NginxOptions, render_nginx_config
-from live.whip import passthrough
-from live.whip.hls_writer import HlsWriter, whip_ffmpeg_command
-from live.whip.sdp import BadOffer, adjust_answer, check_offer, video_codec
+from live.workers.whip import passthrough
+from live.workers.whip.hls_writer import HlsWriter, whip_ffmpeg_command
+from live.workers.whip.sdp import BadOffer, adjust_answer, check_offer, video_codec
 from tests.ingest.support import probe_codecs, wait_for_playable_segments
 from tests.ingest.whip_client import SineAudio, SyntheticVideo
 from tests.processes import run_coroutine

@@ -85,7 +85,7 @@ def test_the_live_gauge_and_watching_now_rise_and_fall(scrape, event):
 def test_ingest_health_and_segments_written_come_from_the_output(scrape, event, settings):
     broadcast, _ = start_broadcast(event, Source.RTMP, "staff:marshal")
     assert value(scrape(), "teecam_packager_health", camera="main", source="rtmp") == 0
-    from live.services.hls_output import output_dir_for
+    from live.services.paths import output_dir_for
 
     folder = output_dir_for(broadcast)
     folder.mkdir(parents=True)

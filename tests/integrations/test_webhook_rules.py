@@ -8,11 +8,11 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from live.models import Broadcast, Source, WebhookAttempt, WebhookDelivery
-from live.services.hls_output import output_dir_for
-from live.services.ingest_health import write_health
+from live.services.paths import output_dir_for
+from live.workers.ingest_health import write_health
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.viewer_links import mint_viewer_link, revoke_viewer_link
-from live.services.webhook_worker import Outcome, claim, due_heads, record, retry_delay
+from live.workers.webhook_delivery import Outcome, claim, due_heads, record, retry_delay
 from live.services.webhooks import (
     UnknownEventType,
     create_endpoint,

@@ -8,14 +8,14 @@ import pytest
 from django.utils import timezone
 
 from live.models import Broadcast, BroadcastSample, Viewer
-from live.services import samples
+from live.workers import samples
 from live.services.access import check_viewer_access
 from live.services.audience import audience_of, series_of, watching_now
 from live.services.cameras import create_camera
-from live.services.hls_output import output_dir_for
+from live.services.paths import output_dir_for
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.mock_source import fixture_dir
-from live.services.packager import Packager
+from live.workers.packager import Packager
 from live.services.viewer_links import mint_viewer_link
 from live.services.viewers import heartbeat, join_viewer, leave
 

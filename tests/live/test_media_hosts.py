@@ -16,9 +16,9 @@ import pytest
 from django.utils import timezone
 
 from live.models import Broadcast, PackagerLease
-from live.services.hls_output import output_dir_for
-from live.services.leases import CLAIM_DELAY_PER_HELD_SECONDS
-from live.services.packager import Packager
+from live.services.paths import output_dir_for
+from live.workers.leases import CLAIM_DELAY_PER_HELD_SECONDS
+from live.workers.packager import Packager
 from tests.live.support import mint, start, status_url
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,7 @@ def test_a_loaded_packager_claims_after_its_delay(admin_api, event, live, monkey
 
     assert not busy.hold_lease(second, timezone.now())
     clock = time.monotonic() + CLAIM_DELAY_PER_HELD_SECONDS + 0.1
-    monkeypatch.setattr("live.services.leases.time.monotonic", lambda: clock)
+    monkeypatch.setattr("live.workers.leases.time.monotonic", lambda: clock)
     assert busy.hold_lease(second, timezone.now())  # nobody else came: it takes it
 
 
@@ -185,7 +185,7 @@ def test_a_thumbnail_on_another_media_host_is_signed_under_its_base(event, live)
 
 def test_a_broadcast_taken_over_from_a_dead_host_is_reconnecting_not_waiting(event, live):
     from live.models import Health
-    from live.services.ingest_health import write_health
+    from live.workers.ingest_health import write_health
 
     now = timezone.now()
     # Host a wrote segments until 20 s ago; host b's folder for it is still empty.

@@ -4,7 +4,7 @@ import pytest
 
 from live.models import Broadcast
 from live.services.media_playlist import parse_playlist, render_playlist
-from live.services.renditions import (
+from live.workers.ladder import (
     master_text,
     rung_command,
     rung_kbps,

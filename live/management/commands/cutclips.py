@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from live.services.clips import cut_pending_clips
+from live.workers.clip_cutter import cut_pending_clips
 
 
 class Command(BaseCommand):

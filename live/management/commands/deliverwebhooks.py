@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from live.services.webhook_worker import WebhookWorker
+from live.workers.webhook_delivery import WebhookWorker
 
 
 class Command(BaseCommand):

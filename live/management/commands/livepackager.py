@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from live.services.packager import Packager
+from live.workers.packager import Packager
 
 
 class Command(BaseCommand):

@@ -1,13 +1,8 @@
-import logging
 import signal
-import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
 
-from live.services.schedules import fire_due
-
-logger = logging.getLogger("live.scheduler")
+from live.workers import scheduler
 
 
 class Command(BaseCommand):
@@ -29,16 +24,6 @@ class Command(BaseCommand):
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
         signal.signal(signal.SIGINT, lambda *_: stopping.append(1))
-        deadline = time.monotonic() + max_seconds if max_seconds else None
         self.stdout.write(f"scheduler starting (poll {poll} s)")
-        while not stopping:
-            close_old_connections()
-            try:
-                for action, camera in fire_due():
-                    self.stdout.write(f"schedule: {action} {camera}")
-            except Exception:  # a bad pass must not stop every later schedule
-                logger.exception("scheduler pass failed; retrying")
-            if once or (deadline is not None and time.monotonic() >= deadline):
-                break
-            time.sleep(poll)
+        scheduler.run(poll, once, max_seconds, stopping, report=self.stdout.write)
         self.stdout.flush()

@@ -6,8 +6,8 @@ from aiohttp import web
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from live.whip import ice, passthrough
-from live.whip.server import make_app
+from live.workers.whip import ice, passthrough
+from live.workers.whip.server import make_app
 
 
 def parse_listen(value):

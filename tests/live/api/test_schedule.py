@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from live.models import Broadcast, Camera, CameraSchedule
 from live.services.cameras import create_camera, default_camera
-from live.services.schedules import fire_due, set_schedule
+from live.services.schedules import set_schedule
+from live.workers.scheduler import fire_due
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import Client, RequestFactory
 
-from live import error_views
+from live.views import errors as error_views
 
 
 def test_an_unknown_api_path_answers_json(db):

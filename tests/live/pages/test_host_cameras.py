@@ -195,7 +195,7 @@ def test_staff_cut_a_clip_of_the_last_30_seconds(staff_htmx, event):
     from django.utils import timezone
 
     from live.models import Broadcast, Clip, Recording
-    from live.services.clips import cut_pending_clips
+    from live.workers.clip_cutter import cut_pending_clips
 
     broadcast, _ = start_broadcast(event, Source.MOCK, "staff:marshal")
     earlier = timezone.now() - timedelta(seconds=90)  # 90 s of the mock recorded so far

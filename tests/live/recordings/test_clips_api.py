@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from live.services.clips import cut_pending_clips
+from live.workers.clip_cutter import cut_pending_clips
 
 
 def clips_url(event, camera="main"):

@@ -5,9 +5,9 @@ import time
 
 from live.models import Recording, RecordingState
 from live.services import recording_playlists as rp
-from live.services.hls_output import output_dir_for
+from live.services.paths import output_dir_for
 from live.services.lifecycle import start_broadcast, stop_broadcast
-from live.services.packager import Packager
+from live.workers.packager import Packager
 from live.services.recordings import finish_recording, recording_problem
 from tests.live.recordings.test_recording_playlists import write_live
 

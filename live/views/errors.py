@@ -4,7 +4,7 @@ import re
 
 from django.shortcuts import render
 
-from live.api.errors import json_error
+from live.http import json_error
 
 _JSON_PATHS = re.compile(
     r"^/(events/[^/]+/(live/|cameras(/|$)|links(/|$)|recordings(/|$)|clips(/|$))|media/|hls/|api/)"

@@ -22,11 +22,11 @@ from fractions import Fraction
 
 import av
 
-from live.services.child_processes import spawn_marked, terminate
-from live.services.ffmpeg_command import hls_output, transcode_codecs
-from live.services.hls_output import LOG_SUFFIX, output_dir_for
+from live.workers.child_processes import spawn_marked, terminate
+from live.workers.ffmpeg_command import hls_output, transcode_codecs
+from live.services.paths import LOG_SUFFIX, output_dir_for
 from live.services.media import PLAYLIST
-from live.whip.passthrough import EncodedVideo
+from live.workers.whip.passthrough import EncodedVideo
 
 logger = logging.getLogger("live.whip")
 

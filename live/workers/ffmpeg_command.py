@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from live.services.hls_output import output_dir_for
+from live.services.paths import output_dir_for
 from live.services.media import PLAYLIST
 from live.services.recordings import keeps_segments
 from live.services.sources import facts_of

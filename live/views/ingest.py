@@ -22,18 +22,11 @@ from django.views.decorators.http import require_POST
 
 from live.http import client_address, json_error
 from live.log_fields import log_field
-from live.models import Broadcast, Source
-from live.services import rate_limits, telemetry
+from live.services import rate_limits
 from live.services.ingest_hook import HOOK_PARAM, hook_secret_matches
-from live.services.lifecycle import SourceConflict, live_broadcast_of, start_broadcast
-from live.services.media import STREAM_NAME_RE
-from live.services.cameras import note_refused_publish
-from live.services.sources import SourceUnavailable, find_rtmp_camera
+from live.services.publishing import RTMP, PublishRefused, Publisher, admit_publish, relayed
 
 logger = logging.getLogger("live.ingest")
-
-# nginx-rtmp's publish time and the server clock may differ by this much.
-PUBLISH_CLOCK_SLACK = timedelta(seconds=3)
 
 
 def _from_hook_address(request):
@@ -69,58 +62,16 @@ def _is_hook_call(request):
     return _from_hook_address(request) and hook_secret_matches(request.GET.get(HOOK_PARAM))
 
 
-def _relayed(name):
-    """The relay inside nginx pushes a live RTMP broadcast on under its media name."""
-    if not isinstance(name, str) or not STREAM_NAME_RE.match(name):
-        return False
-    return Broadcast.objects.filter(
-        stream_name=name, source=Source.RTMP, stopped_at__isnull=True
-    ).exists()
-
-
-def _live_rtmp_broadcast(camera):
-    """The camera's live RTMP broadcast; started here if the camera opted in."""
-    broadcast = live_broadcast_of(camera)
-    if broadcast is None and camera.auto_start and camera.source == Source.RTMP:
+def _publisher(post):
+    """The RTMP publisher nginx-rtmp describes; an update carries when its publish began."""
+    is_update = post.get("call", "") == "update_publish"
+    began = None
+    if is_update:
         try:
-            broadcast, _ = start_broadcast(camera, Source.RTMP, f"camera:{camera.slug}")
-        except (SourceConflict, SourceUnavailable):
-            return None
-    if broadcast is None or broadcast.source != Source.RTMP:
-        return None
-    return broadcast
-
-
-def _began_before(post, broadcast):
-    """An update from a publish that began before this broadcast (stop, start, same feed)."""
-    try:
-        seconds = int(post.get("time", "0"))
-    except ValueError:
-        return False
-    began = timezone.now() - timedelta(seconds=seconds)
-    return began < broadcast.started_at - PUBLISH_CLOCK_SLACK
-
-
-def _camera_of(post, is_update):
-    """The camera the name and key open, or None; RateLimited for an address guessing keys."""
-    name, key = post.get("name", ""), post.get("key", "")
-    address = f"camera:{post.get('addr', '')[:64]}"
-    # A camera already sending is never throttled: only new publishes spend or check
-    # the budget, so guesses from behind the same address cannot drop it.
-    if not is_update:
-        rate_limits.check("ingest-failure", address)
-    camera = find_rtmp_camera(name, key)
-    if camera is None:
-        if not is_update:
-            rate_limits.hit("ingest-failure", address)
-            note_refused_publish(name, post.get("addr", ""), "wrong stream key")
-        logger.warning(
-            "refused an RTMP publish from %s to %s with a wrong key (%s)",
-            log_field(post.get("addr", "?")),
-            log_field(name),
-            telemetry.fingerprint(key),
-        )
-    return camera
+            began = timezone.now() - timedelta(seconds=int(post.get("time", "0")))
+        except ValueError:
+            began = None
+    return Publisher(RTMP, post.get("addr", ""), is_update=is_update, began=began)
 
 
 @csrf_exempt  # called by nginx-rtmp, which holds no session
@@ -140,37 +91,22 @@ def rtmp_publish(request):
     if call in ("play", "update_play"):
         return HttpResponse(status=204)  # the relay reading the ingest application
     if post.get("app") == "hls":
-        if _relayed(name):
+        if relayed(name):
             return HttpResponse(status=204)
         return _refuse("Only the relay of a live RTMP broadcast may publish here.")
-    is_update = call == "update_publish"
+    publisher = _publisher(post)
     try:
-        camera = _camera_of(post, is_update)
+        _, broadcast = admit_publish(name, post.get("key", ""), publisher)
     except rate_limits.RateLimited as exc:
         logger.warning(
             "refused an RTMP publish from %s to %s: too many wrong stream keys",
-            log_field(post.get("addr", "?")),
+            log_field(publisher.address or "?"),
             log_field(name),
         )
         return _throttled(exc)
-    if camera is None:
-        return _refuse("Wrong stream key.")
-    broadcast = _live_rtmp_broadcast(camera)
-    if broadcast is None:
-        if is_update:
-            logger.info("dropping the RTMP camera %s: its broadcast is no longer live", camera)
-        else:
-            logger.warning("refused an RTMP publish to %s: the camera is not live", camera)
-            note_refused_publish(
-                camera.ingest_name,
-                post.get("addr", ""),
-                "the camera was not started on the host page",
-            )
-        return _refuse("The camera's broadcast is not live (or not an RTMP one).")
-    if is_update:
-        if _began_before(post, broadcast):
-            logger.info("dropping the RTMP camera %s: it feeds an earlier broadcast", camera)
-            return _refuse("The camera must reconnect to the new broadcast.")
+    except PublishRefused as exc:
+        return _refuse(exc.detail)
+    if publisher.is_update:
         return HttpResponse(status=204)
     response = HttpResponse(status=302)
     response["Location"] = broadcast.stream_name

@@ -1,6 +1,6 @@
 from django.http import FileResponse, HttpResponse
 
-from live.api.errors import json_error
+from live.http import json_error
 from live.services.delivery import find_media
 from live.services.media import MediaDenied, verify_signed_request
 

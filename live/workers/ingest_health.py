@@ -12,7 +12,7 @@ from django.db import transaction
 
 from live.models import Broadcast, Health
 from live.services import webhooks
-from live.services.hls_output import newest_segment_time, output_dir_for
+from live.services.paths import newest_segment_time, output_dir_for
 from live.services.lifecycle import stop_broadcast
 
 logger = logging.getLogger("live.packager")

@@ -31,8 +31,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from live.models import Broadcast, SimulcastTarget, Source
-from live.services.child_processes import spawn_marked, terminate
-from live.services.hls_output import output_dir_for
+from live.workers.child_processes import spawn_marked, terminate
+from live.services.paths import output_dir_for
 from live.services.media import PLAYLIST
 
 logger = logging.getLogger("live.packager")

@@ -1,6 +1,6 @@
 """Chart samples: every LIVE_SAMPLE_SECONDS, one ``BroadcastSample`` per live broadcast.
 
-The packager calls ``take_samples`` on each pass (live/services/packager.py);
+The packager calls ``take_samples`` on each pass (live/workers/packager.py);
 a sample holds the watching count and, where the segments are on this disk,
 the ingest bitrate and frame rate of the newest finished segment:
 
@@ -26,7 +26,7 @@ from django.utils import timezone
 from live.models import Broadcast, BroadcastSample
 from live.services import mock_source
 from live.services.audience import raise_peak
-from live.services.hls_output import output_dir_for
+from live.services.paths import output_dir_for
 from live.services.media import PLAYLIST
 from live.services.sources import facts_of
 

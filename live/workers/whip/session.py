@@ -19,9 +19,9 @@ from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from live.services.whip import still_publishing
-from live.whip.hls_writer import HlsWriter, whip_ffmpeg_command
-from live.whip.sdp import adjust_answer, media_kinds, video_codec
+from live.services.publishing import still_publishing
+from live.workers.whip.hls_writer import HlsWriter, whip_ffmpeg_command
+from live.workers.whip.sdp import adjust_answer, media_kinds, video_codec
 
 logger = logging.getLogger("live.whip")
 

@@ -34,22 +34,23 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from live.models import Broadcast, PackagerLease
-from live.services import clips, hls_output, recordings
-from live.services.child_processes import (
+from live.services import recordings
+from live.workers import clip_cutter, hls_output, recorder
+from live.workers.child_processes import (
     Child,
     find_marked_processes,
     kill_orphan,
     start_marked_child,
     terminate,
 )
-from live.services.ffmpeg_command import ffmpeg_command, switch_to_transcode
-from live.services.hls_output import LOG_SUFFIX, output_dir_for
-from live.services.ingest_health import write_health
-from live.services.leases import Leases
-from live.services.media_jobs import MediaJobs
+from live.workers.ffmpeg_command import ffmpeg_command, switch_to_transcode
+from live.services.paths import LOG_SUFFIX, output_dir_for
+from live.workers.ingest_health import write_health
+from live.workers.leases import Leases
+from live.workers.media_jobs import MediaJobs
 from live.services.media import PLAYLIST
-from live.services.simulcast import Simulcaster
-from live.services.samples import take_samples_safely
+from live.workers.simulcast import Simulcaster
+from live.workers.samples import take_samples_safely
 from live.services.sources import (
     PACKAGED_SOURCES,
     facts_of,
@@ -58,15 +59,15 @@ from live.services.sources import (
 )
 
 # Re-exported: what tests and tools import from here, from before the split.
-from live.services.child_processes import (  # noqa: F401
+from live.workers.child_processes import (  # noqa: F401
     CHILD_MARKER,
     SCOPE_MARKER,
     copy_redacted,
     packager_scope,
     secrets_of,
 )
-from live.services.ffmpeg_command import needs_transcode  # noqa: F401
-from live.services.hls_output import trim_segments  # noqa: F401
+from live.workers.ffmpeg_command import needs_transcode  # noqa: F401
+from live.workers.hls_output import trim_segments  # noqa: F401
 
 logger = logging.getLogger("live.packager")
 
@@ -146,12 +147,12 @@ class Packager:
                 continue
             if broadcast.source in PACKAGED_SOURCES:
                 self.keep_child_running(broadcast)
-            recordings.keep_or_trim(broadcast, disk_trouble)
+            recorder.keep_or_trim(broadcast, disk_trouble)
             write_health(broadcast, now)
             self.media_jobs.tick(broadcast)
         self.media_jobs.end_pass()
-        recordings.finish_stopped()
-        clips.cut_pending_clips()
+        recorder.finish_stopped()
+        clip_cutter.cut_pending_clips()
         self.remove_stale_output(live)
         self.simulcast.reconcile(now)
         take_samples_safely(now)  # chart samples (audience, bitrate, fps); never raises
@@ -268,4 +269,4 @@ class Packager:
 
     def remove_stale_output(self, live):
         """Delete the HLS output of broadcasts no longer live (see ``hls_output``)."""
-        hls_output.remove_stale_output(live, kept=recordings.kept_stream_names)
+        hls_output.remove_stale_output(live, kept=recorder.kept_stream_names)

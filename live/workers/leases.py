@@ -14,8 +14,8 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 
 from live.models import PackagerLease
-from live.services.child_processes import kill_orphan
-from live.services.hls_output import output_dir_for
+from live.workers.child_processes import kill_orphan
+from live.services.paths import output_dir_for
 from live.services.media_hosts import this_media_host
 from live.services.sources import facts_of
 

@@ -4,7 +4,7 @@
 ``Authorization: Bearer <stream key>`` answers 201 with the SDP answer and
 ``Location: /whip/<ingest name>/<session id>``; ``DELETE`` on that ends the
 session. The rules (which camera, which broadcast, refusals) are in
-``live.services.whip``; here are the HTTP shapes, CORS for the host page's
+``live.services.publishing``; here are the HTTP shapes, CORS for the host page's
 "Broadcast from this device", and the sessions this process holds.
 """
 
@@ -14,14 +14,21 @@ import logging
 from aiohttp import web
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 
 from live.log_fields import log_field
 from live.services import rate_limits
 from live.services.rate_limits import client_address_of
-from live.services.whip import PublishRefused, bearer_token, check_address, open_publish
+from live.services.publishing import (
+    WHIP,
+    Publisher,
+    PublishRefused,
+    admit_publish,
+    check_address,
+)
 from live.services.telemetry import fingerprint
-from live.whip.sdp import BadOffer, check_offer
-from live.whip.session import Session
+from live.workers.whip.sdp import BadOffer, check_offer
+from live.workers.whip.session import Session
 
 logger = logging.getLogger("live.whip")
 
@@ -100,6 +107,17 @@ async def cors(request, handler):
     return response
 
 
+def bearer_token(header):
+    """The token of an ``Authorization: Bearer …`` header, or ""."""
+    scheme, _, token = (header or "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _admit(ingest_name, token, address):
+    close_old_connections()  # a long-lived process: its connection may have gone stale
+    return admit_publish(ingest_name, token, Publisher(WHIP, address))
+
+
 def _throttled(exc):
     return json_error(429, "throttled", str(exc), {"Retry-After": str(exc.retry_after)})
 
@@ -120,7 +138,7 @@ async def publish(request):
         return json_error(400, "invalid", str(exc))
     token = bearer_token(request.headers.get("Authorization"))
     try:
-        camera, broadcast = await sync_to_async(open_publish)(ingest_name, token, address)
+        camera, broadcast = await sync_to_async(_admit)(ingest_name, token, address)
     except rate_limits.RateLimited as exc:
         return _throttled(exc)
     except PublishRefused as exc:

@@ -1,31 +1,15 @@
-"""The HLS output on disk: folders, trimming, the newest segment's age, stale output.
+"""Upkeep of the HLS output on disk: trimming old segments, removing stale folders.
 
-The packager's ffmpeg writes ``<data dir>/hls/<stream name>/`` and logs to
-``<data dir>/hls/.<stream name>.ffmpeg.log`` beside it; nginx-rtmp writes the
-same layout for RTMP broadcasts.
+Run by the packager on each pass; the layout itself is ``live/services/paths.py``.
 """
 
 import os
 import shutil
 import time
-from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
 
-from django.conf import settings
-
-from live.services.delivery import live_output_dir
 from live.services.media import PLAYLIST
-
-LOG_SUFFIX = ".ffmpeg.log"  # <data>/hls/.<stream name>.ffmpeg.log, beside its folder
-
-
-def output_dir_for(broadcast) -> Path:
-    return live_output_dir() / broadcast.stream_name
-
-
-def segments_kept_seconds():
-    """How long a segment stays after it leaves the playlist (nginx-rtmp's own rule)."""
-    return 2 * settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS
+from live.services.paths import LOG_SUFFIX, live_output_dir
 
 
 def trim_segments(folder: Path, keep_seconds, keep=frozenset()):
@@ -54,32 +38,6 @@ def trim_segments(folder: Path, keep_seconds, keep=frozenset()):
                     os.unlink(entry.path)
             except FileNotFoundError:
                 pass
-
-
-def newest_segment_time(folder: Path, since=None):
-    """When the newest segment the playlist lists was written, or None.
-
-    Only listed segments count: nginx-rtmp creates a fragment's file when it starts
-    writing it and lists it when it is done, so an unlisted file would call a camera
-    "receiving" a second before anything can be played.
-    """
-    try:
-        text = (folder / PLAYLIST).read_text(errors="replace")
-    except FileNotFoundError:
-        return None
-    times = []
-    for line in text.splitlines():
-        if line and not line.startswith("#") and line.endswith(".ts") and "/" not in line:
-            try:
-                times.append((folder / line).stat().st_mtime)
-            except FileNotFoundError:
-                pass
-    if not times:
-        return None
-    newest = datetime.fromtimestamp(max(times), tz=dt_timezone.utc)
-    if since is not None and newest < since:
-        return None
-    return newest
 
 
 def remove_stale_output(live, kept=lambda names: set()):

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from live.services.delivery import live_output_dir
+from live.services.paths import live_output_dir
 from live.services.sources import camera_url_secrets
 
 logger = logging.getLogger("live.packager")
