@@ -1,8 +1,8 @@
 """Live thumbnails: ``thumb.jpg`` in each live camera's stream folder, for posters.
 
 The packager makes it (live/workers/thumbnailer.py) from the first frame of the
-newest finished segment every ``LIVE_THUMBNAIL_SECONDS``: that frame is a keyframe, so ffmpeg decodes one
-frame, not the stream (about 0.1 CPU-second at 720p, measured in
+newest finished segment every ``LIVE_THUMBNAIL_SECONDS``: that frame is a keyframe,
+so ffmpeg decodes one frame, not the stream (about 0.1 CPU-second at 720p, measured in
 bench/ladder.py). It is written to a temporary name and renamed, so nginx never
 serves half a JPEG. The mock's is made once from the fixture and committed
 (``samples/hls/tee/thumb.jpg``, see make_fixture.sh). Served signed like the
