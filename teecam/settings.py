@@ -1,4 +1,4 @@
-"""teecam settings: everything comes from the environment (see README, "Settings")."""
+"""teecam settings: everything comes from the environment (docs/operations.md, "Settings")."""
 
 import hashlib
 import hmac

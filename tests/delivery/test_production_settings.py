@@ -10,7 +10,7 @@ from tests.processes import BASE_DIR, GUNICORN, PYTHON, tcp_open
 
 pytestmark = [pytest.mark.delivery]
 
-# What a production host sets (README, "Settings"; docs/scaling.md).
+# What a production host sets (docs/operations.md, "Settings"; docs/scaling.md).
 PRODUCTION_ENV = {
     "HTTPS_ONLY": "1",
     "ALLOWED_HOSTS": "tee.example.com",

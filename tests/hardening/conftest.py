@@ -2,7 +2,7 @@
 
 Every test here adds what it sent (requests, property examples, crash cases) to
 ``TALLY``; the counts are printed at the end of the run and written to
-``data/hardening-counts.json`` for the README's "Security and reliability" table.
+``data/hardening-counts.json`` for the "Security and reliability" table (docs/security.md).
 """
 
 import json
