@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import PATIENCE
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -79,7 +81,7 @@ def camera_context(camera_browser):
 
     def make(**options):
         context = camera_browser.new_context(**options)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(15_000 * PATIENCE)
         context.on("page", lambda page: page.on("console", lambda m: messages.append(m.text)))
         contexts.append(context)
         return context
@@ -111,7 +113,7 @@ def new_context(browser):
 
     def make(**options):
         context = browser.new_context(**options)
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(15_000 * PATIENCE)
         context.on("page", watch)
         contexts.append(context)
         return context
@@ -137,7 +139,7 @@ PLAYS_JS = (
 
 def assert_video_plays(page):
     """Live currentTime starts at the stream's timestamp: require it to advance."""
-    page.wait_for_function(PLAYS_JS, timeout=20_000)
+    page.wait_for_function(PLAYS_JS, timeout=20_000 * PATIENCE)
     first = page.evaluate("document.querySelector('video').currentTime")
     page.wait_for_timeout(2500)
     second = page.evaluate("document.querySelector('video').currentTime")

@@ -7,6 +7,7 @@ import pytest
 
 from live.models import Broadcast, Viewer
 from live.services.tokens import mint_viewer_token
+from tests.processes import PATIENCE
 from tests.browser.conftest import assert_video_plays, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,7 +55,7 @@ def test_staff_start_mint_copy_and_a_viewer_watches_until_stop(
     host.get_by_role("button", name="Stop Main camera").click()
     host.get_by_text("The broadcast has ended.").wait_for()
 
-    viewer.get_by_text("This broadcast has ended").wait_for(timeout=5_000)
+    viewer.get_by_text("This broadcast has ended").wait_for(timeout=5_000 * PATIENCE)
     assert viewer.locator("#live-video").count() == 0  # the live player is gone…
     viewer.get_by_text("Watch the replay").wait_for()  # …and the recording is offered
     assert Viewer.objects.count() == 1  # kept after the stop: unique viewers (issue 11)

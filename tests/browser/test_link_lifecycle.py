@@ -7,6 +7,7 @@ import pytest
 from live.services import access as access_module
 from live.services.lifecycle import start_broadcast
 from live.services.viewer_links import mint_viewer_link
+from tests.processes import PATIENCE
 from tests.browser.conftest import assert_video_plays, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,6 +70,6 @@ def test_a_revoked_link_stops_on_the_viewer_page(
     host.get_by_text("The viewer link is revoked.").wait_for()
     assert "Revoked" in host.inner_text("#host-links")
 
-    viewer.get_by_text("This link has been revoked").wait_for(timeout=5_000)
+    viewer.get_by_text("This link has been revoked").wait_for(timeout=5_000 * PATIENCE)
     assert viewer.locator("video").count() == 0
     assert viewer.goto(link).status == 403

@@ -11,6 +11,7 @@ from live.models import Source
 from live.services.cameras import create_camera
 from live.services.lifecycle import start_broadcast
 from live.services.viewer_links import mint_viewer_link
+from tests.processes import PATIENCE
 from tests.browser.conftest import assert_video_plays, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -117,7 +118,7 @@ def test_the_preview_starts_by_itself_when_the_first_segment_appears(
 
     _write_live_hls(Path(settings.LIVE_STREAM_DATA_DIR) / "hls" / broadcast.stream_name)
     page.wait_for_function(
-        "() => document.querySelector('video.preview').videoWidth > 0", timeout=20_000
+        "() => document.querySelector('video.preview').videoWidth > 0", timeout=20_000 * PATIENCE
     )
     page.wait_for_function("() => document.querySelector('video.preview').currentTime > 0")
 

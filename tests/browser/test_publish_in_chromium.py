@@ -13,6 +13,7 @@ from live.services.cameras import create_camera
 from live.services.states import state_of
 from live.services.viewer_links import mint_viewer_link
 from live.http import viewer_path
+from tests.processes import PATIENCE
 from tests.browser.conftest import assert_video_plays, log_in
 from tests.ingest.conftest import packager_env, procs, run_id, srt_ports  # noqa: F401
 from tests.ingest.support import free_udp_ports
@@ -63,7 +64,9 @@ def go_live_from_a_phone(live_server, make_context, event, tee, width=375):
     ).click()
     page.locator("#publish-tee-1").get_by_text("Live from this device.").wait_for()
     # The server's truth, through the card's own badge: pictures arrive.
-    page.locator("#camera-tee-1 [data-testid=state]", has_text="Live").wait_for(timeout=20_000)
+    page.locator("#camera-tee-1 [data-testid=state]", has_text="Live").wait_for(
+        timeout=20_000 * PATIENCE
+    )
     return context, page
 
 
@@ -124,7 +127,9 @@ def test_a_publisher_back_within_the_window_continues_the_same_broadcast(
     context.set_offline(False)
 
     page.locator("#publish-tee-1").get_by_text("Reconnecting…").wait_for()
-    page.locator("#publish-tee-1").get_by_text("Live from this device.").wait_for(timeout=20_000)
+    page.locator("#publish-tee-1").get_by_text("Live from this device.").wait_for(
+        timeout=20_000 * PATIENCE
+    )
     assert [method for method in whip if method != "OPTIONS"][:1] == ["DELETE"]
     assert "POST" in whip
     wait_for(lambda: state_now(tee) == "live", 20, "pictures from the new session")

@@ -6,6 +6,7 @@ import pytest
 
 from live.models import Broadcast, Source
 from live.services.cameras import create_camera
+from tests.processes import PATIENCE
 from tests.browser.conftest import assert_no_axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -102,7 +103,7 @@ def test_the_panel_goes_live_recovers_a_dropped_connection_and_stops_sending(
     page.evaluate(SAID_JS)
     answerer.evaluate("window.answerers.forEach((pc) => pc.close())")
     page.wait_for_function(
-        "() => window.said.includes('1st tee: Live from this device.')", timeout=30_000
+        "() => window.said.includes('1st tee: Live from this device.')", timeout=30_000 * PATIENCE
     )
     assert page.evaluate("window.said") == [
         "1st tee: Reconnecting…",

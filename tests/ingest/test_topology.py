@@ -21,6 +21,7 @@ from live.services.apikeys import create_api_key
 from live.services.cameras import create_camera
 from live.workers.child_processes import find_marked_processes
 from live.services.media import MediaPath, sign_media_path
+from tests.processes import PATIENCE
 from tests.ingest.support import RTSP_SERVER_SCRIPT, SYSTEM_PYTHON
 from tests.processes import (
     GUNICORN,
@@ -231,7 +232,7 @@ def test_two_cameras_on_two_media_hosts_through_two_edges_and_a_host_dies(
     watcher.wait_for_function(
         "() => { const v = document.querySelector('#live-video');"
         " return !!(v && v._hls && v._hls.url.includes('/media/b/hls/')); }",
-        timeout=30_000,
+        timeout=30_000 * PATIENCE,
     )
     playing(watcher)
     print(f"failover: the viewer played from host b {time.monotonic() - died:.1f} s after a died")
