@@ -13,6 +13,7 @@ from live.services.audience import audience_of
 from live.services.lifecycle import start_broadcast
 from live.services.viewer_links import mint_viewer_link
 from tests.browser.conftest import assert_video_plays
+from tests.processes import PATIENCE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +48,7 @@ def watching(broadcast):
 def wait_for(condition, seconds):
     """Seconds until the condition held, or None if it did not within ``seconds``."""
     start = time.monotonic()
-    while time.monotonic() - start < seconds:
+    while time.monotonic() - start < seconds * PATIENCE:
         if condition():
             return time.monotonic() - start
         time.sleep(0.1)

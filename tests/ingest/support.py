@@ -19,6 +19,7 @@ from urllib.request import urlopen
 from tests.processes import stop_process, wait_for
 
 from live.workers.packager import find_marked_processes
+from tests.processes import PATIENCE
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
@@ -30,6 +31,7 @@ RTSP_SERVER_SCRIPT = Path(__file__).with_name("rtsp_server.py")
 
 def wait_exit(process, timeout):
     """The exit code of process, which must end within timeout seconds."""
+    timeout *= PATIENCE
     try:
         return process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -9,6 +9,7 @@ sends them over ICE on this machine.
 import asyncio
 import fractions
 import math
+import os
 import struct
 import threading
 import time
@@ -19,6 +20,9 @@ import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AUDIO_PTIME, MediaStreamTrack
 from aiortc.rtcrtpsender import RTCRtpSender
+
+# As tests/processes.py: bounds stretch on a busy box (the bench imports this too).
+PATIENCE = float(os.environ.get("TEECAM_TEST_PATIENCE", "4"))
 
 VIDEO_CLOCK = 90000
 AUDIO_RATE = 48000
@@ -157,6 +161,7 @@ class WhipPublisher:
 
     async def wait_connected(self, timeout=15):
         """Until ICE and DTLS are up (aiortc cannot close a sender cleanly before)."""
+        timeout *= PATIENCE
         deadline = time.monotonic() + timeout
         while self.pc.connectionState != "connected":
             if time.monotonic() > deadline or self.pc.connectionState in ("failed", "closed"):

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from tests.processes import PATIENCE
 
 
 def free_tcp_port():
@@ -63,6 +64,7 @@ class Receiver:
             return list(self.received)
 
     def wait_for(self, count, timeout):
+        timeout *= PATIENCE
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(self.messages()) >= count:

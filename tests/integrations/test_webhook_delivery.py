@@ -12,6 +12,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from live.models import WebhookAttempt, WebhookDelivery
 from tests.processes import wait_for
+from tests.processes import PATIENCE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -90,7 +91,7 @@ def test_a_receiver_down_for_a_minute_loses_nothing_and_keeps_the_order(
     for _ in range(3):
         api.post(f"/events/{event.pk}/live/start", {"source": "mock"}, format="json")
         api.post(f"/events/{event.pk}/live/stop")
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 5 * PATIENCE
     while not WebhookAttempt.objects.filter(error__contains="Refused").count() >= 2:
         assert time.monotonic() < deadline, "the worker made no attempts"
         time.sleep(0.05)
