@@ -64,7 +64,11 @@ def recording_problem(broadcast):
     """Why the broadcast is not (or no longer) being recorded, in words; None if it is."""
     if broadcast is None:
         return None
-    recording = recording_of(broadcast)
+    return recording_problem_of(broadcast, recording_of(broadcast))
+
+
+def recording_problem_of(broadcast, recording):
+    """``recording_problem`` with the broadcast's recording (or None) already read."""
     if recording is None:
         return "Recording is off for this camera." if not broadcast.camera.record else None
     if recording.problem:
