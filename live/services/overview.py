@@ -99,14 +99,18 @@ def overview_of(event_id, with_series=True, now=None):
     idle = [camera.pk for camera, broadcast in pairs if broadcast is None]
     if idle:
         newest = Window(
-            RowNumber(), partition_by=[F("camera_id")], order_by=[F("started_at").desc(), F("pk").desc()]
+            RowNumber(),
+            partition_by=[F("camera_id")],
+            order_by=[F("started_at").desc(), F("pk").desc()],
         )
         latest = Broadcast.objects.filter(camera_id__in=idle).annotate(rank=newest).filter(rank=1)
         overview.last = {broadcast.camera_id: broadcast for broadcast in latest}
     shown = live_ids + [broadcast.pk for broadcast in overview.last.values()]
     if live_ids:
         rows = (
-            Viewer.objects.filter(broadcast_id__in=live_ids, last_seen_at__gte=watching_cutoff(now))
+            Viewer.objects.filter(
+                broadcast_id__in=live_ids, last_seen_at__gte=watching_cutoff(now)
+            )
             .values("broadcast_id")
             .annotate(n=Count("pk"))
         )
@@ -116,7 +120,11 @@ def overview_of(event_id, with_series=True, now=None):
             for recording in Recording.objects.filter(broadcast_id__in=live_ids)
         }
     if shown:
-        rows = Viewer.objects.filter(broadcast_id__in=shown).values("broadcast_id").annotate(n=Count("pk"))
+        rows = (
+            Viewer.objects.filter(broadcast_id__in=shown)
+            .values("broadcast_id")
+            .annotate(n=Count("pk"))
+        )
         overview.unique = {row["broadcast_id"]: row["n"] for row in rows}
     if shown and with_series:
         overview.series = _series(shown)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from live.time_zones import default_time_zone, is_time_zone
 
+
 @lru_cache(maxsize=256)
 def _zone(name):
     return zoneinfo.ZoneInfo(name)

@@ -110,7 +110,9 @@ def tile_of(event, camera, broadcast, overview, mode):
 
 def room_context(event, overview, mode):
     """The tiles in display order, or trouble first (stable) when asked."""
-    tiles = [tile_of(event, camera, broadcast, overview, mode) for camera, broadcast in overview.pairs]
+    tiles = [
+        tile_of(event, camera, broadcast, overview, mode) for camera, broadcast in overview.pairs
+    ]
     if mode.sort == "trouble":
         tiles.sort(key=lambda tile: not tile["trouble"])
     in_trouble = sum(1 for tile in tiles if tile["trouble"])

@@ -21,7 +21,9 @@ def test_it_mints_an_event_link_while_nothing_is_live(admin_api, event):
     body = response.json()
     assert set(body) == {"id", "camera", "token", "expiresAt", "viewerUrl"}
     assert body["camera"] is None
-    assert body["viewerUrl"] == f"http://testserver/events/open-2026/live-view?token={body['token']}"
+    assert (
+        body["viewerUrl"] == f"http://testserver/events/open-2026/live-view?token={body['token']}"
+    )
     assert parse_time(body["expiresAt"]).utcoffset().total_seconds() == 0  # answered in UTC
     claims = read_viewer_token(body["token"], event.pk)
     assert claims.broadcast_id == 0 and claims.scope == "e"
@@ -54,7 +56,12 @@ def test_the_original_token_routes_still_refuse_while_idle(admin_api, event):
 
 @pytest.mark.parametrize(
     "body, field",
-    [({"ttl": 0}, "ttl"), ({"ttl": 86401}, "ttl"), ({"ttl": "60"}, "ttl"), ({"camera": "No!"}, "camera")],
+    [
+        ({"ttl": 0}, "ttl"),
+        ({"ttl": 86401}, "ttl"),
+        ({"ttl": "60"}, "ttl"),
+        ({"camera": "No!"}, "camera"),
+    ],
 )
 def test_bad_input_is_a_400_naming_the_field(admin_api, event, body, field):
     response = admin_api.post(URL, body, format="json")

@@ -101,7 +101,9 @@ def test_cameras_in_trouble_stand_out_and_sort_first_when_asked(staff_htmx, even
 
 def test_a_refused_encoder_is_said_in_the_status_line_with_what_to_do(staff_htmx, event):
     camera = Camera.objects.get(slug="main")
-    note_refused_publish(camera.ingest_name, "203.0.113.7", "the camera was not started on the host page")
+    note_refused_publish(
+        camera.ingest_name, "203.0.113.7", "the camera was not started on the host page"
+    )
     html = staff_htmx.get(HOST).content.decode()
     line = re.search(r'<p class="refused" data-testid="refusal">(.*?)</p>', html, re.S)[1]
     assert "from 203.0.113.7: the camera was not started on the host page." in line
