@@ -11,13 +11,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 MAX_NAME_LENGTH = 64
+# Files of the tz directory that are no place (Debian's "localtime" is the machine's zone).
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 @lru_cache(maxsize=1)
 def zone_names():
     # The tz database's own list: a name not in it (a path, "localtime", a typo) is
     # refused instead of being looked up on disk.
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones()) - NOT_ZONES
 
 
 def is_time_zone(name):

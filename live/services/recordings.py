@@ -60,6 +60,11 @@ def recording_of(broadcast):
         return None
 
 
+def never_received(recording):
+    """The broadcast ended without the camera sending a picture: nothing was recorded."""
+    return recording.state == RecordingState.FAILED and recording.problem == NOTHING_RECORDED
+
+
 def recording_problem(broadcast):
     """Why the broadcast is not (or no longer) being recorded, in words; None if it is."""
     if broadcast is None:
