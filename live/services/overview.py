@@ -80,7 +80,7 @@ class Overview:
         if state.code == "waiting" and state.since is not None:
             waited = (self.now - state.since).total_seconds()
             if waited > settings.LIVE_WAITING_ALERT_SECONDS:
-                words.append(f"no picture after {int(waited // 60) or 1} min")
+                words.append(f"no picture for {int(waited // 60) or 1} min")
         if state.code == "reconnecting":
             words.append(state.label.lower())
         if self.refusal_news(camera, broadcast, state) is not None:

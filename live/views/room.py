@@ -23,6 +23,10 @@ from live.services.times import local_text
 ROOM_FROM_CAMERAS = 4
 
 
+# A tile's badge in one or two words (the card says the rest).
+SHORT_LABELS = {"Waiting for the camera": "Waiting"}
+
+
 @dataclass(frozen=True)
 class ConsoleMode:
     """How the host page shows the console: ``room`` or ``cards``, the open tile, the order."""
@@ -95,6 +99,7 @@ def tile_of(event, camera, broadcast, overview, mode):
     return {
         "camera": camera,
         "state": state,
+        "badge": SHORT_LABELS.get(state.label, state.label),
         "trouble": trouble,
         "thumbnail": thumbnail,
         "watching": watching,

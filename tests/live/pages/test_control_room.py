@@ -91,7 +91,7 @@ def test_cameras_in_trouble_stand_out_and_sort_first_when_asked(staff_htmx, even
     order = re.findall(r'\sid="tile-([\w-]+)"', html)
     assert order == ["main", "tee-2", "tee-3", "tee-4", "tee-5"]
     assert "2 need attention" in html
-    assert "No picture after 3 min" in html
+    assert "No picture for 3 min" in html
     assert "Encoder refused" in html
 
     html = staff_htmx.get(HOST, {"view": "room", "sort": "trouble"}).content.decode()
