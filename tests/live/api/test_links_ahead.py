@@ -80,3 +80,17 @@ def test_a_v1_token_cannot_name_broadcast_zero(event):
     with pytest.raises(InvalidToken) as caught:
         read_viewer_token("0.1999999999.AAAAAAAAAAA." + "A" * 43, event.pk)
     assert caught.value.reason == "malformed"
+
+
+def test_the_schema_documents_the_route(anonymous_api):
+    schema = anonymous_api.get("/api/schema/", {"format": "json"}).json()
+    post = schema["paths"]["/events/{event_id}/links"]["post"]
+    assert set(post["responses"]) >= {"201", "400", "401", "403", "404", "429"}
+    created = post["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]
+    fields = schema["components"]["schemas"][created.rsplit("/", 1)[1]]["properties"]
+    assert set(fields) == {"id", "camera", "token", "expiresAt", "viewerUrl"}
+    body = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert set(schema["components"]["schemas"][body.rsplit("/", 1)[1]]["properties"]) == {
+        "camera",
+        "ttl",
+    }
