@@ -47,7 +47,9 @@ def test_times_in_the_event_zone_and_a_link_sent_ahead_plays_once_live(
     assert " IST" in row.inner_text()
     token = re.search(r"token=([^&]+)", link)[1]
 
-    viewer = new_context(timezone_id=BROWSER_ZONE).new_page()
+    viewer = new_context(
+        timezone_id=BROWSER_ZONE, viewport={"width": 375, "height": 700}
+    ).new_page()
     viewer.goto(link)
     assert tee_time in viewer.get_by_test_id("schedule-countdown").inner_text()
     embed = new_context(timezone_id=BROWSER_ZONE).new_page()
@@ -58,6 +60,13 @@ def test_times_in_the_event_zone_and_a_link_sent_ahead_plays_once_live(
     start_broadcast(camera, Source.MOCK, "test")
     assert_video_plays(viewer)  # by itself, no reload
     assert viewer.evaluate("window.sameDocument") is True
+    # On a phone the controls over the picture fade when left alone, and come back.
+    viewer.locator(".player.controls-idle").wait_for()
+    opacity = "getComputedStyle(document.querySelector('.player-top')).opacity"
+    viewer.wait_for_function(f"() => {opacity} === '0'")
+    viewer.mouse.move(100, 150)
+    viewer.mouse.move(120, 160)
+    viewer.locator(".player:not(.controls-idle)").wait_for()
 
     host.reload()
     started = host.locator("#camera-main-status dd").nth(1).inner_text()
