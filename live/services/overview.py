@@ -1,10 +1,10 @@
 """Every camera of an event at once, in a fixed number of queries: what the host poll and
 the control room show.
 
-A page of 18 cameras asked each camera for its last broadcast, its audience and its
-chart on every poll (six queries a camera, over a hundred a poll). Here each of those
-is one query for all the cameras together, so a poll costs the same with one camera or
-eighteen (tests/live/pages/test_control_room.py counts them).
+The host poll used to ask each camera for its last broadcast, its audience and its
+chart: 17 queries with 4 cameras, 71 with 18 (measured with the test below). Here
+each of those is one query for all the cameras together, so a poll costs 11 queries
+with 4 cameras or 18 (tests/live/pages/test_control_room.py counts them).
 """
 
 from dataclasses import dataclass, field
