@@ -2,6 +2,7 @@
 while nothing is live that plays once the camera goes live, and the control room with
 18 cameras on one screen (1280×800), as a list on a phone, polled once per interval."""
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,8 @@ from tests.browser.conftest import assert_video_plays, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# TEECAM_SCREENSHOTS=1 writes the README's control-room screenshots; otherwise they go to
+# the test's temporary folder (taken all the same: a page that cannot be drawn fails).
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # Not the event's zone, so a time shown in the browser's own zone would be caught.
 BROWSER_ZONE = "Pacific/Auckland"
@@ -104,8 +107,9 @@ def make_eighteen(event):
 
 
 def test_eighteen_cameras_fit_one_screen_and_the_poll_is_one_request(
-    live_server, new_context, event, staff_user, fast_polling
+    live_server, new_context, event, staff_user, fast_polling, tmp_path
 ):
+    shots = SCREENSHOTS if os.environ.get("TEECAM_SCREENSHOTS") else tmp_path
     make_eighteen(event)
     assert Camera.objects.filter(event=event).count() == 18
     page = new_context(viewport={"width": 1280, "height": 800}).new_page()
@@ -126,7 +130,7 @@ def test_eighteen_cameras_fit_one_screen_and_the_poll_is_one_request(
     assert len(bottoms) == 18 and max(bottoms) <= 800, bottoms  # no scrolling to see any
     assert "5 need attention" in page.get_by_test_id("room-summary").inner_text()
     page.wait_for_function("() => [...document.images].every((img) => img.complete)")
-    page.screenshot(path=str(SCREENSHOTS / "control-room.png"))
+    page.screenshot(path=str(shots / "control-room.png"))
 
     # One request per poll, whatever the number of cameras.
     polls.clear()
@@ -150,4 +154,4 @@ def test_eighteen_cameras_fit_one_screen_and_the_poll_is_one_request(
     }
     assert len(lefts) == 1  # one column: a list of tiles
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
-    phone.screenshot(path=str(SCREENSHOTS / "control-room-phone.png"))
+    phone.screenshot(path=str(shots / "control-room-phone.png"))
