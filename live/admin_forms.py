@@ -1,12 +1,14 @@
 """The admin's forms: each checks what its service checks, so bad input is a form error."""
 
 from django import forms
+from django.utils.html import format_html
 
 from live.models import ApiKey, Camera, Event
 from live.services.apikeys import name_taken
 from live.services.cameras import SLUG_RE
 from live.services.embeds import InvalidOrigin, clean_origins
 from live.services.sources import InvalidCameraUrl, validate_camera_url
+from live.time_zones import default_time_zone, time_zone_choices
 
 
 class CameraAdminForm(forms.ModelForm):
@@ -65,18 +67,30 @@ class EventAdminForm(forms.ModelForm):
         label="Embed origins",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://club.example.com"}),
-        help_text="Sites that may show the player in an iframe (/events/<id>/embed), one "
-        "origin per line (scheme, host, port). None: no site may frame it.",
+    )
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        initial=default_time_zone,
+        help_text=Event._meta.get_field("time_zone").help_text,
     )
 
     class Meta:
         model = Event
-        fields = ["id", "name", "embed_origins"]
+        fields = ["id", "name", "time_zone", "embed_origins"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance and self.instance.embed_origins:
             self.initial["embed_origins"] = "\n".join(self.instance.embed_origins)
+        # The admin shows help text as HTML: the path is escaped, with the real id once
+        # the event has one (a literal "<id>" would read "/events//embed").
+        event_id = self.instance.pk if self.instance and self.instance.pk else "<id>"
+        self.fields["embed_origins"].help_text = format_html(
+            "Sites that may show the player in an iframe ({}), one origin per line "
+            "(scheme, host, port). None: no site may frame it.",
+            f"/events/{event_id}/embed",
+        )
 
     def clean_embed_origins(self):
         try:

@@ -140,5 +140,5 @@ class ScheduleForm(forms.Form):
         if data.get("action") != "clear":
             for name in ("start_at", "stop_at"):
                 if not data.get(name) and name not in self.errors:
-                    self.add_error(name, "Give a date and time (UTC).")
+                    self.add_error(name, "Give a date and time.")
         return data

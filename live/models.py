@@ -1,6 +1,8 @@
 from django.db import models
 from django.db.models import Q
 
+from live.time_zones import default_time_zone, validate_time_zone
+
 
 class Event(models.Model):
     id = models.SlugField(primary_key=True, max_length=64)
@@ -8,6 +10,15 @@ class Event(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The sites that may frame /events/<id>/embed (CSP frame-ancestors); none: nobody.
     embed_origins = models.JSONField(default=list, blank=True)
+    # Where it happens (IANA name): the pages show every time in it and schedules are
+    # typed in it; stored times and the API stay UTC (live/services/times.py).
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="The IANA time zone the event happens in, e.g. Europe/London: the pages "
+        "show times in it and schedules are entered in it.",
+    )
 
     class Meta:
         ordering = ["id"]

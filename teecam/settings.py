@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import os
 import warnings
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -238,6 +239,16 @@ LIVE_RATE_LIMITS = {
 # no one, so a client cannot pick its own address for the rate limits. Set it to
 # nginx's address (e.g. 127.0.0.1) when gunicorn sits behind the rendered nginx.
 LIVE_TRUSTED_PROXIES = env_list("LIVE_TRUSTED_PROXIES", [])
+# The time zone of events created without one (IANA name): every time the pages show,
+# and every schedule staff type, is in the event's own zone (Event.time_zone).
+LIVE_DEFAULT_TIME_ZONE = os.environ.get("LIVE_DEFAULT_TIME_ZONE", "UTC")
+if LIVE_DEFAULT_TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(
+        f"LIVE_DEFAULT_TIME_ZONE={LIVE_DEFAULT_TIME_ZONE[:64]!r} is not an IANA time zone "
+        "name (e.g. Europe/London)."
+    )
+# The control room flags a camera still waiting for its first picture after this long.
+LIVE_WAITING_ALERT_SECONDS = env_int("LIVE_WAITING_ALERT_SECONDS", 60)
 # How often the pages poll, in seconds.
 LIVE_HOST_POLL_SECONDS = env_int("LIVE_HOST_POLL_SECONDS", 3)
 LIVE_VIEWER_POLL_SECONDS = env_int("LIVE_VIEWER_POLL_SECONDS", 5)

@@ -157,6 +157,27 @@ class LinkResponse(serializers.Serializer):
     )
 
 
+class LinkCreateRequest(TokenRequest):
+    camera = serializers.SlugField(
+        required=False,
+        max_length=40,
+        help_text="A camera's id for a link to that camera only; left out: every camera",
+    )
+
+
+class LinkCreateResponse(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The link's id (revoke it with it)")
+    camera = serializers.CharField(
+        allow_null=True, help_text="The camera's id for a camera link; null for an event link"
+    )
+    token = serializers.CharField()
+    expiresAt = serializers.DateTimeField(help_text="When the link can no longer be opened")
+    viewerUrl = serializers.CharField(
+        help_text="The viewer page with the token, absolute (on LIVE_PUBLIC_URL when set); "
+        "shown once: tokens are never stored"
+    )
+
+
 class LinksQuery(serializers.Serializer):
     camera = serializers.SlugField(
         required=False, max_length=40, help_text="Only the links for this camera"

@@ -1,6 +1,8 @@
 """An event's cameras: set up once, each with ingest credentials that outlive its broadcasts."""
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -67,8 +69,11 @@ def default_camera(event_id):
 
 
 def cameras_of(event_id):
-    """[(camera, live broadcast or None)] in display order: two queries, any number of cameras."""
-    cameras = list(Camera.objects.filter(event_id=event_id))
+    """[(camera, live broadcast or None)] in display order: two queries, any number of cameras.
+
+    With its event (one join): pages show every time in the event's zone (times.py).
+    """
+    cameras = list(Camera.objects.filter(event_id=event_id).select_related("event"))
     live = {
         broadcast.camera_id: broadcast
         # With its lease (one join): where its media is served (media_hosts.py).
@@ -199,3 +204,30 @@ def note_refused_publish(ingest_name, address, reason):
             last_refused_from=str(address)[:64],
             last_refused_reason=reason,
         )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A camera's last refused publish, and what the operator can do about it."""
+
+    at: datetime
+    address: str
+    reason: str
+
+    @property
+    def advice(self):
+        if "stream key" in self.reason:
+            return "Check the stream key in the encoder (Encoder setup shows it)."
+        if "not started" in self.reason:
+            return "Start the camera: the encoder's next try then goes through."
+        return ""
+
+
+def last_refusal(camera):
+    if camera.last_refused_at is None:
+        return None
+    return Refusal(
+        camera.last_refused_at,
+        camera.last_refused_from or "an unknown address",
+        camera.last_refused_reason,
+    )

@@ -60,11 +60,20 @@ def recording_of(broadcast):
         return None
 
 
+def never_received(recording):
+    """The broadcast ended without the camera sending a picture: nothing was recorded."""
+    return recording.state == RecordingState.FAILED and recording.problem == NOTHING_RECORDED
+
+
 def recording_problem(broadcast):
     """Why the broadcast is not (or no longer) being recorded, in words; None if it is."""
     if broadcast is None:
         return None
-    recording = recording_of(broadcast)
+    return recording_problem_of(broadcast, recording_of(broadcast))
+
+
+def recording_problem_of(broadcast, recording):
+    """``recording_problem`` with the broadcast's recording (or None) already read."""
     if recording is None:
         return "Recording is off for this camera." if not broadcast.camera.record else None
     if recording.problem:

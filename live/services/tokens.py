@@ -1,6 +1,7 @@
 """Viewer tokens: ``<broadcast id><scope>.<expiry>.<nonce>.<signature>``.
 
-The broadcast id is the one live when the link was minted (for the record);
+The broadcast id is the one live when the link was minted (for the record; 0
+when nothing was live: a link sent ahead of a tee time);
 the scope is ``e`` for an event link (every camera of the event) or
 ``c<camera id>`` for a camera link. The signature is HMAC-SHA256 under
 LIVE_VIEWER_SIGN_KEY over the event id, the scope, the expiry (unix seconds)
@@ -28,10 +29,13 @@ from django.conf import settings
 from live.services.encoding import b64url
 
 _TOKEN_RE = re.compile(
-    r"\A([1-9][0-9]{0,14})(e|c[1-9][0-9]{0,14})?\.([1-9][0-9]{0,11})\."
+    r"\A(0|[1-9][0-9]{0,14})(e|c[1-9][0-9]{0,14})?\.([1-9][0-9]{0,11})\."
     r"([A-Za-z0-9_-]{11})\.([A-Za-z0-9_-]{43})\Z"
 )
 MAX_TOKEN_LENGTH = 100
+# The broadcast id of a link minted while nothing it covers was live (sent ahead of
+# a tee time): scoped tokens never depend on it, so it plays once the camera goes live.
+NO_BROADCAST = 0
 EVENT_SCOPE = "e"
 
 
@@ -109,6 +113,8 @@ def read_viewer_token(token, event_id: str, now=None) -> ViewerToken:
     if not match:
         raise InvalidToken("malformed")
     broadcast_id, scope = int(match[1]), match[2] or ""
+    if broadcast_id == NO_BROADCAST and not scope:
+        raise InvalidToken("malformed")  # a v1 token always names its broadcast
     expires, nonce, signature = int(match[3]), match[4], match[5]
     expected = _signature(event_id, broadcast_id, scope, expires, nonce)
     if not hmac.compare_digest(expected, signature):

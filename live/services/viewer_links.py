@@ -16,7 +16,7 @@ from live.models import Broadcast, ViewerLink
 from live.services import rate_limits, telemetry, webhooks
 from live.services.audience import watching_filter
 from live.services.prepared import PreparedLookup
-from live.services.tokens import mint_viewer_token, scope_for
+from live.services.tokens import NO_BROADCAST, mint_viewer_token, scope_for
 
 
 class NotLive(Exception):
@@ -31,24 +31,44 @@ def mint_viewer_link(live, ttl, minted_by, camera=None):
     """A link for the event (camera None) or one camera: (token, claims, link).
 
     ``live``: the live broadcast, or the event's live broadcasts, it would cover
-    right now; NotLive when there are none (the rule since the first release:
-    links are minted while live). RateLimited past the minting budget.
+    right now; NotLive when there are none (the rule of ``/live/token`` since the
+    first release; ``mint_link_ahead`` mints without it). RateLimited past the
+    minting budget.
     """
+    live = _covered(live, camera)
+    if not live:
+        what = f"The camera {camera.name!r} is" if camera is not None else "The event is"
+        raise NotLive(f"{what} not live: start it before minting viewer links.")
+    return _mint(live[0].event_id, live[0].pk, ttl, minted_by, camera)
+
+
+def mint_link_ahead(event_id, ttl, minted_by, camera=None, live=()):
+    """A link minted whether or not anything is live (``POST /events/<id>/links``, the
+    host page): sent ahead of a tee time, its page waits (and counts down to a
+    schedule) and plays once the camera goes live. ``live``: the event's live
+    broadcasts, only to note the one it covers now."""
+    covered = _covered(live, camera)
+    broadcast_id = covered[0].pk if covered else NO_BROADCAST
+    return _mint(event_id, broadcast_id, ttl, minted_by, camera)
+
+
+def _covered(live, camera):
+    """The live broadcasts a link for ``camera`` (None: every camera) covers now."""
     if live is None or isinstance(live, Broadcast):
         live = [live]
     live = [broadcast for broadcast in live if broadcast is not None]
     if camera is not None:
         live = [broadcast for broadcast in live if broadcast.camera_id == camera.pk]
-    if not live:
-        what = f"The camera {camera.name!r} is" if camera is not None else "The event is"
-        raise NotLive(f"{what} not live: start it before minting viewer links.")
-    broadcast = live[0]
+    return live
+
+
+def _mint(event_id, broadcast_id, ttl, minted_by, camera):
     rate_limits.hit("mint", minted_by)
     token, claims = mint_viewer_token(
-        broadcast.event_id, broadcast.pk, ttl, scope=scope_for(camera.pk if camera else None)
+        event_id, broadcast_id, ttl, scope=scope_for(camera.pk if camera else None)
     )
     link = ViewerLink.objects.create(
-        event_id=broadcast.event_id,
+        event_id=event_id,
         camera=camera,
         fingerprint=token_fingerprint(token),
         minted_by=minted_by,
@@ -56,9 +76,9 @@ def mint_viewer_link(live, ttl, minted_by, camera=None):
     )
     telemetry.emit(
         "live.token",
-        eventId=broadcast.event_id,
+        eventId=event_id,
         camera=camera.slug if camera else None,
-        broadcastId=broadcast.pk,
+        broadcastId=broadcast_id or None,
         ttl=ttl,
         tokenId=telemetry.fingerprint(token),
         linkId=link.pk,

@@ -7,6 +7,7 @@ from live.forms import ScheduleForm
 from live.services.embeds import snippet_from_viewer_link
 from live.services.schedules import countdown as countdown_text, next_start, schedule_of
 from live.services.simulcast_targets import simulcast_health
+from live.services.times import form_value
 
 register = template.Library()
 
@@ -21,8 +22,9 @@ def schedule_form_for(context, camera):
         initial = {"camera": camera.slug}
         if schedule is not None:
             initial.update(
-                start_at=schedule.start_at.strftime("%Y-%m-%dT%H:%M:%S"),
-                stop_at=schedule.stop_at.strftime("%Y-%m-%dT%H:%M:%S"),
+                # Typed and shown in the event's own zone (times.py).
+                start_at=form_value(schedule.start_at, camera),
+                stop_at=form_value(schedule.stop_at, camera),
                 source=schedule.source,
             )
         form = ScheduleForm(initial=initial)

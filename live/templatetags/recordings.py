@@ -7,7 +7,7 @@ from django import template
 from live.models import Recording, RecordingState
 from live.services.clips import clips_of
 from live.services.recording_access import signed_replay
-from live.services.recordings import recording_problem, ready_recording
+from live.services.recordings import never_received, recording_problem, ready_recording
 from live.services.states import last_broadcast
 
 register = template.Library()
@@ -34,9 +34,14 @@ def camera_clips(camera, broadcast=None):
         .select_related("broadcast")
         .order_by("-broadcast__started_at")[:5]
     )
+    recordings = list(recordings)
+    # A broadcast whose camera never sent a picture is not a failed recording: it is
+    # listed apart, folded away (it leaves nothing to play).
+    no_picture = [recording for recording in recordings if never_received(recording)]
     return {
         "camera": camera,
-        "recordings": recordings,
+        "recordings": [recording for recording in recordings if recording not in no_picture],
+        "no_picture": no_picture,
         "clips": clips_of(camera),
         "recording_problem": recording_problem(broadcast) if broadcast is not None else None,
     }

@@ -4,6 +4,7 @@ console (the HTMX partial, or the whole page without JavaScript)."""
 import functools
 import hashlib
 import time
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -24,12 +25,9 @@ from live.forms import (
 from live.http import no_store
 from live.services.cameras import (
     UnknownCamera,
-    cameras_of,
     get_camera,
 )
-from live.services.audience import audience_of, series_of
 from live.services.health import health_of
-from live.services.states import last_broadcast, state_of
 from live.services.lifecycle import uptime_seconds
 from live.services.media import PLAYLIST, MediaPath, sign_media_path
 from live.services.media_hosts import media_base, media_url
@@ -38,8 +36,9 @@ from live.services.sources import (
     ingest_for,
 )
 from live.services.viewer_links import links_of
-from live.services.viewers import viewer_count
+from live.services.overview import overview_of
 from live.views.publish import allow_whip, publish_panel
+from live.views.room import console_params, mode_from, room_context
 
 # What the encoder-setup fields are called on the page, and whether they hold the secret
 # (masked, with Show and Copy).
@@ -80,11 +79,14 @@ def clock(seconds):
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def camera_status(camera, broadcast, last=None):
-    """What the card's polled part shows: state (the one source of truth), health, numbers."""
-    if broadcast is None and last is None:
-        last = last_broadcast(camera)
-    state = state_of(broadcast, last)
+def camera_status(camera, broadcast, overview):
+    """What the card's polled part shows: state (the one source of truth), health, numbers.
+
+    ``overview``: the event's cameras read in bulk (live/services/overview.py), so a
+    poll costs the same whatever the number of cameras.
+    """
+    last = None if broadcast else overview.last_of(camera)
+    state = overview.state(camera, broadcast)
     shown = broadcast or last
     return {
         "camera": camera,
@@ -98,17 +100,19 @@ def camera_status(camera, broadcast, last=None):
         "uptime": clock(uptime_seconds(broadcast)) if broadcast else None,
         # With several media hosts: which one serves it now (it moves when one dies).
         "media_host": media_base(broadcast),
-        "viewer_count": viewer_count(broadcast),
+        "viewer_count": overview.watching.get(broadcast.pk, 0) if broadcast else 0,
         # Unique viewers and peak of the live broadcast, else of the last one (kept after Stop).
-        "audience": audience_of(shown),
-        "series": series_of(shown),
+        "audience": overview.audience(shown),
+        "series": overview.series_of(shown),
+        # A refused encoder, said in the status line with what to do.
+        "refusal": overview.refusal_news(camera, broadcast, state),
     }
 
 
-def camera_card(camera, broadcast, forms, last=None):
+def camera_card(camera, broadcast, forms, overview):
     """One camera's card: its status, preview, ingest and the forms that act on it."""
     source = broadcast.source if broadcast else camera.source
-    status = camera_status(camera, broadcast, last)
+    status = camera_status(camera, broadcast, overview)
     preview_url = None
     if broadcast is not None:
         preview_url = media_url(
@@ -169,24 +173,35 @@ def links_context(event_id):
     return {"links": links, "links_shown": signature, "now": now}
 
 
-def host_context(event, **extra):
-    pairs = list(cameras_of(event.pk))
-    cameras = [camera for camera, _ in pairs]
+def host_context(event, params=None, **extra):
+    """The console: every camera's card, or (control room) the tiles and the open card.
+
+    ``params``: the page's query (view, camera, sort; ``mode_from``)."""
+    overview = overview_of(event.pk)
+    pairs = overview.pairs
+    mode = mode_from(params or {}, len(pairs))
+    if mode.room and extra.get("camera"):
+        mode = replace(mode, open=extra["camera"])  # an action opens its camera's card
+    shown = [pair for pair in pairs if not mode.room or pair[0].slug == mode.open]
     context = {
         "event": event,
-        "cards": [camera_card(camera, broadcast, extra) for camera, broadcast in pairs],
+        "mode": mode,
+        "cards": [camera_card(camera, broadcast, extra, overview) for camera, broadcast in shown],
+        **(room_context(event, overview, mode) if mode.room else {}),
         **links_context(event.pk),
         "camera_form": CameraForm(),
-        "link_form": ViewerLinkForm(cameras=cameras),
+        "link_form": ViewerLinkForm(cameras=[camera for camera, _ in pairs]),
         "poll_seconds": settings.LIVE_HOST_POLL_SECONDS,
     }
     context.update(extra)
     return context
 
 
-def render_console(request, event, status=200, **extra):
-    """The console partial for HTMX, the whole page otherwise (JavaScript off)."""
-    context = host_context(event, **extra)
+def render_console(request, event, status=200, params=None, **extra):
+    """The console partial for HTMX, the whole page otherwise (JavaScript off), in the
+    view (cards or control room) of the page the action came from."""
+    params = console_params(request) if params is None else params
+    context = host_context(event, params=params, **extra)
     template = "live/_host_console.html" if request.htmx else "live/host.html"
     response = render(request, template, context, status=status)
     if request.htmx:

@@ -9,9 +9,7 @@ from live.forms import (
 )
 from live.http import actor_of, no_store
 from live.models import Event
-from live.services.cameras import (
-    cameras_of,
-)
+from live.services.overview import overview_of
 from live.services.states import state_of
 from live.services.lifecycle import SourceConflict, start_broadcast, stop_broadcast
 from live.services.sources import (
@@ -29,45 +27,79 @@ from live.views.console import (
     staff_required,
 )
 from live.views.publish import allow_whip
+from live.views.room import mode_from, room_context
 
 
 @staff_required
 @require_GET
 def host(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
-    return no_store(allow_whip(render(request, "live/host.html", host_context(event))))
+    extra = {}
+    if request.htmx and request.GET.get("camera"):
+        # A control-room tile opened its card: the card's heading takes the focus.
+        extra = {"camera": request.GET["camera"], "focus": "card"}
+    context = host_context(event, params=request.GET, **extra)
+    return no_store(allow_whip(render(request, "live/host.html", context)))
 
 
 @staff_required
 @require_GET
 def host_status(request, event_id):
-    """The host page's one poll: per camera, its numbers, or the whole card when its state
-    changed (and a line for screen readers); the links table. Out-of-band swaps only."""
+    """The host page's one poll: per camera card, its numbers, or the whole card when its
+    state changed; per control-room tile, the tile when it changed (the grid when the
+    order did); a line for screen readers; the links table. Out-of-band swaps only.
+
+    A fixed number of queries whatever the number of cameras (overview.py): the
+    cameras are read in bulk, and only a card whose state changed is drawn whole.
+    """
     event = get_object_or_404(Event, pk=event_id)
+    overview = overview_of(event.pk)
+    mode = mode_from(request.GET, len(overview.pairs))
+    slugs = {camera.slug for camera, _ in overview.pairs}
     shown = set(request.GET.getlist("shown")[:100])
-    pairs = list(cameras_of(event.pk))
-    if {value.split(":", 1)[0] for value in shown} != {camera.slug for camera, _ in pairs}:
+    tiles_shown = dict(
+        value.split(":", 1) for value in request.GET.getlist("tile")[:200] if ":" in value
+    )
+    card_slugs = {value.split(":", 1)[0] for value in shown}
+    if mode.room:
+        expected = {mode.open} & slugs
+        unchanged = set(tiles_shown) == slugs and card_slugs == expected
+    else:
+        unchanged = card_slugs == slugs
+    if not unchanged:
         # A camera was added, removed or renamed elsewhere: redraw the console.
-        response = render_console(request, event)
+        response = render_console(request, event, params=request.GET)
         response["HX-Retarget"] = "#host-console"
         response["HX-Reswap"] = "innerHTML"
         return response
     cards, announcements = [], []
-    for camera, broadcast in pairs:
-        status = camera_status(camera, broadcast)
+    for camera, broadcast in overview.pairs:
+        if mode.room and camera.slug != mode.open:
+            continue
+        status = camera_status(camera, broadcast, overview)
         if status["shown"] in shown:
             cards.append({"status_only": True, **status})
         else:
-            cards.append({"status_only": False, **camera_card(camera, broadcast, {})})
+            cards.append({"status_only": False, **camera_card(camera, broadcast, {}, overview)})
             announcements.append(f"{camera.name}: {status['state'].label}.")
+    context = {"event": event, "mode": mode, "cards": cards}
+    if mode.room:
+        room = room_context(event, overview, mode)
+        whole_grid = room["tiles_order"] != request.GET.get("tiles_order")
+        for tile in room["tiles"]:
+            before = tiles_shown.get(tile["camera"].slug, "")
+            tile["changed"] = whole_grid or f"{tile['camera'].slug}:{before}" != tile["shown"]
+            if before.split(":", 1)[0] != tile["state"].code and not any(
+                card["camera"] == tile["camera"] for card in cards
+            ):
+                announcements.append(f"{tile['camera'].name}: {tile['state'].label}.")
+        context.update(room, whole_grid=whole_grid)
     links = links_context(event.pk)
-    context = {
-        "event": event,
-        "cards": cards,
-        "announcement": " ".join(announcements),
-        "links_changed": links["links_shown"] != request.GET.get("shown_links"),
+    context.update(
+        announcement=" ".join(announcements),
+        links_changed=links["links_shown"] != request.GET.get("shown_links"),
         **links,
-    }
+    )
     return no_store(render(request, "live/_host_poll.html", context))
 
 

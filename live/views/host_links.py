@@ -12,7 +12,7 @@ from live.services.cameras import (
     cameras_of,
 )
 from live.services.rate_limits import RateLimited
-from live.services.viewer_links import NotLive, mint_viewer_link, revoke_viewer_link
+from live.services.viewer_links import mint_link_ahead, revoke_viewer_link
 from live.views.console import (
     links_context,
     render_console,
@@ -31,14 +31,14 @@ def host_link(request, event_id):
     slug = form.cleaned_data["scope"]
     camera = next((camera for camera, _ in pairs if camera.slug == slug), None)
     try:
-        token, claims, _ = mint_viewer_link(
-            [broadcast for _, broadcast in pairs],
+        # Whether or not anything is live: a link can be sent ahead of a tee time.
+        token, claims, _ = mint_link_ahead(
+            event.pk,
             form.cleaned_data["ttl"],
             actor_of(request),
             camera=camera,
+            live=[broadcast for _, broadcast in pairs],
         )
-    except NotLive as exc:
-        return render_console(request, event, status=409, link_form=form, link_error=str(exc))
     except RateLimited as exc:
         response = render_console(request, event, status=429, error=str(exc))
         response["Retry-After"] = str(exc.retry_after)

@@ -8,6 +8,7 @@ holding the same partial.
 
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from live.forms import ScheduleForm
@@ -15,6 +16,7 @@ from live.http import actor_of, no_store
 from live.models import Event
 from live.services.cameras import UnknownCamera, get_camera
 from live.services.schedules import InvalidSchedule, clear_schedule, set_schedule
+from live.services.times import zone_of
 from live.views.console import staff_required
 
 FORM_FIELDS = {"startAt": "start_at", "stopAt": "stop_at", "source": "source"}
@@ -36,7 +38,9 @@ def _answer(request, event, camera_slug, form, status=200, notice=""):
 def host_schedule(request, event_id):
     event = get_object_or_404(Event, pk=event_id)
     form = ScheduleForm(request.POST)
-    valid = form.is_valid()
+    # The times are typed in the event's own zone: the form reads them in it.
+    with timezone.override(zone_of(event)):
+        valid = form.is_valid()
     slug = form.cleaned_data.get("camera") if "camera" in form.cleaned_data else None
     try:
         camera = get_camera(event.pk, slug or "")

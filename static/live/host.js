@@ -1,4 +1,4 @@
-// The host page's small behaviours: Copy and Show buttons, local times, the RTSP-only
+// The host page's small behaviours: Copy and Show buttons, the RTSP-only
 // field, and keyboard focus that lands somewhere meaningful after every HTMX swap.
 (function () {
   "use strict";
@@ -52,21 +52,7 @@
     if (event.target.matches("[data-source-select]")) showForSource(event.target);
   });
 
-  // Times arrive in UTC; show them in the browser's own time zone.
-  function localTimes(root) {
-    root.querySelectorAll("time[data-local]").forEach(function (element) {
-      var when = new Date(element.getAttribute("datetime"));
-      if (isNaN(when)) return;
-      var options = element.dataset.local === "datetime"
-        ? { dateStyle: "medium", timeStyle: "short" }
-        : { timeStyle: "medium" };
-      element.textContent = when.toLocaleString(undefined, options);
-      element.title = when.toISOString().replace(".000Z", "Z");
-    });
-  }
-
   function prepare(root) {
-    localTimes(root);
     root.querySelectorAll("[data-source-select]").forEach(showForSource);
   }
 

@@ -68,3 +68,20 @@ def test_the_host_page_idle_and_live(live_server, new_context, event, staff_user
     page.locator("#viewer-link").wait_for()
     page.locator("#camera-main summary", has_text="Camera settings").click()
     assert_no_axe_violations(page)  # with the links table and an open settings panel
+
+
+def test_the_control_room_and_a_card_opened_from_it(live_server, new_context, event, staff_user):
+    from live.services.cameras import create_camera, note_refused_publish
+
+    tees = [create_camera(event, f"tee-{n}", f"Tee {n}") for n in range(2, 6)]
+    start_broadcast(tees[0], Source.MOCK, "test")
+    start_broadcast(tees[1], Source.RTMP, "test")
+    note_refused_publish(tees[2].ingest_name, "203.0.113.9", "wrong stream key")
+    for width in (375, 1280):
+        page = new_context(bypass_csp=True, viewport={"width": width, "height": 800}).new_page()
+        log_in(page, live_server.url, "marshal", "pw-marshal-123", f"/events/{event.pk}/live-host")
+        page.get_by_test_id("tile").first.wait_for()
+        assert_no_axe_violations(page)
+    page.locator("#tile-tee-4 .tile-name a").click()
+    page.locator("#camera-tee-4").wait_for()
+    assert_no_axe_violations(page)

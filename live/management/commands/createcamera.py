@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from live.models import Event, Source
 from live.services.cameras import InvalidCamera, create_camera
-from live.services.sources import SourceUnavailable, ingest_for
+from live.services.sources import SourceUnavailable, facts_of, ingest_for
 
 
 class Command(BaseCommand):
@@ -28,3 +29,15 @@ class Command(BaseCommand):
         self.stdout.write(f"Created camera {made.slug} ({made.name}) in event {found.pk}.")
         for label, value in (ingest_for(made) or {}).items():
             self.stdout.write(f"  {label}: {value}")
+        facts = facts_of(made.source)
+        if facts.srt_port:
+            self.stdout.write(
+                f"  SRT port {made.srt_port}: one per camera from LIVE_SRT_PORTS "
+                f"({settings.LIVE_SRT_PORTS}); set it in the server's environment to change "
+                "the range."
+            )
+        elif facts.stream_key:
+            self.stdout.write(
+                f"  RTMP port {settings.LIVE_RTMP_PORT}: set LIVE_RTMP_PORT in the server's "
+                "environment to change it."
+            )

@@ -129,13 +129,14 @@ def test_staff_mint_an_event_link_or_a_camera_link(staff_htmx, event):
     assert event.viewer_links.filter(camera=None).count() == 1
 
 
-def test_a_camera_link_for_an_idle_camera_is_refused(staff_htmx, event, on_air):
-    create_camera(event, "tee-1", "1st tee")
+def test_a_camera_link_for_an_idle_camera_is_minted_to_send_ahead(staff_htmx, event, on_air):
+    tee = create_camera(event, "tee-1", "1st tee")
 
     response = staff_htmx.post(f"{HOST}/link", {"scope": "tee-1", "ttl": "900"}, htmx=True)
 
-    assert response.status_code == 409
-    assert "1st tee" in text(response) and "not live" in text(response)
+    assert response.status_code == 200
+    assert "Viewer link for 1st tee (can be opened until" in text(response)
+    assert event.viewer_links.filter(camera=tee).count() == 1
 
 
 def test_the_commands_create_a_camera_and_rotate_its_key(event, capsys):

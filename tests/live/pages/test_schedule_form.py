@@ -73,8 +73,28 @@ def test_the_countdown_partial_says_when_and_how_long(event):
     start = timezone.now() + timedelta(minutes=4, seconds=-5)
     set_schedule(camera, start, start + timedelta(minutes=30))
     html = render_to_string("live/_schedule_countdown.html", {"camera": camera})
-    assert f'Starts at <time datetime="{start.isoformat()}">' in html
+    utc = start.isoformat().replace("+00:00", "Z")
+    assert f'Starts at <time datetime="{utc}"' in html
     assert f"{start:%H:%M} UTC</time> (in 4 min)" in html
+
+
+def test_a_schedule_is_typed_and_shown_in_the_event_time_zone(staff_htmx, event):
+    event.time_zone = "Asia/Kolkata"  # UTC+05:30 all year: no daylight saving to trip on
+    event.save()
+    start = timezone.now().replace(microsecond=0) + timedelta(hours=2)
+    in_kolkata = start + timedelta(hours=5, minutes=30)
+    body = {
+        "camera": "main",
+        "start_at": in_kolkata.strftime("%Y-%m-%dT%H:%M:%S"),
+        "stop_at": (in_kolkata + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+        "action": "save",
+    }
+    html = staff_htmx.post(URL, body, htmx=True).content.decode()
+
+    assert CameraSchedule.objects.get().start_at == start  # stored as the same instant
+    assert "Start at (Asia/Kolkata, IST)" in html
+    assert f"{in_kolkata:%H:%M} IST</time>" in html
+    assert f'value="{in_kolkata:%Y-%m-%dT%H:%M:%S}"' in html  # the form shows it back
 
 
 def test_no_countdown_without_a_schedule(event):
