@@ -22,7 +22,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from live.models import Broadcast, Recording, RecordingState, Source
-from live.services import mock_source, recording_playlists
+from live.services import mock_source, recording_playlists, storage
 from live.services.paths import output_dir_for
 from live.services.media import MediaPath
 from live.services.prepared import PreparedLookup
@@ -171,8 +171,12 @@ def recordings_of(event_id):
 
 
 def delete_recording(recording):
+    """Deletes the recording's files, from the bucket first (StorageUnavailable: nothing
+    changed), then from this disk; it stays listed as deleted."""
     if recording.broadcast.is_live:
         raise RecordingBusy("The broadcast is still live: stop it before deleting its recording.")
+    if recording.broadcast.source != Source.MOCK and storage.enabled():
+        storage.delete_stream(recording.broadcast.stream_name)
     if recording.broadcast.source != Source.MOCK:
         folder = output_dir_for(recording.broadcast)
         recording_playlists.forget(folder)
@@ -183,7 +187,8 @@ def delete_recording(recording):
 
 
 def purge_recordings(older_than_days, now=None):
-    """Deletes finished recordings that stopped more than ``older_than_days`` ago."""
+    """Deletes finished recordings that stopped more than ``older_than_days`` ago, from
+    the bucket too (``LIVE_RECORDING_RETENTION_DAYS`` runs this from the packager)."""
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
     old = Recording.objects.filter(
         state__in=(RecordingState.READY, RecordingState.FAILED), stopped_at__lt=cutoff

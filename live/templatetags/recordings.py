@@ -34,9 +34,12 @@ def camera_clips(camera, broadcast=None):
         .select_related("broadcast")
         .order_by("-broadcast__started_at")[:5]
     )
+    recordings = list(recordings)
     return {
         "camera": camera,
         "recordings": recordings,
         "clips": clips_of(camera),
         "recording_problem": recording_problem(broadcast) if broadcast is not None else None,
+        # Uploads failing now (object storage): the files wait on the media host's disk.
+        "storage_problem": next((r.storage_problem for r in recordings if r.storage_problem), ""),
     }

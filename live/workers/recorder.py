@@ -11,7 +11,7 @@ import logging
 from django.utils import timezone
 
 from live.models import Clip, ClipState, Recording, RecordingState
-from live.services import recording_playlists
+from live.services import recording_playlists, storage
 from live.services.paths import output_dir_for, segments_kept_seconds
 from live.services.recording_playlists import DVR_PLAYLIST
 from live.services.recordings import ACTIVE, finish_recording, recording_of
@@ -58,18 +58,18 @@ def finish_stopped():
 
 
 def kept_stream_names(names):
-    """Of these folder names, those of recordings and clips that are not deleted."""
+    """Of these folder names, those of recordings and clips that are not deleted (nor,
+    with object storage, already stored)."""
     names = list(names)
     if not names:
         return set()
-    kept = set(
-        Recording.objects.filter(broadcast__stream_name__in=names)
-        .exclude(state=RecordingState.DELETED)
-        .values_list("broadcast__stream_name", flat=True)
+    recordings = Recording.objects.filter(broadcast__stream_name__in=names).exclude(
+        state=RecordingState.DELETED
     )
-    kept |= set(
-        Clip.objects.filter(stream_name__in=names)
-        .exclude(state=ClipState.FAILED)
-        .values_list("stream_name", flat=True)
-    )
-    return kept
+    clips = Clip.objects.filter(stream_name__in=names).exclude(state=ClipState.FAILED)
+    if storage.enabled():
+        # What is in the bucket leaves this disk: the app servers serve it from there.
+        recordings = recordings.filter(stored_at__isnull=True)
+        clips = clips.filter(stored_at__isnull=True)
+    kept = set(recordings.values_list("broadcast__stream_name", flat=True))
+    return kept | set(clips.values_list("stream_name", flat=True))

@@ -1,0 +1,90 @@
+"""The packager's side of object storage: which folders the uploader mirrors, what
+it reports written back to the database, and the retention purge.
+
+Runs on the packager's loop (database work only; the uploads are the uploader's
+thread, ``live/workers/uploader.py``). Off unless ``LIVE_RECORDINGS_STORAGE=s3``.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from live.models import Clip, ClipState, Recording, RecordingState
+from live.services import recordings, storage
+from live.services.paths import live_output_dir, output_dir_for
+from live.services.recording_playlists import RECORDING_PLAYLIST
+from live.workers.uploader import CLIP_FILE, Target, Uploader
+
+logger = logging.getLogger("live.storage")
+
+SCAN_SECONDS = 2  # how often finished recordings and clips on this disk are looked for
+PURGE_SECONDS = 600  # how often LIVE_RECORDING_RETENTION_DAYS is applied
+
+
+class StorageSync:
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.uploader = Uploader() if storage.enabled() else None
+        self.next_scan = 0.0
+        self.next_purge = 0.0
+
+    def held(self, broadcast):
+        """A live broadcast this packager holds: its recording goes up as it grows."""
+        if self.uploader is None:
+            return
+        recording = recordings.recording_of(broadcast)
+        if recording is not None and recording.state in recordings.ACTIVE:
+            self.uploader.want(Target(broadcast.stream_name, output_dir_for(broadcast)))
+
+    def end_pass(self):
+        now = self.clock()
+        if self.uploader is not None:
+            self.write_outcomes()
+            if now >= self.next_scan:
+                self.next_scan = now + SCAN_SECONDS
+                self.hand_over_finished()
+        if settings.LIVE_RECORDING_RETENTION_DAYS and now >= self.next_purge:
+            self.next_purge = now + PURGE_SECONDS
+            try:
+                purged = recordings.purge_recordings(settings.LIVE_RECORDING_RETENTION_DAYS)
+            except storage.StorageUnavailable as exc:
+                logger.warning("retention purge postponed: object storage: %s", exc)
+            else:
+                if purged:
+                    logger.info("retention: %s recordings purged", len(purged))
+
+    def hand_over_finished(self):
+        """Finished recordings and ready clips on this disk that are not stored yet
+        (after a restart, or an upload that kept failing)."""
+        root = live_output_dir()
+        unstored = Recording.objects.filter(
+            stored_at__isnull=True, state__in=recordings.ACTIVE + (RecordingState.READY,)
+        ).values_list("broadcast__stream_name", flat=True)
+        for stream in unstored:
+            if (root / stream / RECORDING_PLAYLIST).exists():
+                self.uploader.want(Target(stream, root / stream))
+        clips = Clip.objects.filter(stored_at__isnull=True, state=ClipState.READY)
+        for stream in clips.values_list("stream_name", flat=True):
+            if (root / stream / CLIP_FILE).exists():
+                self.uploader.want(Target(stream, root / stream, kind="clip"))
+
+    def write_outcomes(self):
+        for outcome in self.uploader.outcomes():
+            stream = outcome.target.stream
+            if outcome.target.kind == "clip":
+                if outcome.stored:
+                    Clip.objects.filter(stream_name=stream).update(stored_at=timezone.now())
+                continue
+            found = Recording.objects.filter(broadcast__stream_name=stream)
+            if outcome.stored:
+                totals = {"bytes": outcome.bytes, "duration_seconds": outcome.seconds}
+                found.update(stored_at=timezone.now(), storage_problem="", **totals)
+                logger.info("recording %s stored (%.0f s)", stream, outcome.seconds)
+            else:
+                found.update(storage_problem=outcome.problem)
+
+    def close(self):
+        if self.uploader is not None:
+            self.uploader.close()
