@@ -37,6 +37,7 @@ def enabled():
 @lru_cache(maxsize=4)
 def _store(bucket, prefix, endpoint_url, region):
     # Imported here: a local-disk deployment never loads boto3.
+    from boto3.s3.transfer import TransferConfig
     from botocore.config import Config
     from storages.backends.s3 import S3Storage
 
@@ -59,7 +60,8 @@ def _store(bucket, prefix, endpoint_url, region):
         region_name=region,
         default_acl=None,  # private: the bucket's own policy, never public-read
         file_overwrite=True,
-        use_threads=False,  # one part per segment: no thread pool per upload
+        # One part per segment: no thread pool per upload.
+        transfer_config=TransferConfig(use_threads=False),
         signature_version="s3v4",
         addressing_style="path" if endpoint_url else None,
         client_config=Config(
