@@ -13,19 +13,11 @@ from django.utils import timezone
 
 from live.models import Broadcast, Clip, ClipState, Recording, RecordingState, Source
 from live.services import mock_source, storage
-from live.services.media import PLAYLIST
+from live.services.media import CONTENT_TYPES, PLAYLIST
 from live.services.prepared import PreparedLookup
 from live.services.recording_playlists import DVR_PLAYLIST, READY_MARKER, RECORDING_PLAYLIST
 from live.services.paths import live_output_dir
 
-CONTENT_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",
-    ".m4s": "video/iso.segment",
-    ".mp4": "video/mp4",
-    ".aac": "audio/aac",
-    ".jpg": "image/jpeg",  # a live camera's thumb.jpg (live/services/thumbnails.py)
-}
 PLAYLIST_CACHE = "no-cache"
 SEGMENT_CACHE = "public, max-age=86400, immutable"
 LIVE_SEGMENT_CACHE = "public, max-age=60"

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from live.services.media import CONTENT_TYPES
+
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 10
 _MISSING = ("NoSuchKey", "404", "NotFound")
@@ -40,8 +42,6 @@ def _store(bucket, prefix, endpoint_url, region):
     from boto3.s3.transfer import TransferConfig
     from botocore.config import Config
     from storages.backends.s3 import S3Storage
-
-    from live.services.delivery import CONTENT_TYPES
 
     class RecordingStore(S3Storage):
         """django-storages' S3 backend, each object's type set by its name."""
