@@ -183,7 +183,7 @@ class Uploader:
         if reason != state.problem:
             logger.warning("upload of %s failed, retrying with backoff: %s", target.stream, reason)
             state.problem = reason
-            self._report(Outcome(target, problem=f"Object storage: {reason}"[:200]))
+            self._report(Outcome(target, problem=reason[:200]))
 
     def _report(self, outcome):
         with self._lock:
