@@ -24,7 +24,7 @@ from django.utils import timezone
 from live.models import Broadcast, Recording, RecordingState, Source
 from live.services import mock_source, recording_playlists, storage
 from live.services.paths import output_dir_for
-from live.services.media import MediaPath
+from live.services.media import PLAYLIST, MediaPath
 from live.services.prepared import PreparedLookup
 from live.services.recording_playlists import RECORDING_PLAYLIST
 from live.signals import broadcast_started, broadcast_stopped
@@ -111,7 +111,11 @@ def _finish_quietly(broadcast_id):
 
 
 def finish_recording(broadcast_id):
-    """Ends a stopped broadcast's recording: ENDLIST written, then ``ready``."""
+    """Ends a stopped broadcast's recording: ENDLIST written, then ``ready``.
+
+    None (left as it is) when its folder is not on this disk: an app server without the
+    media disk, or a media host that died; a packager finishes it (live/workers/recorder.py).
+    """
     recording = (
         Recording.objects.select_related("broadcast")
         .filter(broadcast_id=broadcast_id, state__in=ACTIVE)
@@ -125,6 +129,8 @@ def finish_recording(broadcast_id):
         size, seconds = _mock_totals(broadcast.started_at, stopped_at)
     else:
         folder = output_dir_for(broadcast)
+        if not ((folder / PLAYLIST).exists() or (folder / RECORDING_PLAYLIST).exists()):
+            return None
         recording_playlists.append_segments(folder, finish=True)
         recording_playlists.forget(folder)
         size, seconds = recording_playlists.totals(folder)

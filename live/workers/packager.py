@@ -156,7 +156,7 @@ class Packager:
             write_health(broadcast, now)
             self.media_jobs.tick(broadcast)
         self.media_jobs.end_pass()
-        recorder.finish_stopped()
+        recorder.finish_stopped(self.storage.finish_absent)
         clip_cutter.cut_pending_clips()
         self.storage.end_pass()
         self.remove_stale_output(live)

@@ -15,7 +15,8 @@ from live.models import Clip, ClipState, Recording, RecordingState
 from live.services import recordings, storage
 from live.services.paths import live_output_dir, output_dir_for
 from live.services.recording_playlists import RECORDING_PLAYLIST
-from live.workers.uploader import CLIP_FILE, Target, Uploader
+from live.workers import recorder
+from live.workers.uploader import CLIP_FILE, Target, Uploader, finished_text, stored_entries
 
 logger = logging.getLogger("live.storage")
 
@@ -84,6 +85,32 @@ class StorageSync:
                 logger.info("recording %s stored (%.0f s)", stream, outcome.seconds)
             else:
                 found.update(storage_problem=outcome.problem)
+
+    def finish_absent(self, recording):
+        """A stopped recording no disk here has (its media host died): finished from the
+        parts in the bucket, or failed if none reached it (recorder.finish_stopped)."""
+        if self.uploader is None:
+            return recorder.fail_absent(recording)
+        stream = recording.broadcast.stream_name
+        try:
+            listed = storage.listed(stream)
+            entries = stored_entries(stream, listed)
+            if entries:
+                storage.upload_text(stream, RECORDING_PLAYLIST, finished_text(entries))
+        except storage.StorageUnavailable as exc:
+            logger.warning("recording %s: finishing from the bucket postponed: %s", stream, exc)
+            return
+        if not entries:
+            return recorder.fail_absent(recording)
+        Recording.objects.filter(pk=recording.pk, state__in=recordings.ACTIVE).update(
+            state=RecordingState.READY,
+            stored_at=timezone.now(),
+            stopped_at=recording.broadcast.stopped_at,
+            duration_seconds=sum(entry.duration for entry in entries),
+            bytes=sum(listed.get(entry.uri, 0) for entry in entries),
+            storage_problem="",
+        )
+        logger.warning("recording %s finished from the bucket: its media host is gone", stream)
 
     def close(self):
         if self.uploader is not None:

@@ -217,7 +217,7 @@ class Uploader:
         if thumbnail.exists():
             self._put(target, state, thumbnail, THUMBNAIL)
         entries = state.earlier + self._mine(state)
-        storage.upload_text(target.stream, RECORDING_PLAYLIST, _render(entries, ended=True))
+        storage.upload_text(target.stream, RECORDING_PLAYLIST, finished_text(entries))
         size = sum(state.uploaded.get(entry.uri, 0) for entry in entries)
         return Outcome(target, stored=True, seconds=sum(e.duration for e in entries), bytes=size)
 
@@ -226,21 +226,7 @@ class Uploader:
         state.uploaded = storage.listed(target.stream)
         if target.kind == "recording":
             state.part = part_of(target.folder)
-            chunks = sorted(
-                key for key in state.uploaded
-                if "/chunk-" in key and not key.startswith(f"{state.part}/")
-            )  # fmt: skip
-            parts = {}
-            for key in chunks:
-                part = key.split("/", 1)[0]
-                playlist = parse_playlist(storage.read_text(target.stream, key) or "")
-                parts.setdefault(part, []).extend(
-                    replace(entry, uri=f"{part}/{entry.uri}") for entry in playlist.entries
-                )
-            for part in sorted(parts.values(), key=_first_time):
-                if part:
-                    part[0].discontinuity = bool(state.earlier)
-                    state.earlier += part
+            state.earlier = stored_entries(target.stream, state.uploaded, but=state.part)
         state.seeded = True
 
     def _read_new(self, folder: Path, state):
@@ -280,6 +266,30 @@ class Uploader:
             key = f"{state.part}/{chunk_name(index)}"
             storage.upload_text(target.stream, key, _render(entries))
         state.sent_chunks = len(state.entries)
+
+
+def stored_entries(stream, listed, but=""):
+    """Every part's entries in the bucket (``listed``: storage.listed), oldest part first,
+    a discontinuity where each later part begins; the part ``but`` left out."""
+    parts = {}
+    for key in sorted(key for key in listed if "/chunk-" in key):
+        part = key.split("/", 1)[0]
+        if part == but:
+            continue
+        playlist = parse_playlist(storage.read_text(stream, key) or "")
+        parts.setdefault(part, []).extend(
+            replace(entry, uri=f"{part}/{entry.uri}") for entry in playlist.entries
+        )
+    entries = []
+    for part in sorted((part for part in parts.values() if part), key=_first_time):
+        part[0] = replace(part[0], discontinuity=bool(entries))
+        entries += part
+    return entries
+
+
+def finished_text(entries):
+    """The stored ``recording.m3u8`` of these entries, ended."""
+    return _render(entries, ended=True)
 
 
 def _first_time(entries):

@@ -26,7 +26,7 @@ from live.services import recording_playlists as rp, storage
 from live.services.clips import create_clip
 from live.services.lifecycle import stop_broadcast
 from live.services.media import MediaPath, sign_media_path
-from live.services.recordings import finish_recording
+from live.services.recordings import NOTHING_RECORDED, finish_recording
 from live.workers.clip_cutter import cut_pending_clips
 from live.workers.packager import Packager
 from live.workers.uploader import Target, Uploader
@@ -304,3 +304,41 @@ def test_deleting_purging_and_retention_empty_the_bucket(
     packager.reconcile()
     assert Recording.objects.get(pk=recording.pk).state == RecordingState.DELETED
     assert s3.keys(stream) == set()
+
+
+def test_a_recording_whose_host_died_is_finished_from_the_bucket(event, s3, packagers):
+    broadcast, folder = rtmp_broadcast(event)
+    stream = broadcast.stream_name
+    host_a = packagers("a")
+    write_live(folder, 0, 3)
+    passes_until(host_a, lambda: len(part_keys(s3.keys(stream))) == 3, "three segments up")
+    host_a.storage.close()
+    shutil.rmtree(folder)  # host a and its disk are gone; no other host has the folder
+    stop_broadcast(event, "test")
+    assert finish_recording(broadcast.pk) is None  # this process has no folder: left
+    assert Recording.objects.get(broadcast=broadcast).state == RecordingState.FINISHING
+
+    Broadcast.objects.filter(pk=broadcast.pk).update(
+        stopped_at=timezone.now() - timedelta(seconds=60)  # past the lease and the grace
+    )
+    packagers("b").reconcile()
+    recording = Recording.objects.get(broadcast=broadcast)
+    assert recording.state == RecordingState.READY and recording.stored_at is not None
+    assert (recording.duration_seconds, recording.bytes) == (3.0, 300)
+    playlist = rp.parse_playlist(s3.get(stream, "recording.m3u8")[0].decode())
+    assert playlist.ended and len(playlist.entries) == 3
+
+
+def test_without_storage_a_recording_no_disk_has_fails_after_the_grace(event):
+    broadcast, folder = rtmp_broadcast(event)
+    folder.rmdir()  # the camera never sent a picture, or its host's disk is gone
+    stop_broadcast(event, "test")
+    assert finish_recording(broadcast.pk) is None
+    Packager(owner="test").reconcile()
+    assert Recording.objects.get(broadcast=broadcast).state == RecordingState.FINISHING
+    Broadcast.objects.filter(pk=broadcast.pk).update(
+        stopped_at=timezone.now() - timedelta(seconds=60)
+    )
+    Packager(owner="test").reconcile()
+    recording = Recording.objects.get(broadcast=broadcast)
+    assert (recording.state, recording.problem) == (RecordingState.FAILED, NOTHING_RECORDED)
