@@ -36,7 +36,8 @@ DATABASE_URL="$postgres_url" SCHEMA_FUZZ_EXAMPLES=8 .venv/bin/pytest -q \
   --durations=10 -p no:cacheprovider "$@"
 if [ "$#" -eq 0 ]; then
   DATABASE_URL="$postgres_url" .venv/bin/pytest -q -m "not browser" -p no:cacheprovider \
-    tests/ingest/test_packager_processes.py tests/ingest/test_scheduler.py
+    tests/ingest/test_packager_processes.py tests/ingest/test_scheduler.py \
+    tests/ingest/test_storage_failover.py
   # The scale-out chain (two app servers, two media hosts, two edges, Chromium) needs
   # PostgreSQL for its seven processes: it runs here only.
   DATABASE_URL="$postgres_url" .venv/bin/pytest -q -p no:cacheprovider tests/ingest/test_topology.py
