@@ -1,14 +1,20 @@
 """The packager's side of object storage: which folders the uploader mirrors, what
 it reports written back to the database, and the retention purge.
 
-Runs on the packager's loop (database work only; the uploads are the uploader's
-thread, ``live/workers/uploader.py``). Off unless ``LIVE_RECORDINGS_STORAGE=s3``.
+Runs on the packager's loop, which only does database work here: the uploads are the
+uploader's thread (``live/workers/uploader.py``), and the other calls to the bucket
+(the retention purge, finishing a dead host's recording) a chores thread's, so a store
+that hangs never holds up a pass (and the leases it renews). Off unless
+``LIVE_RECORDINGS_STORAGE=s3``, but for the retention purge.
 """
 
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
 from live.models import Clip, ClipState, Recording, RecordingState
@@ -30,6 +36,31 @@ class StorageSync:
         self.uploader = Uploader() if storage.enabled() else None
         self.next_scan = 0.0
         self.next_purge = 0.0
+        self._chores = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storage-chores")
+        self._pending, self._pending_lock = set(), threading.Lock()
+
+    def chores_done(self):
+        with self._pending_lock:
+            return not self._pending
+
+    def later(self, key, function, *args):
+        """Runs ``function`` on the chores thread, once at a time per ``key``."""
+        with self._pending_lock:
+            if key in self._pending:
+                return
+            self._pending.add(key)
+
+        def run():
+            try:
+                function(*args)
+            except Exception:  # the next pass tries again
+                logger.exception("storage chore %s failed", key)
+            finally:
+                connections.close_all()  # this thread's own database connection
+                with self._pending_lock:
+                    self._pending.discard(key)
+
+        self._chores.submit(run)
 
     def held(self, broadcast):
         """A live broadcast this packager holds: its recording goes up as it grows."""
@@ -48,13 +79,7 @@ class StorageSync:
                 self.hand_over_finished()
         if settings.LIVE_RECORDING_RETENTION_DAYS and now >= self.next_purge:
             self.next_purge = now + PURGE_SECONDS
-            try:
-                purged = recordings.purge_recordings(settings.LIVE_RECORDING_RETENTION_DAYS)
-            except storage.StorageUnavailable as exc:
-                logger.warning("retention purge postponed: object storage: %s", exc)
-            else:
-                if purged:
-                    logger.info("retention: %s recordings purged", len(purged))
+            self.later("purge", purge, settings.LIVE_RECORDING_RETENTION_DAYS)
 
     def hand_over_finished(self):
         """Finished recordings and ready clips on this disk that are not stored yet
@@ -91,27 +116,43 @@ class StorageSync:
         parts in the bucket, or failed if none reached it (recorder.finish_stopped)."""
         if self.uploader is None:
             return recorder.fail_absent(recording)
-        stream = recording.broadcast.stream_name
-        try:
-            listed = storage.listed(stream)
-            entries = stored_entries(stream, listed)
-            if entries:
-                storage.upload_text(stream, RECORDING_PLAYLIST, finished_text(entries))
-        except storage.StorageUnavailable as exc:
-            logger.warning("recording %s: finishing from the bucket postponed: %s", stream, exc)
-            return
-        if not entries:
-            return recorder.fail_absent(recording)
-        Recording.objects.filter(pk=recording.pk, state__in=recordings.ACTIVE).update(
-            state=RecordingState.READY,
-            stored_at=timezone.now(),
-            stopped_at=recording.broadcast.stopped_at,
-            duration_seconds=sum(entry.duration for entry in entries),
-            bytes=sum(listed.get(entry.uri, 0) for entry in entries),
-            storage_problem="",
-        )
-        logger.warning("recording %s finished from the bucket: its media host is gone", stream)
+        self.later(f"finish-{recording.pk}", finish_from_bucket, recording)
 
     def close(self):
         if self.uploader is not None:
             self.uploader.close()
+        self._chores.shutdown(wait=True, cancel_futures=True)
+
+
+def purge(days):
+    try:
+        purged = recordings.purge_recordings(days)
+    except storage.StorageUnavailable as exc:
+        logger.warning("retention purge postponed: object storage: %s", exc)
+    else:
+        if purged:
+            logger.info("retention: %s recordings purged", len(purged))
+
+
+def finish_from_bucket(recording):
+    """Ends a recording from its parts in the bucket (its media host is gone)."""
+    stream = recording.broadcast.stream_name
+    try:
+        listed = storage.listed(stream)
+        entries = stored_entries(stream, listed)
+        if entries:
+            storage.upload_text(stream, RECORDING_PLAYLIST, finished_text(entries))
+    except storage.StorageUnavailable as exc:
+        logger.warning("recording %s: finishing from the bucket postponed: %s", stream, exc)
+        return
+    if not entries:
+        return recorder.fail_absent(recording)
+    Recording.objects.filter(pk=recording.pk, state__in=recordings.ACTIVE).update(
+        state=RecordingState.READY,
+        stored_at=timezone.now(),
+        stopped_at=recording.broadcast.stopped_at,
+        duration_seconds=sum(entry.duration for entry in entries),
+        bytes=sum(listed.get(entry.uri, 0) for entry in entries),
+        storage_problem="",
+    )
+    logger.warning("recording %s finished from the bucket: its media host is gone", stream)
