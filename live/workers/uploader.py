@@ -1,27 +1,24 @@
 """The uploader: copies recordings, clips and the last thumbnail to object storage
 (``LIVE_RECORDINGS_STORAGE=s3``), in a thread of the packager.
 
-Why a thread of the packager and not a process of its own: the files are on the
-packager's own disk and its loop already knows (from the database) which folders
-are recordings; a thread needs nothing more to deploy and goes with its packager,
-as does the disk it reads. Its waits are network waits, which release the GIL, and
-the loop only hands it folders (``want``) and collects outcomes (``outcomes``):
-the live playlist, written by ffmpeg or nginx-rtmp, never waits on an upload.
+A thread of the packager, not a process of its own: the files are on the packager's
+disk, its loop knows from the database which folders are recordings, and a thread needs
+nothing more to deploy and goes with its packager, as does the disk. Its waits are
+network waits (they release the GIL); the loop only hands it folders (``want``) and
+collects ``outcomes``, so the live playlist, written by ffmpeg or nginx-rtmp, never
+waits on an upload.
 
-Layout in the bucket (``live/services/storage.py``): a host's part of a recording
-is ``<stream>/<part>/``: its segments, and its playlist in chunks of
-``CHUNK_ENTRIES`` (``chunk-00000.m3u8``…), so a segment's upload re-sends at most
-one small chunk, never the whole growing playlist. ``part`` is a random name kept
-in the folder, so a restarted packager on the same disk goes on with the same
-part; a camera moved to another host mid-broadcast records a second part. Once the
-local playlist ends, ``<stream>/recording.m3u8`` lists every part's segments, a
-discontinuity between parts. Each segment is put before the chunk that lists it.
+In the bucket (``live/services/storage.py``) a host's part of a recording is
+``<stream>/<part>/``: its segments, and its playlist in chunks of ``CHUNK_ENTRIES``, so
+an upload re-sends one small chunk, never the whole growing playlist. ``part`` is kept
+in the folder (a restarted packager on the same disk goes on with it); a camera moved
+to another host records a second part. Once the local playlist ends,
+``<stream>/recording.m3u8`` lists every part, a discontinuity between parts. A segment
+is put before the chunk that lists it.
 
-What is not uploaded yet is found again: a (re)started packager lists the bucket
-for each folder it is handed and puts only what is missing; its loop hands it
-every finished recording and clip on its disk that the database does not mark
-stored. Failures back off (1 s doubling to 30 s) and are reported to the loop,
-which shows them on the host card and in /metrics; the files stay on disk.
+What is not uploaded yet is found again: a (re)started packager lists the bucket for
+each folder it is handed and puts only what is missing. Failures back off (1 s doubling
+to 30 s) and are reported to the loop (host card, /metrics); the files stay on disk.
 """
 
 import logging
@@ -205,10 +202,15 @@ class Uploader:
         if not state.dirty:
             return Outcome(target)
         for entry in state.entries[state.sent_chunks :]:
-            local = target.folder / entry.uri
-            if f"{state.part}/{entry.uri}" not in state.uploaded:
-                self._put(target, state, local, f"{state.part}/{entry.uri}")
-                self.lags.append(time.time() - local.stat().st_mtime)
+            local, key = target.folder / entry.uri, f"{state.part}/{entry.uri}"
+            if key in state.uploaded:
+                continue
+            if not local.exists():  # listed but gone from disk: one hole, not a stuck upload
+                logger.warning("%s: %s is listed but not on disk", target.stream, entry.uri)
+                state.uploaded[key] = 0
+                continue
+            self._put(target, state, local, key)
+            self.lags.append(time.time() - local.stat().st_mtime)
         self._send_chunks(target, state)
         if not state.ended:
             state.dirty = False
