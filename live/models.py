@@ -184,6 +184,10 @@ class Recording(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
     # Why recording stopped early or failed (low disk, nothing recorded), for staff.
     problem = models.CharField(max_length=200, blank=True)
+    # Object storage (LIVE_RECORDINGS_STORAGE=s3): when every part, the ended playlist
+    # and the last thumbnail were in the bucket, and why uploads fail now, for staff.
+    stored_at = models.DateTimeField(null=True, blank=True)
+    storage_problem = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -218,6 +222,8 @@ class Clip(models.Model):
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
     ready_at = models.DateTimeField(null=True, blank=True)
+    # When clip.mp4 was in the bucket (LIVE_RECORDINGS_STORAGE=s3).
+    stored_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

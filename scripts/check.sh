@@ -41,7 +41,8 @@ if [ "$#" -eq 0 ]; then
     # Of the ingest tests, those that race processes over the database (two packagers,
     # two schedulers, a kill -9) run here too.
     .venv/bin/pytest -q -n "$pg_workers" --dist loadfile -p no:cacheprovider -m "not browser" \
-      tests/ingest/test_packager_processes.py tests/ingest/test_scheduler.py
+      tests/ingest/test_packager_processes.py tests/ingest/test_scheduler.py \
+      tests/ingest/test_storage_failover.py
     # The scale-out chain (two app servers, two media hosts, two edges, Chromium) needs
     # PostgreSQL for its seven processes: it runs here only.
     .venv/bin/pytest -q -p no:cacheprovider tests/ingest/test_topology.py

@@ -18,6 +18,7 @@ from teecam.env import (
     env_media_host_url,
     sign_key_problem,
 )
+from teecam.storage_env import env_recordings_storage, env_retention_days
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -306,6 +307,16 @@ LIVE_RECONNECT_WINDOW_SECONDS = env_int("LIVE_RECONNECT_WINDOW_SECONDS", 60)
 LIVE_DVR_SECONDS = env_int("LIVE_DVR_SECONDS", 1800)
 LIVE_MIN_FREE_BYTES = env_int("LIVE_MIN_FREE_BYTES", 2 * 1024**3)
 LIVE_CLIP_MAX_SECONDS = env_int("LIVE_CLIP_MAX_SECONDS", 120)
+# Recordings, clips and their last thumbnail in S3-compatible object storage ("s3")
+# or only on the media host's disk ("local", the default): docs/operations.md.
+_recordings = env_recordings_storage()
+LIVE_RECORDINGS_STORAGE = _recordings.kind
+LIVE_S3_BUCKET = _recordings.bucket
+LIVE_S3_PREFIX = _recordings.prefix
+LIVE_S3_ENDPOINT_URL = _recordings.endpoint_url
+LIVE_S3_REGION = _recordings.region
+# Finished recordings older than this many days are purged by the packager (None: kept).
+LIVE_RECORDING_RETENTION_DAYS = env_retention_days("LIVE_RECORDING_RETENTION_DAYS")
 # A packager that stops renewing its lease loses its broadcasts after this long.
 LIVE_PACKAGER_LEASE_SECONDS = env_int("LIVE_PACKAGER_LEASE_SECONDS", 10)
 # This media host's public base for /hls/ (docs/scaling.md): its packager records it

@@ -21,6 +21,13 @@ class ServiceUnavailable(exceptions.APIException):
     default_detail = "The source is not available on this server."
 
 
+class StorageDown(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "storage_unavailable"
+    default_detail = "Recordings storage did not answer: nothing was changed; try again."
+    wait = 5  # Retry-After
+
+
 def _code_of(exc):
     if isinstance(exc, exceptions.ValidationError):
         return "validation_error"

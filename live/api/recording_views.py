@@ -9,13 +9,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from live.api import recording_serializers as rs
-from live.api.errors import Conflict
+from live.api.errors import Conflict, StorageDown
 from live.api.permissions import IsAdminClient, IsApiClient
 from live.api.views import RETRY_AFTER, errors, get_camera_or_404, get_event
 from live.http import actor_of
 from live.models import ClipState
 from live.services.clips import ClipRangeError, clip_url, create_clip, find_clip
 from live.services.recordings import RecordingBusy, delete_recording, recordings_of
+from live.services.storage import StorageUnavailable
 
 
 def row_id(value):
@@ -74,7 +75,16 @@ class RecordingDeleteView(APIView):
         request=None,
         responses={
             200: rs.RecordingResponse,
-            **errors(401, 403, 404, 409, 429, e409="The broadcast is still live"),
+            **errors(
+                401,
+                403,
+                404,
+                409,
+                429,
+                503,
+                e409="The broadcast is still live",
+                e503="Recordings storage did not answer (`storage_unavailable`): nothing changed",
+            ),
         },
         parameters=[RETRY_AFTER],
         summary="Delete a recording's files (admin); it stays listed as deleted",
@@ -90,6 +100,8 @@ class RecordingDeleteView(APIView):
             delete_recording(recording)
         except RecordingBusy as exc:
             raise Conflict(str(exc))
+        except StorageUnavailable:
+            raise StorageDown()
         return Response(recording_answer(recording))
 
 
@@ -100,7 +112,16 @@ class ClipCreateView(APIView):
         request=rs.ClipRequest,
         responses={
             202: OpenApiResponse(rs.ClipResponse, description="Accepted: being cut"),
-            **errors(400, 401, 403, 404, 415, 429),
+            **errors(
+                400,
+                401,
+                403,
+                404,
+                415,
+                429,
+                503,
+                e503="Recordings storage did not answer (`storage_unavailable`)",
+            ),
         },
         parameters=[RETRY_AFTER],
         summary="Cut a clip (up to 120 s) from the camera's recording (admin)",
@@ -118,6 +139,8 @@ class ClipCreateView(APIView):
             )
         except ClipRangeError as exc:
             raise ValidationError({exc.field: [str(exc)]})
+        except StorageUnavailable:
+            raise StorageDown("Recordings storage did not answer: no clip was made; try again.")
         status = 201 if clip.state == ClipState.READY else 202
         return Response(clip_answer(clip), status=status)
 

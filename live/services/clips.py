@@ -20,10 +20,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from live.models import Clip, ClipState, Recording, Source
-from live.services import mock_source
+from live.services import mock_source, storage
 from live.services.paths import output_dir_for
 from live.services.media import MediaPath, sign_media_path
-from live.services.recording_playlists import RECORDING_PLAYLIST, read_playlist
+from live.services.recording_playlists import RECORDING_PLAYLIST, parse_playlist, read_playlist
 from live.services.recordings import PLAYABLE
 
 logger = logging.getLogger("live.clips")
@@ -46,6 +46,9 @@ class Piece:
     path: Path
     start: datetime
     duration: float
+    # In the bucket as <stream>/<key> when not on this disk (object storage).
+    stream: str = ""
+    key: str = ""
 
     @property
     def end(self):
@@ -66,10 +69,16 @@ def pieces_of(recording):
         ]
     folder = output_dir_for(broadcast)
     playlist = read_playlist(folder / RECORDING_PLAYLIST)
+    if playlist is None and recording.stored_at is not None and storage.enabled():
+        # Not on this disk (another media host made it, or it left after upload).
+        text = storage.stored_playlist(broadcast.stream_name, RECORDING_PLAYLIST)
+        playlist = parse_playlist(text) if text else None
     pieces, clock = [], recording.started_at
     for entry in playlist.entries if playlist else []:
         start = entry.program_time or clock
-        pieces.append(Piece(folder / entry.uri, start, entry.duration))
+        pieces.append(
+            Piece(folder / entry.uri, start, entry.duration, broadcast.stream_name, entry.uri)
+        )
         clock = start + timedelta(seconds=entry.duration)
     return pieces
 

@@ -1,4 +1,9 @@
-"""Finding the bytes behind a verified media path (Django's fallback to nginx)."""
+"""Finding the bytes behind a verified media path (Django's fallback to nginx).
+
+With object storage on, a stored recording or clip is read from the bucket
+(live/services/storage.py), so any app server serves it, whichever media host made
+it and whether that host is still there.
+"""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -6,21 +11,13 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from live.models import Broadcast, Recording, RecordingState, Source
-from live.services import mock_source
-from live.services.media import PLAYLIST
+from live.models import Broadcast, Clip, ClipState, Recording, RecordingState, Source
+from live.services import mock_source, storage
+from live.services.media import CONTENT_TYPES, PLAYLIST
 from live.services.prepared import PreparedLookup
 from live.services.recording_playlists import DVR_PLAYLIST, READY_MARKER, RECORDING_PLAYLIST
 from live.services.paths import live_output_dir
 
-CONTENT_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",
-    ".m4s": "video/iso.segment",
-    ".mp4": "video/mp4",
-    ".aac": "audio/aac",
-    ".jpg": "image/jpeg",  # a live camera's thumb.jpg (live/services/thumbnails.py)
-}
 PLAYLIST_CACHE = "no-cache"
 SEGMENT_CACHE = "public, max-age=86400, immutable"
 LIVE_SEGMENT_CACHE = "public, max-age=60"
@@ -34,6 +31,8 @@ class MediaFile:
     cache_control: str
     path: Path | None = None
     text: str | None = None
+    body: object = None  # a stored object's streaming body, ``length`` bytes
+    length: int = 0
 
 
 def _within(folder: Path, relative: str):
@@ -98,6 +97,8 @@ def find_media(media_path, now=None):
     mock = _MOCK.first(media_path.stream)
     if mock is not None:
         return _mock_media(mock, media_path, content_type, now)
+    if storage.enabled() and is_stored(media_path.stream):
+        return _stored_media(media_path, content_type, is_playlist)
 
     folder = live_output_dir() / media_path.stream
     live_path = _within(folder, media_path.file)
@@ -114,10 +115,39 @@ def find_media(media_path, now=None):
     return None
 
 
+def is_stored(stream):
+    """Whether ``stream`` is a ready recording or clip that is in the bucket."""
+    ready = RecordingState.READY
+    return (
+        Recording.objects.filter(
+            broadcast__stream_name=stream, state=ready, stored_at__isnull=False
+        ).exists()
+        or Clip.objects.filter(
+            stream_name=stream, state=ClipState.READY, stored_at__isnull=False
+        ).exists()
+    )
+
+
+def _stored_media(media_path, content_type, is_playlist):
+    """A stored recording's or clip's file from the bucket (StorageUnavailable if it
+    does not answer). Nothing of it changes once stored: cached as immutable."""
+    if is_playlist:
+        text = storage.stored_playlist(media_path.stream, media_path.file)
+        return None if text is None else MediaFile(content_type, SEGMENT_CACHE, text=text)
+    found = storage.open_object(media_path.stream, media_path.file)
+    if found is None:
+        return None
+    body, length = found
+    return MediaFile(content_type, SEGMENT_CACHE, body=body, length=length)
+
+
 def _thumbnail(media_path):
-    """thumb.jpg: a live camera's, the mock's (the fixture's), or a fixture's own."""
+    """thumb.jpg: a live camera's, the mock's (the fixture's), a fixture's own, or a
+    stored recording's last one."""
     if media_path.file != "thumb.jpg":
         return None
+    if storage.enabled() and is_stored(media_path.stream):
+        return _stored_media(media_path, "image/jpeg", False)
     folders = [live_output_dir() / media_path.stream]
     mock = _MOCK.first(media_path.stream)
     if mock is not None and mock.is_live:

@@ -23,6 +23,15 @@ from live.services.encoding import b64url
 
 MAX_PATH_LENGTH = 512
 PLAYLIST = "index.m3u8"  # every stream's playlist, whatever its source
+# What each media file is served as (nginx, Django's fallback, the bucket's objects).
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".aac": "audio/aac",
+    ".jpg": "image/jpeg",  # a live camera's thumb.jpg (live/services/thumbnails.py)
+}
 STREAM_NAME_RE = re.compile(r"\A[A-Za-z0-9_-]{1,80}\Z")
 _PART_RE = re.compile(r"\A[A-Za-z0-9_.-]{1,120}\Z")
 _SIGNATURE_RE = re.compile(r"\A[A-Za-z0-9_-]{22}\Z")

@@ -14,11 +14,14 @@ from live.models import (
     Broadcast,
     BroadcastSample,
     Health,
+    Recording,
+    RecordingState,
     Source,
     Viewer,
     WebhookDelivery,
     WebhookEndpoint,
 )
+from live.services import storage
 from live.services.audience import watching_filter
 from live.services.health import health_of
 from live.services.paths import output_dir_for
@@ -134,6 +137,7 @@ class DatabaseCollector:
         yield health
         yield segments
         yield from webhook_metrics()
+        yield from storage_metrics()
 
 
 def webhook_metrics():
@@ -159,3 +163,28 @@ def webhook_metrics():
     endpoints.add_metric(["enabled"], states["on"])
     endpoints.add_metric(["disabled"], states["off"])
     yield endpoints
+
+
+def storage_metrics():
+    """Recordings waiting for object storage, and those whose uploads fail now."""
+    if not storage.enabled():
+        return
+    waiting = GaugeMetricFamily(
+        "teecam_recordings_not_stored",
+        "Recordings (recording or ready) not yet wholly in object storage.",
+    )
+    failing = GaugeMetricFamily(
+        "teecam_recording_uploads_failing",
+        "Recordings whose uploads to object storage fail now (the host card says why).",
+    )
+    totals = Recording.objects.filter(
+        state__in=(RecordingState.RECORDING, RecordingState.FINISHING, RecordingState.READY),
+        stored_at__isnull=True,
+    ).aggregate(
+        waiting=Count("id"),
+        failing=Count("id", filter=~Q(storage_problem="")),
+    )
+    waiting.add_metric([], totals["waiting"])
+    failing.add_metric([], totals["failing"])
+    yield waiting
+    yield failing

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from live.services import delivery
+from live.services import delivery, storage
 from live.services.paths import live_output_dir
 from live.services.ingest_hook import hook_query
 from live.services.media import media_secret
@@ -234,6 +234,7 @@ def render_nginx_config(options: NginxOptions) -> str:
         "rtmp": _rtmp(options),
         "serves_app": options.role in ("all", "app"),
         "serves_media_from_disk": options.role in ("all", "origin"),
+        "stored_recordings": storage.enabled(),
         "apps": options.apps or [options.upstream],
         "origin_name_re": ORIGIN_NAME_RE,
         "playlist_windows": _playlist_windows(options.playlist_window_ms),

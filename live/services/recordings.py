@@ -22,9 +22,9 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from live.models import Broadcast, Recording, RecordingState, Source
-from live.services import mock_source, recording_playlists
+from live.services import mock_source, recording_playlists, storage
 from live.services.paths import output_dir_for
-from live.services.media import MediaPath
+from live.services.media import PLAYLIST, MediaPath
 from live.services.prepared import PreparedLookup
 from live.services.recording_playlists import RECORDING_PLAYLIST
 from live.signals import broadcast_started, broadcast_stopped
@@ -120,7 +120,11 @@ def _finish_quietly(broadcast_id):
 
 
 def finish_recording(broadcast_id):
-    """Ends a stopped broadcast's recording: ENDLIST written, then ``ready``."""
+    """Ends a stopped broadcast's recording: ENDLIST written, then ``ready``.
+
+    None (left as it is) when its folder is not on this disk: an app server without the
+    media disk, or a media host that died; a packager finishes it (live/workers/recorder.py).
+    """
     recording = (
         Recording.objects.select_related("broadcast")
         .filter(broadcast_id=broadcast_id, state__in=ACTIVE)
@@ -134,6 +138,8 @@ def finish_recording(broadcast_id):
         size, seconds = _mock_totals(broadcast.started_at, stopped_at)
     else:
         folder = output_dir_for(broadcast)
+        if not ((folder / PLAYLIST).exists() or (folder / RECORDING_PLAYLIST).exists()):
+            return None
         recording_playlists.append_segments(folder, finish=True)
         recording_playlists.forget(folder)
         size, seconds = recording_playlists.totals(folder)
@@ -180,8 +186,12 @@ def recordings_of(event_id):
 
 
 def delete_recording(recording):
+    """Deletes the recording's files, from the bucket first (StorageUnavailable: nothing
+    changed), then from this disk; it stays listed as deleted."""
     if recording.broadcast.is_live:
         raise RecordingBusy("The broadcast is still live: stop it before deleting its recording.")
+    if recording.broadcast.source != Source.MOCK and storage.enabled():
+        storage.delete_stream(recording.broadcast.stream_name)
     if recording.broadcast.source != Source.MOCK:
         folder = output_dir_for(recording.broadcast)
         recording_playlists.forget(folder)
@@ -192,7 +202,8 @@ def delete_recording(recording):
 
 
 def purge_recordings(older_than_days, now=None):
-    """Deletes finished recordings that stopped more than ``older_than_days`` ago."""
+    """Deletes finished recordings that stopped more than ``older_than_days`` ago, from
+    the bucket too (``LIVE_RECORDING_RETENTION_DAYS`` runs this from the packager)."""
     cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
     old = Recording.objects.filter(
         state__in=(RecordingState.READY, RecordingState.FAILED), stopped_at__lt=cutoff

@@ -44,4 +44,6 @@ def camera_clips(camera, broadcast=None):
         "no_picture": no_picture,
         "clips": clips_of(camera),
         "recording_problem": recording_problem(broadcast) if broadcast is not None else None,
+        # Uploads failing now (object storage): the files wait on the media host's disk.
+        "storage_problem": next((r.storage_problem for r in recordings if r.storage_problem), ""),
     }

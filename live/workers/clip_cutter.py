@@ -15,6 +15,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from live.models import Clip, ClipState
+from live.services import storage
 from live.services.clips import CLIP_FILE, pieces_of
 from live.services.paths import live_output_dir
 
@@ -49,20 +50,15 @@ def cut_clip(clip):
         with tempfile.TemporaryDirectory() as scratch:
             list_file = Path(scratch) / "pieces.ffconcat"
             lines = ["ffconcat version 1.0"]
-            for piece in pieces:
-                lines += [f"file '{piece.path}'", f"duration {piece.duration:.3f}"]
-            list_file.write_text("\n".join(lines) + "\n")
             try:
-                done = subprocess.run(
-                    cut_command(list_file, offset, clip.duration, output),
-                    capture_output=True,
-                    text=True,
-                    timeout=CUT_TIMEOUT_SECONDS,
-                )
-                if done.returncode != 0:
-                    error = f"ffmpeg failed: {done.stderr.strip()[-150:]}"
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                error = f"ffmpeg failed: {exc}"[:200]
+                for number, piece in enumerate(pieces):
+                    path = _local(piece, Path(scratch) / f"{number}{piece.path.suffix}")
+                    lines += [f"file '{path}'", f"duration {piece.duration:.3f}"]
+            except (FileNotFoundError, storage.StorageUnavailable) as exc:
+                error = f"A segment could not be read: {exc}"[:200]
+            else:
+                list_file.write_text("\n".join(lines) + "\n")
+                error = _run_cut(list_file, offset, clip.duration, output)
     if error:
         output.unlink(missing_ok=True)
         Clip.objects.filter(pk=clip.pk).update(state=ClipState.FAILED, error=error[:200])
@@ -73,6 +69,28 @@ def cut_clip(clip):
     Clip.objects.filter(pk=clip.pk).update(
         state=ClipState.READY, bytes=(folder / CLIP_FILE).stat().st_size, ready_at=timezone.now()
     )
+
+
+def _run_cut(list_file, offset, duration, output):
+    """Runs the cut; the reason it failed, or ""."""
+    try:
+        done = subprocess.run(
+            cut_command(list_file, offset, duration, output),
+            capture_output=True,
+            text=True,
+            timeout=CUT_TIMEOUT_SECONDS,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"ffmpeg failed: {exc}"[:200]
+    return f"ffmpeg failed: {done.stderr.strip()[-150:]}" if done.returncode != 0 else ""
+
+
+def _local(piece, scratch_path: Path):
+    """The piece on this disk, or fetched from the bucket into the scratch folder."""
+    if piece.path.exists() or not (piece.key and storage.enabled()):
+        return piece.path
+    storage.download(piece.stream, piece.key, scratch_path)
+    return scratch_path
 
 
 def cut_pending_clips(limit=4):

@@ -48,6 +48,7 @@ from live.services.paths import LOG_SUFFIX, output_dir_for
 from live.workers.ingest_health import write_health
 from live.workers.leases import Leases
 from live.workers.media_jobs import MediaJobs
+from live.workers.storage_sync import StorageSync
 from live.services.media import PLAYLIST
 from live.workers.simulcast import Simulcaster
 from live.workers.samples import take_samples_safely
@@ -94,6 +95,8 @@ class Packager:
         self.stopping = False
         self.simulcast = Simulcaster(self.owner, self.lease_seconds)
         self.media_jobs = MediaJobs()  # ladder rungs and thumbnails (media_jobs.py)
+        # Uploads to object storage, in a thread of its own (storage_sync.py, uploader.py).
+        self.storage = StorageSync()
 
     # The loop -----------------------------------------------------------
 
@@ -122,6 +125,7 @@ class Packager:
             self.stop_child(broadcast_id)
         self.simulcast.shutdown()
         self.media_jobs.close()
+        self.storage.close()
         PackagerLease.objects.filter(owner=self.owner).delete()
         logger.info("packager %s stopped", self.owner)
 
@@ -148,11 +152,13 @@ class Packager:
             if broadcast.source in PACKAGED_SOURCES:
                 self.keep_child_running(broadcast)
             recorder.keep_or_trim(broadcast, disk_trouble)
+            self.storage.held(broadcast)
             write_health(broadcast, now)
             self.media_jobs.tick(broadcast)
         self.media_jobs.end_pass()
-        recorder.finish_stopped()
+        recorder.finish_stopped(self.storage.finish_absent)
         clip_cutter.cut_pending_clips()
+        self.storage.end_pass()
         self.remove_stale_output(live)
         self.simulcast.reconcile(now)
         take_samples_safely(now)  # chart samples (audience, bitrate, fps); never raises

@@ -7,17 +7,22 @@ The rules of a recording (what is kept, what plays, what a stop does) are
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from live.models import Clip, ClipState, Recording, RecordingState
-from live.services import recording_playlists
+from live.services import recording_playlists, storage
 from live.services.paths import output_dir_for, segments_kept_seconds
 from live.services.recording_playlists import DVR_PLAYLIST
-from live.services.recordings import ACTIVE, finish_recording, recording_of
+from live.services.recordings import ACTIVE, NOTHING_RECORDED, finish_recording, recording_of
 from live.workers.hls_output import trim_segments
 
 logger = logging.getLogger("live.recordings")
+
+# Past the lease, this long after a stop, no packager finished a recording: none has it.
+ABSENT_GRACE_SECONDS = 5
 
 
 def keep_or_trim(broadcast, disk_trouble):
@@ -48,28 +53,45 @@ def stop_for_space(recording, folder, reason):
     logger.warning("broadcast %s: %s", recording.broadcast_id, reason)
 
 
-def finish_stopped():
-    """Recordings whose broadcast stopped but that were not finished at stop time."""
+def finish_stopped(finish_absent=None):
+    """Recordings whose broadcast stopped but that were not finished at stop time.
+
+    One whose folder is on no disk here, still unfinished a while after its stop (the
+    packager holding it would have finished it within a pass), goes to
+    ``finish_absent(recording)``: from the bucket with object storage
+    (``storage_sync``), else it failed: nothing reached any disk that is still here.
+    """
     pending = Recording.objects.filter(
         state__in=ACTIVE, broadcast__stopped_at__isnull=False
-    ).values_list("broadcast_id", flat=True)
-    for broadcast_id in list(pending):
-        finish_recording(broadcast_id)
+    ).select_related("broadcast")
+    grace = timedelta(seconds=settings.LIVE_PACKAGER_LEASE_SECONDS + ABSENT_GRACE_SECONDS)
+    for recording in list(pending):
+        finished = finish_recording(recording.broadcast_id)
+        if finished is None and recording.broadcast.stopped_at < timezone.now() - grace:
+            (finish_absent or fail_absent)(recording)
+
+
+def fail_absent(recording):
+    Recording.objects.filter(pk=recording.pk, state__in=ACTIVE).update(
+        state=RecordingState.FAILED,
+        problem=NOTHING_RECORDED,
+        stopped_at=recording.broadcast.stopped_at,
+    )
 
 
 def kept_stream_names(names):
-    """Of these folder names, those of recordings and clips that are not deleted."""
+    """Of these folder names, those of recordings and clips that are not deleted (nor,
+    with object storage, already stored)."""
     names = list(names)
     if not names:
         return set()
-    kept = set(
-        Recording.objects.filter(broadcast__stream_name__in=names)
-        .exclude(state=RecordingState.DELETED)
-        .values_list("broadcast__stream_name", flat=True)
+    recordings = Recording.objects.filter(broadcast__stream_name__in=names).exclude(
+        state=RecordingState.DELETED
     )
-    kept |= set(
-        Clip.objects.filter(stream_name__in=names)
-        .exclude(state=ClipState.FAILED)
-        .values_list("stream_name", flat=True)
-    )
-    return kept
+    clips = Clip.objects.filter(stream_name__in=names).exclude(state=ClipState.FAILED)
+    if storage.enabled():
+        # What is in the bucket leaves this disk: the app servers serve it from there.
+        recordings = recordings.filter(stored_at__isnull=True)
+        clips = clips.filter(stored_at__isnull=True)
+    kept = set(recordings.values_list("broadcast__stream_name", flat=True))
+    return kept | set(clips.values_list("stream_name", flat=True))

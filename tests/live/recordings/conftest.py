@@ -31,3 +31,6 @@ def live_mock(event):
     broadcast.recording.save()
     broadcast.refresh_from_db()
     return broadcast
+
+
+from tests.s3_server import s3, s3_server  # noqa: E402,F401  (moto's S3 server, a bucket)
