@@ -361,6 +361,9 @@ if REDIS_URL:
 # Integrations (issue 13): webhooks and /metrics.
 # Private, loopback and link-local webhook targets are refused unless this is on.
 LIVE_WEBHOOK_ALLOW_PRIVATE = env_bool("LIVE_WEBHOOK_ALLOW_PRIVATE", False)
+# The same for every outbound connection (webhooks, simulcast pushes): either setting
+# on allows private targets (live/services/egress.py).
+LIVE_EGRESS_ALLOW_PRIVATE = env_bool("LIVE_EGRESS_ALLOW_PRIVATE", False)
 # Waits between attempts of a delivery, in seconds; the last one repeats.
 LIVE_WEBHOOK_RETRY_SECONDS = [
     float(step)
