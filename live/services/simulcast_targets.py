@@ -7,16 +7,21 @@ user:password, no query string): the key is the one secret, in its own field.
 """
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from live.models import SimulcastTarget
-from live.services import telemetry
+from live.services import egress, telemetry
 from live.services.lifecycle import live_broadcast_of
 
 MAX_TARGETS_PER_CAMERA = 10
 MAX_URL_LENGTH = 500
 MAX_KEY_LENGTH = 200
 MAX_NAME_LENGTH = 100
+DEFAULT_PORTS = {"rtmp": 1935, "rtmps": 443}
+NOT_PUBLIC = (
+    "The URL's host is not a public address: simulcast pushes go to public servers only "
+    "(LIVE_EGRESS_ALLOW_PRIVATE=1 allows private ones)."
+)
 _CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
@@ -57,7 +62,49 @@ def validate_target_url(url):
         raise InvalidTarget(
             "url", "Leave the query string out of the URL: the stream key has its own field."
         )
+    try:
+        # A name that does not resolve now may later: the push checks it then.
+        egress.check_url_host(hostname, _port(parts), require_resolution=False)
+    except egress.EgressRefused as exc:
+        raise InvalidTarget("url", _refusal(exc))
     return url.rstrip("/")
+
+
+def _port(parts):
+    return parts.port if parts.port is not None else DEFAULT_PORTS[parts.scheme]
+
+
+def _refusal(exc):
+    """The egress refusal in words that name no resolved address (an event's admin key
+    must not learn what internal names resolve to)."""
+    if exc.reason == "address":
+        return NOT_PUBLIC
+    if exc.reason == "port":
+        return "The URL's port must be 1 to 65535."
+    return "The URL's host name does not resolve."
+
+
+def push_destination(target):
+    """(URL ffmpeg connects to, tcUrl) of a push, checked now; EgressRefused otherwise.
+
+    Resolved once, per push: plain rtmp:// is given the checked address itself, and
+    the URL as written goes in RTMP's tcUrl, which servers read. rtmps:// keeps its
+    name, checked here: ffmpeg 5.1 sends no TLS server name (SNI) to an address,
+    which YouTube's and Facebook's ingest servers need (docs/security.md).
+    """
+    parts = urlsplit(target.url)
+    port = _port(parts)
+    address = egress.resolve(parts.hostname, port)[0]
+    path = f"{parts.path.rstrip('/')}/{target.stream_key}"
+    if parts.scheme == "rtmps":
+        return urlunsplit(("rtmps", parts.netloc, path, "", "")), target.url
+    host = f"[{address}]" if ":" in address else address
+    return urlunsplit(("rtmp", f"{host}:{port}", path, "", "")), target.url
+
+
+def refusal_of(exc):
+    """What a target shows when its push was refused by the egress rule."""
+    return f"Refused: {_refusal(exc)}"
 
 
 def validate_stream_key(key):
