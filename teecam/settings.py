@@ -222,6 +222,9 @@ LIVE_RATE_LIMITS = {
     # RTMP hook refusals: per camera address (wrong stream keys) and per caller
     # (calls without the hook secret).
     "ingest-failure": (env_int("LIVE_RATE_INGEST_FAILURES_PER_MINUTE", 10), 60),
+    # Clip requests (API and host page): per API key or staff user, and per camera.
+    "clip-key": (env_int("LIVE_RATE_CLIPS_PER_KEY_PER_MINUTE", 10), 60),
+    "clip-camera": (env_int("LIVE_RATE_CLIPS_PER_CAMERA_PER_MINUTE", 20), 60),
     # WHIP requests (POST and DELETE) per client address.
     "whip": (env_int("LIVE_RATE_WHIP_PER_MINUTE", 30), 60),
     # Failed logins (staff login and admin): per user name and per client address.

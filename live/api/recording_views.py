@@ -4,17 +4,18 @@ from datetime import datetime, timezone as dt_timezone
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from live.api import recording_serializers as rs
-from live.api.errors import Conflict
+from live.api.errors import Conflict, InsufficientStorage
 from live.api.permissions import IsAdminClient, IsApiClient
 from live.api.views import RETRY_AFTER, errors, get_camera_or_404, get_event
 from live.http import actor_of
 from live.models import ClipState
-from live.services.clips import ClipRangeError, clip_url, create_clip, find_clip
+from live.services.clips import ClipRangeError, NoSpace, clip_url, create_clip, find_clip
+from live.services.rate_limits import RateLimited
 from live.services.recordings import RecordingBusy, delete_recording, recordings_of
 
 
@@ -100,7 +101,8 @@ class ClipCreateView(APIView):
         request=rs.ClipRequest,
         responses={
             202: OpenApiResponse(rs.ClipResponse, description="Accepted: being cut"),
-            **errors(400, 401, 403, 404, 415, 429),
+            201: OpenApiResponse(rs.ClipResponse, description="The same range, already cut"),
+            **errors(400, 401, 403, 404, 415, 429, 507),
         },
         parameters=[RETRY_AFTER],
         summary="Cut a clip (up to 120 s) from the camera's recording (admin)",
@@ -110,7 +112,7 @@ class ClipCreateView(APIView):
         body = rs.ClipRequest(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            clip = create_clip(
+            clip, _ = create_clip(
                 camera,
                 body.validated_data["start"],
                 body.validated_data["duration"],
@@ -118,6 +120,10 @@ class ClipCreateView(APIView):
             )
         except ClipRangeError as exc:
             raise ValidationError({exc.field: [str(exc)]})
+        except RateLimited as exc:
+            raise Throttled(wait=exc.retry_after, detail=str(exc))
+        except NoSpace as exc:
+            raise InsufficientStorage(str(exc))
         status = 201 if clip.state == ClipState.READY else 202
         return Response(clip_answer(clip), status=status)
 

@@ -223,6 +223,6 @@ class ErrorResponse(serializers.Serializer):
     error = serializers.CharField(
         help_text="A stable code: validation_error, parse_error, not_authenticated, "
         "authentication_failed, permission_denied, not_found, conflict, "
-        "unsupported_media_type, throttled, source_unavailable"
+        "unsupported_media_type, throttled, source_unavailable, insufficient_storage"
     )
     detail = ErrorDetailField()
