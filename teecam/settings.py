@@ -367,6 +367,8 @@ LIVE_WEBHOOK_ALLOW_PRIVATE = env_bool("LIVE_WEBHOOK_ALLOW_PRIVATE", False)
 # The same for every outbound connection (webhooks, simulcast pushes): either setting
 # on allows private targets (live/services/egress.py).
 LIVE_EGRESS_ALLOW_PRIVATE = env_bool("LIVE_EGRESS_ALLOW_PRIVATE", False)
+# CA file for rtmps:// simulcast targets' certificates; empty: the system's CAs.
+LIVE_SIMULCAST_CA_FILE = os.environ.get("LIVE_SIMULCAST_CA_FILE", "").strip()
 # Waits between attempts of a delivery, in seconds; the last one repeats.
 LIVE_WEBHOOK_RETRY_SECONDS = [
     float(step)

@@ -11,10 +11,11 @@ on: the demo and the tests, whose receivers listen on 127.0.0.1. Ports are 1 to
 the name: a name that resolves to a public address when it is checked and to
 127.0.0.1 a moment later (DNS rebinding) cannot slip through between the two.
 
-Callers: ``pinned_http_connection`` (webhook deliveries) and ``open_checked``
-(the simulcast push's connection, workers/simulcast.py); ``check_url_host``
-checks a URL when it is saved, which is a courtesy: the check that counts is
-the one at connect time.
+Callers: ``pinned_http_connection`` (webhook deliveries), ``resolve`` (a plain
+rtmp:// simulcast push: ffmpeg is given the checked address) and
+``connect_address`` (an rtmps:// push, through workers/tls_relay.py);
+``check_url_host`` checks a URL when it is saved, which is a courtesy: the check
+that counts is the one at connect time.
 """
 
 import http.client
@@ -122,18 +123,29 @@ def check_url_host(host, port, allow_private=None, require_resolution=True):
     return [host]
 
 
+def connect_address(host, address, port, timeout):
+    """A TCP socket connected to ``address`` (one that ``resolve`` gave for ``host``),
+    checked again here: the one place a socket leaves teecam."""
+    check_port(port)
+    check_address(address, host)
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect((address, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def open_checked(host, port, timeout):
     """A TCP socket connected to one of the host's checked addresses (tried in order)."""
     last_error = None
     for address in resolve(host, port):
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
         try:
-            sock.settimeout(timeout)
-            sock.connect((address, port))
-            return sock
+            return connect_address(host, address, port, timeout)
         except OSError as exc:
-            sock.close()
             last_error = exc
     raise last_error or OSError(f"could not connect to {host}")
 

@@ -7,7 +7,8 @@ user:password, no query string): the key is the one secret, in its own field.
 """
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from live.models import SimulcastTarget
 from live.services import egress, telemetry
@@ -84,22 +85,30 @@ def _refusal(exc):
     return "The URL's host name does not resolve."
 
 
-def push_destination(target):
-    """(URL ffmpeg connects to, tcUrl) of a push, checked now; EgressRefused otherwise.
+@dataclass(frozen=True)
+class Destination:
+    """Where one push goes: ``address`` is the one the egress rule checked just now."""
 
-    Resolved once, per push: plain rtmp:// is given the checked address itself, and
-    the URL as written goes in RTMP's tcUrl, which servers read. rtmps:// keeps its
-    name, checked here: ffmpeg 5.1 sends no TLS server name (SNI) to an address,
-    which YouTube's and Facebook's ingest servers need (docs/security.md).
+    scheme: str
+    host: str
+    address: str
+    port: int
+    path: str  # the application path and the stream key
+    tc_url: str  # the URL as written, for RTMP's tcUrl (servers read it)
+
+
+def push_destination(target):
+    """The push's Destination, resolved once and checked now; EgressRefused otherwise.
+
+    A plain rtmp:// push gives ffmpeg the address itself; an rtmps:// one goes
+    through a loopback TLS relay to it (live/workers/tls_relay.py), so the TLS
+    server name stays the host's.
     """
     parts = urlsplit(target.url)
     port = _port(parts)
     address = egress.resolve(parts.hostname, port)[0]
     path = f"{parts.path.rstrip('/')}/{target.stream_key}"
-    if parts.scheme == "rtmps":
-        return urlunsplit(("rtmps", parts.netloc, path, "", "")), target.url
-    host = f"[{address}]" if ":" in address else address
-    return urlunsplit(("rtmp", f"{host}:{port}", path, "", "")), target.url
+    return Destination(parts.scheme, parts.hostname, address, port, path, target.url)
 
 
 def refusal_of(exc):

@@ -33,6 +33,7 @@ from django.utils import timezone
 from live.models import Broadcast, SimulcastTarget, Source
 from live.services.egress import EgressRefused
 from live.services.simulcast_targets import push_destination, refusal_of
+from live.workers.tls_relay import TlsRelay
 from live.workers.child_processes import spawn_marked, terminate
 from live.services.paths import output_dir_for
 from live.services.media import PLAYLIST
@@ -53,6 +54,7 @@ class Push:
     signature: tuple
     process: subprocess.Popen
     log_path: Path
+    relay: TlsRelay | None = None
     started_at: float = field(default_factory=time.monotonic)
     sent_bytes: int = 0
 
@@ -72,8 +74,8 @@ def push_input(broadcast):
     return ["-live_start_index", "-1", "-i", str(output_dir_for(broadcast) / PLAYLIST)]
 
 
-def push_command(broadcast, destination, tc_url):
-    """ffmpeg for one push to ``destination`` (simulcast_targets.push_destination)."""
+def push_command(broadcast, url, tc_url):
+    """ffmpeg for one push to ``url``, a checked address (or the loopback TLS relay)."""
     return [
         "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-loglevel", "warning",
         *push_input(broadcast),
@@ -82,8 +84,18 @@ def push_command(broadcast, destination, tc_url):
         "-f", "flv", "-flvflags", "no_duration_filesize",
         "-progress", "pipe:1",
         "-rtmp_tcurl", tc_url,
-        destination,
+        url,
     ]  # fmt: skip
+
+
+def push_url(destination):
+    """(ffmpeg's output URL, the relay or None): the checked address, never the name."""
+    if destination.scheme == "rtmps":
+        relay = TlsRelay(destination.host, destination.address, destination.port)
+        return f"rtmp://127.0.0.1:{relay.local_port}{destination.path}", relay
+    address = destination.address
+    host = f"[{address}]" if ":" in address else address
+    return f"rtmp://{host}:{destination.port}{destination.path}", None
 
 
 def secrets_of_target(target):
@@ -198,6 +210,8 @@ class Simulcaster:
                 self._set_state(target, SENDING if push.sent_bytes else CONNECTING)
                 return
             del self.pushes[target.pk]
+            if push.relay is not None:
+                push.relay.close()
             ran = time.monotonic() - push.started_at
             retry.failures = 1 if ran > HEALTHY_RUN_SECONDS else retry.failures + 1
             delay = min(2 ** (retry.failures - 1), MAX_BACKOFF_SECONDS)
@@ -222,7 +236,7 @@ class Simulcaster:
 
     def _start(self, target, broadcast, signature):
         try:
-            destination, tc_url = push_destination(target)
+            destination = push_destination(target)
         except EgressRefused as exc:
             # Counted as a failed push: retried with backoff, as the rule may be a
             # DNS answer that changes back.
@@ -241,15 +255,16 @@ class Simulcaster:
             log_path.unlink()
         # ffmpeg prints the output URL, which ends with the stream key: blanked in the log.
         # Its stdout carries the progress lines _read_progress reads.
+        url, relay = push_url(destination)
         process, _ = spawn_marked(
-            push_command(broadcast, destination, tc_url),
+            push_command(broadcast, url, destination.tc_url),
             SIMULCAST_MARKER,
             target.pk,
             log_path,
             secrets_of_target(target),
             stdout=subprocess.PIPE,
         )
-        push = Push(target.pk, broadcast.pk, signature, process, log_path)
+        push = Push(target.pk, broadcast.pk, signature, process, log_path, relay)
         threading.Thread(target=_read_progress, args=(push,), daemon=True).start()
         self.pushes[target.pk] = push
         logger.info(
@@ -265,6 +280,8 @@ class Simulcaster:
         push = self.pushes.pop(target_id, None)
         if push is not None:
             terminate(push.process, 1.0)
+            if push.relay is not None:
+                push.relay.close()
             logger.info("simulcast target %s: push %s stopped", target_id, push.process.pid)
 
     def _drop(self, target_id):

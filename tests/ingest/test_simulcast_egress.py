@@ -11,6 +11,8 @@ from a closed one.
 """
 
 import socket
+import ssl
+import subprocess
 import threading
 
 import pytest
@@ -66,7 +68,7 @@ def answers(tmp_path):
     uninstall()
 
 
-def start_stubbed_packager(procs, packager_env, answers, allow_private):
+def start_stubbed_packager(procs, packager_env, answers, allow_private, **env):
     return procs.start(
         "packager",
         [PYTHON, "-m", "tests.resolver_stub", "livepackager", "--poll", "0.25"],
@@ -75,6 +77,7 @@ def start_stubbed_packager(procs, packager_env, answers, allow_private):
             "TEST_RESOLVER_FILE": str(answers),
             "LIVE_EGRESS_ALLOW_PRIVATE": "1" if allow_private else "0",
             "LIVE_WEBHOOK_ALLOW_PRIVATE": "0",
+            **env,
         },
     )
 
@@ -166,3 +169,79 @@ def test_last_error_tells_no_open_port_from_a_closed_one(api, event, start_packa
         assert not any(word in error.lower() for word in ("refused", "reset", "errno")), error
     finally:
         open_port.close()
+
+
+class TlsFront:
+    """An RTMPS server for the test: TLS with a certificate for NAME in front of the
+    target nginx-rtmp; it records the TLS server name (SNI) each client sent."""
+
+    def __init__(self, tmp_path, backend_port):
+        self.cert, key = tmp_path / "front.crt", tmp_path / "front.key"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+             "-keyout", str(key), "-out", str(self.cert), "-subj", f"/CN={NAME}",
+             "-addext", f"subjectAltName=DNS:{NAME}"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(self.cert, key)
+        self.names = []
+        self.context.sni_callback = lambda sock, name, context: self.names.append(name)
+        self.backend_port = backend_port
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client):
+        try:
+            tls = self.context.wrap_socket(client, server_side=True)
+        except OSError:
+            return client.close()
+        backend = socket.create_connection(("127.0.0.1", self.backend_port))
+        threading.Thread(target=_pump, args=(backend, tls), daemon=True).start()
+        _pump(tls, backend)
+
+    def close(self):
+        self.sock.close()
+
+
+def _pump(source, sink):
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        source.close()
+        sink.close()
+
+
+def test_an_rtmps_push_goes_to_the_checked_address_with_the_hosts_name_for_tls(
+    api, event, procs, packager_env, answers, tmp_path
+):
+    port = free_tcp_port()
+    _, record = start_target(procs, tmp_path, port)
+    front = TlsFront(tmp_path, port)
+    try:
+        assert api.start(event.pk, "mock").status == 201
+        added = add_target(api, event, f"rtmps://{NAME}:{front.port}/target")
+        assert added.status == 201, added.text
+        write_answers(answers, {NAME: [["127.0.0.1"]]})
+        start_stubbed_packager(
+            procs, packager_env, answers, allow_private=True, LIVE_SIMULCAST_CA_FILE=front.cert
+        )
+        recorded = record / f"{STREAM_KEY}.flv"
+        wait_for(lambda: recorded.exists() and recorded.stat().st_size > 50_000, 30, "recording")
+        # Real DNS cannot resolve NAME: the socket went to the checked address, and the
+        # TLS server name (and the certificate check) was still the host's.
+        assert front.names and set(front.names) == {NAME}
+    finally:
+        front.close()
