@@ -126,3 +126,10 @@ def test_a_time_without_a_time_zone_is_a_400_naming_it(admin_api, event, field):
     assert list(answer.json()["detail"]) == [field]
     assert "time zone" in answer.json()["detail"][field][0]
     assert not CameraSchedule.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["2026-01-01T00:60:00Z", "2026-02-30T09:00:00", "2026-01-01"])
+def test_an_impossible_or_partial_time_is_a_400_naming_it(admin_api, event, value):
+    answer = admin_api.put(URL, {"startAt": value, "stopAt": iso(1200)}, format="json")
+    assert answer.status_code == 400
+    assert list(answer.json()["detail"]) == ["startAt"]
