@@ -382,6 +382,12 @@ class CameraSchedule(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # The broadcast this schedule started: the only one its stop may end.
+    broadcast = models.ForeignKey(
+        "Broadcast", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The camera was already live at the start time: the schedule left it alone.
+    already_live = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

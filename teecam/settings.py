@@ -224,6 +224,9 @@ LIVE_RATE_LIMITS = {
     # RTMP hook refusals: per camera address (wrong stream keys) and per caller
     # (calls without the hook secret).
     "ingest-failure": (env_int("LIVE_RATE_INGEST_FAILURES_PER_MINUTE", 10), 60),
+    # Clip requests (API and host page): per API key or staff user, and per camera.
+    "clip-key": (env_int("LIVE_RATE_CLIPS_PER_KEY_PER_MINUTE", 10), 60),
+    "clip-camera": (env_int("LIVE_RATE_CLIPS_PER_CAMERA_PER_MINUTE", 20), 60),
     # WHIP requests (POST and DELETE) per client address.
     "whip": (env_int("LIVE_RATE_WHIP_PER_MINUTE", 30), 60),
     # Failed logins (staff login and admin): per user name and per client address.
@@ -383,6 +386,11 @@ if REDIS_URL:
 # Integrations (issue 13): webhooks and /metrics.
 # Private, loopback and link-local webhook targets are refused unless this is on.
 LIVE_WEBHOOK_ALLOW_PRIVATE = env_bool("LIVE_WEBHOOK_ALLOW_PRIVATE", False)
+# The same for every outbound connection (webhooks, simulcast pushes): either setting
+# on allows private targets (live/services/egress.py).
+LIVE_EGRESS_ALLOW_PRIVATE = env_bool("LIVE_EGRESS_ALLOW_PRIVATE", False)
+# CA file for rtmps:// simulcast targets' certificates; empty: the system's CAs.
+LIVE_SIMULCAST_CA_FILE = os.environ.get("LIVE_SIMULCAST_CA_FILE", "").strip()
 # Waits between attempts of a delivery, in seconds; the last one repeats.
 LIVE_WEBHOOK_RETRY_SECONDS = [
     float(step)

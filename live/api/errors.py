@@ -15,6 +15,12 @@ class Conflict(exceptions.APIException):
     default_detail = "The request conflicts with the stream's current state."
 
 
+class InsufficientStorage(exceptions.APIException):
+    status_code = status.HTTP_507_INSUFFICIENT_STORAGE
+    default_code = "insufficient_storage"
+    default_detail = "The data disk is too full for this."
+
+
 class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "source_unavailable"

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from live.api.permissions import IsAdminClient
+from live.api.serializers import AwareDateTimeField
 from live.api.views import RETRY_AFTER, errors, get_camera_or_404
 from live.http import actor_of
 from live.models import Source
@@ -27,8 +28,8 @@ MAX_ID = 2**31 - 1  # beyond a database integer: no such target, not an overflow
 
 
 class ScheduleRequest(serializers.Serializer):
-    startAt = serializers.DateTimeField(help_text="When the camera starts (ISO 8601, future)")
-    stopAt = serializers.DateTimeField(help_text="When it stops (after startAt, within 24 h)")
+    startAt = AwareDateTimeField(help_text="When the camera starts (ISO 8601 with its zone)")
+    stopAt = AwareDateTimeField(help_text="When it stops (after startAt, within 24 h)")
     source = serializers.ChoiceField(
         choices=Source.values, required=False, help_text="Default: the camera's default source"
     )
@@ -46,6 +47,12 @@ class ScheduleResponse(serializers.Serializer):
         allow_null=True, help_text="When the scheduler fired the stop"
     )
     lastError = serializers.CharField(allow_null=True, help_text="Why the start was refused")
+    broadcastId = serializers.IntegerField(
+        allow_null=True, help_text="The broadcast the schedule started: the only one it stops"
+    )
+    alreadyLive = serializers.BooleanField(
+        help_text="The camera was already live at the start time: the schedule left it alone"
+    )
 
 
 class TargetRequest(serializers.Serializer):
@@ -79,6 +86,8 @@ def schedule_answer(schedule):
             **dict.fromkeys(
                 ["startAt", "stopAt", "source", "startedAt", "stoppedAt", "lastError"]
             ),
+            "broadcastId": None,
+            "alreadyLive": False,
         }
     return {
         "scheduled": True,
@@ -88,6 +97,8 @@ def schedule_answer(schedule):
         "startedAt": schedule.started_at,
         "stoppedAt": schedule.stopped_at,
         "lastError": schedule.last_error or None,
+        "broadcastId": schedule.broadcast_id,
+        "alreadyLive": schedule.already_live,
     }
 
 

@@ -1,5 +1,7 @@
 """Input and output of the recordings and clips routes (issue 12)."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from live.models import ClipState, RecordingState
@@ -16,9 +18,21 @@ class RecordingResponse(serializers.Serializer):
     state = serializers.ChoiceField(choices=RecordingState.values)
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
+class StrictNumberField(serializers.FloatField):
+    """A JSON number: no strings ("5", "５") or booleans that DRF would coerce."""
+
+    default_error_messages = {"invalid": "Must be a number of seconds (a JSON number)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ClipRequest(serializers.Serializer):
     start = serializers.DateTimeField(help_text="Where the clip starts (ISO 8601, wall clock)")
-    duration = serializers.FloatField(help_text="Seconds, more than 0 and at most 120")
+    duration = StrictNumberField(help_text="Seconds, more than 0 and at most 120")
 
 
 class ClipResponse(serializers.Serializer):

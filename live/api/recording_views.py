@@ -4,17 +4,18 @@ from datetime import datetime, timezone as dt_timezone
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from live.api import recording_serializers as rs
-from live.api.errors import Conflict, StorageDown
+from live.api.errors import Conflict, InsufficientStorage, StorageDown
 from live.api.permissions import IsAdminClient, IsApiClient
 from live.api.views import RETRY_AFTER, errors, get_camera_or_404, get_event
 from live.http import actor_of
 from live.models import ClipState
-from live.services.clips import ClipRangeError, clip_url, create_clip, find_clip
+from live.services.clips import ClipRangeError, NoSpace, clip_url, create_clip, find_clip
+from live.services.rate_limits import RateLimited
 from live.services.recordings import RecordingBusy, delete_recording, recordings_of
 from live.services.storage import StorageUnavailable
 
@@ -112,6 +113,7 @@ class ClipCreateView(APIView):
         request=rs.ClipRequest,
         responses={
             202: OpenApiResponse(rs.ClipResponse, description="Accepted: being cut"),
+            201: OpenApiResponse(rs.ClipResponse, description="The same range, already cut"),
             **errors(
                 400,
                 401,
@@ -120,6 +122,7 @@ class ClipCreateView(APIView):
                 415,
                 429,
                 503,
+                507,
                 e503="Recordings storage did not answer (`storage_unavailable`)",
             ),
         },
@@ -131,7 +134,7 @@ class ClipCreateView(APIView):
         body = rs.ClipRequest(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            clip = create_clip(
+            clip, _ = create_clip(
                 camera,
                 body.validated_data["start"],
                 body.validated_data["duration"],
@@ -141,6 +144,10 @@ class ClipCreateView(APIView):
             raise ValidationError({exc.field: [str(exc)]})
         except StorageUnavailable:
             raise StorageDown("Recordings storage did not answer: no clip was made; try again.")
+        except RateLimited as exc:
+            raise Throttled(wait=exc.retry_after, detail=str(exc))
+        except NoSpace as exc:
+            raise InsufficientStorage(str(exc))
         status = 201 if clip.state == ClipState.READY else 202
         return Response(clip_answer(clip), status=status)
 

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,6 +19,26 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 time with its zone (``Z`` or ``+02:00``): a time without one is
+    refused by name, not quietly taken as UTC (a tee time 2 h off)."""
+
+    default_error_messages = {
+        "naive": "Give the time zone too, e.g. 2026-06-01T09:00:00Z or 2026-06-01T11:00:00+02:00."
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:  # "…T09:60:00": DRF's own parse names it invalid
+                parsed = None
+            if parsed is not None and timezone.is_naive(parsed):
+                self.fail("naive")
+        return super().to_internal_value(value)
 
 
 STATES = ["idle", "waiting", "live", "reconnecting", "ended"]
@@ -225,6 +247,6 @@ class ErrorResponse(serializers.Serializer):
     error = serializers.CharField(
         help_text="A stable code: validation_error, parse_error, not_authenticated, "
         "authentication_failed, permission_denied, not_found, conflict, "
-        "unsupported_media_type, throttled, source_unavailable"
+        "unsupported_media_type, throttled, source_unavailable, insufficient_storage"
     )
     detail = ErrorDetailField()

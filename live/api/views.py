@@ -43,8 +43,10 @@ ERROR_MEANINGS = {
     404: "No such event, or no such camera in it",
     409: "Conflicts with the broadcast's state",
     415: "The body is not JSON (`unsupported_media_type`)",
-    429: "Too many requests (`throttled`): minting per key, failed API keys per address",
+    429: "Too many requests (`throttled`): minting per key, failed API keys per address, "
+    "clips per key and per camera",
     503: "The source is not configured on this server (`source_unavailable`)",
+    507: "The data disk is under LIVE_MIN_FREE_BYTES (`insufficient_storage`)",
 }
 RETRY_AFTER = OpenApiParameter(
     "Retry-After",

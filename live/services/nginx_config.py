@@ -6,6 +6,7 @@ One template family (templates/deploy/nginx.conf and its parts), one role per co
 (checks signatures, caches video from the origins, proxies the rest to the apps).
 """
 
+import ipaddress
 import os
 import pwd
 import re
@@ -35,6 +36,12 @@ UPSTREAM_HOST_RE = re.compile(r"[A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45}")
 # --listen, --upstream and the like: [HOST:]PORT, the host as above, IPv6 in brackets.
 ADDRESS_RE = re.compile(r"(?:(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):)?[0-9]{1,5}")
 SIZE_RE = re.compile(r"[0-9]{1,9}[kKmMgG]?")
+# Paths and the user name go into the config as bare words: a ';', brace, quote,
+# '#', '$' (a variable in root, alias and try_files), backslash or any whitespace
+# would end the directive or start another (a --static-root '/x; } location /pwn {
+# return 200 pwned; } …' passed nginx -t).
+NGINX_SYNTAX_RE = re.compile(r"[;{}\"'#$\\\s\x00-\x1f\x7f]")
+WORKERS_RE = re.compile(r"auto|[1-9][0-9]{0,3}")
 # /hls/<signature>/<expiry>/<stream>/ and the file, as Django signs them (media.py).
 HLS_PREFIX_RE = (
     "/hls/(?<hls_sig>[A-Za-z0-9_-]{22})/(?<hls_exp>[0-9]{1,12})/"
@@ -156,10 +163,39 @@ def check_options(options: NginxOptions) -> None:
     for option, value in addresses:
         if not ADDRESS_RE.fullmatch(value):
             raise NginxOptionError(f"{option} {value!r}: expected HOST:PORT or PORT")
+    _check_words(options)
     if not SIZE_RE.fullmatch(options.edge_cache_size):
         raise NginxOptionError(
             f"--edge-cache-size {options.edge_cache_size!r}: a size such as 512m or 10g"
         )
+
+
+def _check_words(options):
+    """Paths, the user and the rest written as bare words: nothing nginx reads as syntax."""
+    words = [
+        ("--static-root", options.static_root),
+        ("--prefix", options.prefix),
+        ("--http-include", options.http_include),
+        ("--user", options.user),
+        ("LIVE_STREAM_DATA_DIR", str(settings.LIVE_STREAM_DATA_DIR)),
+        ("LIVE_SAMPLES_HLS_DIR", str(settings.LIVE_SAMPLES_HLS_DIR)),
+    ]
+    for option, value in words:
+        found = NGINX_SYNTAX_RE.search(value)
+        if found:
+            raise NginxOptionError(
+                f"{option} {value!r}: {found.group()!r} is nginx syntax; a path or name "
+                "here may not hold ';', braces, quotes, '#', '$', '\\' or whitespace"
+            )
+    if not WORKERS_RE.fullmatch(options.workers):
+        raise NginxOptionError(f"--workers {options.workers!r}: auto or a number")
+    for proxy in split_list(options.trusted_proxies):
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise NginxOptionError(
+                f"--trusted-proxies {proxy!r}: an address or CIDR such as 10.0.0.0/8"
+            ) from None
 
 
 def _whip_upstream(options):

@@ -20,6 +20,7 @@ from live.log_fields import log_field
 from live.models import Broadcast, Camera, Source
 from live.services import rate_limits, telemetry
 from live.services.cameras import note_refused_publish
+from live.services.ingest_hook import relay_secret_matches
 from live.services.lifecycle import SourceConflict, live_broadcast_of, start_broadcast
 from live.services.media import STREAM_NAME_RE
 from live.services.sources import SourceUnavailable, facts_of, find_rtmp_camera
@@ -165,9 +166,12 @@ def still_publishing(broadcast_id, stream_key):
     return broadcast is not None and broadcast.camera.stream_key == stream_key
 
 
-def relayed(name):
-    """The relay inside nginx pushes a live RTMP broadcast on under its media name."""
+def relayed(name, relay_secret):
+    """The relay inside nginx pushes a live RTMP broadcast on under its media name,
+    with that broadcast's relay secret (ingest_hook.relay_name); never by address alone."""
     if not isinstance(name, str) or not STREAM_NAME_RE.match(name):
+        return False
+    if not relay_secret_matches(name, relay_secret):
         return False
     return Broadcast.objects.filter(
         stream_name=name, source=Source.RTMP, stopped_at__isnull=True

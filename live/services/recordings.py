@@ -40,11 +40,16 @@ class RecordingBusy(Exception):
     """The recording's broadcast is still live."""
 
 
-def disk_problem():
-    """Why recording must stop for space now, or None."""
+def free_bytes():
+    """Free space on the data disk (recordings, clips, live HLS)."""
     folder = Path(settings.LIVE_STREAM_DATA_DIR)
     folder.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(folder).free
+    return shutil.disk_usage(folder).free
+
+
+def disk_problem():
+    """Why recording must stop for space now, or None."""
+    free = free_bytes()
     if free < settings.LIVE_MIN_FREE_BYTES:
         return (
             f"Recording stopped: {free // 2**20} MiB free on the data disk, under "

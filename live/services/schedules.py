@@ -68,6 +68,8 @@ def set_schedule(camera, start_at, stop_at, source="", actor="", now=None):
             "started_at": None,
             "stopped_at": None,
             "last_error": "",
+            "broadcast": None,
+            "already_live": False,
         },
     )
     telemetry.emit(

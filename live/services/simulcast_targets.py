@@ -7,16 +7,22 @@ user:password, no query string): the key is the one secret, in its own field.
 """
 
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from live.models import SimulcastTarget
-from live.services import telemetry
+from live.services import egress, telemetry
 from live.services.lifecycle import live_broadcast_of
 
 MAX_TARGETS_PER_CAMERA = 10
 MAX_URL_LENGTH = 500
 MAX_KEY_LENGTH = 200
 MAX_NAME_LENGTH = 100
+DEFAULT_PORTS = {"rtmp": 1935, "rtmps": 443}
+NOT_PUBLIC = (
+    "The URL's host is not a public address: simulcast pushes go to public servers only "
+    "(LIVE_EGRESS_ALLOW_PRIVATE=1 allows private ones)."
+)
 _CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
@@ -57,7 +63,57 @@ def validate_target_url(url):
         raise InvalidTarget(
             "url", "Leave the query string out of the URL: the stream key has its own field."
         )
+    try:
+        # A name that does not resolve now may later: the push checks it then.
+        egress.check_url_host(hostname, _port(parts), require_resolution=False)
+    except egress.EgressRefused as exc:
+        raise InvalidTarget("url", _refusal(exc))
     return url.rstrip("/")
+
+
+def _port(parts):
+    return parts.port if parts.port is not None else DEFAULT_PORTS[parts.scheme]
+
+
+def _refusal(exc):
+    """The egress refusal in words that name no resolved address (an event's admin key
+    must not learn what internal names resolve to)."""
+    if exc.reason == "address":
+        return NOT_PUBLIC
+    if exc.reason == "port":
+        return "The URL's port must be 1 to 65535."
+    return "The URL's host name does not resolve."
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where one push goes: ``address`` is the one the egress rule checked just now."""
+
+    scheme: str
+    host: str
+    address: str
+    port: int
+    path: str  # the application path and the stream key
+    tc_url: str  # the URL as written, for RTMP's tcUrl (servers read it)
+
+
+def push_destination(target):
+    """The push's Destination, resolved once and checked now; EgressRefused otherwise.
+
+    A plain rtmp:// push gives ffmpeg the address itself; an rtmps:// one goes
+    through a loopback TLS relay to it (live/workers/tls_relay.py), so the TLS
+    server name stays the host's.
+    """
+    parts = urlsplit(target.url)
+    port = _port(parts)
+    address = egress.resolve(parts.hostname, port)[0]
+    path = f"{parts.path.rstrip('/')}/{target.stream_key}"
+    return Destination(parts.scheme, parts.hostname, address, port, path, target.url)
+
+
+def refusal_of(exc):
+    """What a target shows when its push was refused by the egress rule."""
+    return f"Refused: {_refusal(exc)}"
 
 
 def validate_stream_key(key):

@@ -1,74 +1,24 @@
-"""Where webhooks may go: URL rules, and connections only to addresses that pass them.
+"""Where webhooks may go: the URL rules; where they may connect is live/services/egress.py.
 
 An endpoint URL names a host on the public internet: http or https, no
-``user:password@``, at most ``MAX_URL_LENGTH`` characters. Its host name is
-resolved and *every* address checked, so a name with one public and one
-private address is refused; private, loopback, link-local, multicast, reserved
-and unspecified addresses are refused unless ``LIVE_WEBHOOK_ALLOW_PRIVATE`` is
-on (the demo and the tests, whose receivers run on 127.0.0.1).
-
-The check is repeated when a delivery connects, and the socket goes to the very
-address that was checked (``PinnedHTTPConnection``): a name that resolves to a
-public address when the endpoint is made and to 127.0.0.1 later (DNS
-rebinding) is refused then too. http.client never follows redirects, so a 3xx
-answer counts as a failure and cannot lead anywhere else.
+``user:password@``, a port from 1 to 65535, at most ``MAX_URL_LENGTH``
+characters. When the endpoint is saved its host is resolved and *every*
+address checked by the egress rule (a name with one public and one private
+address is refused); each delivery attempt resolves and checks again and
+connects to exactly the address it checked (``egress.pinned_http_connection``),
+so a name that turns into 127.0.0.1 after it was saved (DNS rebinding) is
+refused then. http.client never follows redirects, so a 3xx answer counts as a
+failure and cannot lead anywhere else.
 """
 
-import http.client
-import ipaddress
-import socket
 from urllib.parse import urlsplit
 
-from django.conf import settings
+from live.services import egress
 
 MAX_URL_LENGTH = 2000
 
-
-class InvalidWebhookUrl(ValueError):
-    """The message says what is wrong, for the command's and the admin's error."""
-
-
-def _refused_kind(ip):
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    for kind in ("loopback", "link_local", "private", "multicast", "reserved", "unspecified"):
-        if getattr(ip, f"is_{kind}"):
-            return kind.replace("_", "-")
-    if not ip.is_global:
-        return "non-public"
-    return None
-
-
-def check_address(address, host, allow_private=None):
-    """Raises InvalidWebhookUrl unless the address may be sent to."""
-    if allow_private is None:
-        allow_private = settings.LIVE_WEBHOOK_ALLOW_PRIVATE
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    kind = _refused_kind(ip)
-    if kind and not allow_private:
-        try:
-            ipaddress.ip_address(host)
-            what = f"{host} is"
-        except ValueError:
-            what = f"{host} resolves to {ip},"
-        raise InvalidWebhookUrl(
-            f"{what} a {kind} address: webhooks go to public addresses only "
-            "(LIVE_WEBHOOK_ALLOW_PRIVATE=1 allows private ones)."
-        )
-
-
-def resolve_checked(host, port, allow_private=None):
-    """Every address of ``host``, each checked; raises InvalidWebhookUrl."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise InvalidWebhookUrl(f"cannot resolve the host {host!r}: {exc}") from None
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
-    if not addresses:
-        raise InvalidWebhookUrl(f"the host {host!r} has no address.")
-    for address in addresses:
-        check_address(address, host, allow_private)
-    return addresses
+# The egress rule's refusal is the webhook URL's refusal: one message for both.
+InvalidWebhookUrl = egress.EgressRefused
 
 
 def parse_webhook_url(url):
@@ -96,45 +46,22 @@ def parse_webhook_url(url):
         )
     if not parts.hostname:
         raise InvalidWebhookUrl("the URL has no host.")
-    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    egress.check_port(port)  # ":0" is no port (it once meant the scheme's default)
+    return parts.scheme, parts.hostname, port
 
 
 def validate_webhook_url(url, allow_private=None):
     """The URL, trimmed, if it may be an endpoint; InvalidWebhookUrl otherwise."""
     scheme, host, port = parse_webhook_url(url)
-    resolve_checked(host, port, allow_private)
+    egress.resolve(host, port, allow_private)
     return url.strip()
 
 
-def _pinned_create_connection(address, timeout, source_address=None):
-    host, port = address
-    last_error = None
-    for ip in resolve_checked(host, port):
-        family = socket.AF_INET6 if ":" in ip else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(timeout)
-            sock.connect((ip, port))
-            return sock
-        except OSError as exc:
-            sock.close()
-            last_error = exc
-    raise last_error or OSError(f"could not connect to {host}")
-
-
-class PinnedHTTPConnection(http.client.HTTPConnection):
-    _create_connection = staticmethod(_pinned_create_connection)
-
-
-class PinnedHTTPSConnection(http.client.HTTPSConnection):
-    # TLS still checks the certificate against the host name (server_hostname).
-    _create_connection = staticmethod(_pinned_create_connection)
-
-
 def connection_for(url, timeout):
-    """An http.client connection to the URL's host, on checked addresses only; and the path."""
+    """An http.client connection that connects only to a checked address; and the path."""
     scheme, host, port = parse_webhook_url(url)
     parts = urlsplit(url.strip())
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    cls = PinnedHTTPSConnection if scheme == "https" else PinnedHTTPConnection
-    return cls(host, port, timeout=timeout), path
+    return egress.pinned_http_connection(scheme, host, port, timeout), path

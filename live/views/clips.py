@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from live.forms import CameraField
 from live.http import actor_of
 from live.models import Event
-from live.services.clips import ClipRangeError, create_clip
+from live.services.clips import ClipRangeError, NoSpace, create_clip
+from live.services.rate_limits import RateLimited
 from live.views.console import posted_camera_form, render_console, staff_required
 
 CLIP_LENGTHS = [(15, "15 s"), (30, "30 s"), (60, "1 min"), (120, "2 min")]
@@ -37,6 +38,16 @@ def host_clip(request, event_id):
     except ClipRangeError as exc:
         return render_console(
             request, event, status=400, camera=camera.slug, camera_error=str(exc), focus="error"
+        )
+    except RateLimited as exc:
+        response = render_console(
+            request, event, status=429, camera=camera.slug, camera_error=str(exc), focus="error"
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except NoSpace as exc:
+        return render_console(
+            request, event, status=507, camera=camera.slug, camera_error=str(exc), focus="error"
         )
     return render_console(
         request,

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from live.http import client_address, json_error
 from live.log_fields import log_field
 from live.services import rate_limits
-from live.services.ingest_hook import HOOK_PARAM, hook_secret_matches
+from live.services.ingest_hook import HOOK_PARAM, RELAY_PARAM, hook_secret_matches, relay_name
 from live.services.publishing import RTMP, PublishRefused, Publisher, admit_publish, relayed
 
 logger = logging.getLogger("live.ingest")
@@ -91,8 +91,13 @@ def rtmp_publish(request):
     if call in ("play", "update_play"):
         return HttpResponse(status=204)  # the relay reading the ingest application
     if post.get("app") == "hls":
-        if relayed(name):
+        if relayed(name, post.get(RELAY_PARAM)):
             return HttpResponse(status=204)
+        logger.warning(
+            "refused a publish into the hls application from %s to %s: not the relay",
+            log_field(post.get("addr", "?")),
+            log_field(name),
+        )
         return _refuse("Only the relay of a live RTMP broadcast may publish here.")
     publisher = _publisher(post)
     try:
@@ -109,7 +114,8 @@ def rtmp_publish(request):
     if publisher.is_update:
         return HttpResponse(status=204)
     response = HttpResponse(status=302)
-    response["Location"] = broadcast.stream_name
+    # The relay into the hls application carries the broadcast's relay secret.
+    response["Location"] = relay_name(broadcast.stream_name)
     return response
 
 

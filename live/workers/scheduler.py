@@ -11,8 +11,13 @@ import time
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
-from live.models import CameraSchedule
-from live.services.lifecycle import SourceConflict, start_broadcast, stop_broadcast
+from live.models import Camera, CameraSchedule
+from live.services.lifecycle import (
+    SourceConflict,
+    live_broadcast_of,
+    start_broadcast,
+    stop_broadcast,
+)
 from live.services.schedules import actor_for
 from live.services.sources import InvalidCameraUrl, SourceUnavailable
 
@@ -45,9 +50,13 @@ def fire_due(now=None):
     for schedule in due_starts:
         if _fire_start(schedule, now):
             fired.append(("start", schedule.camera.slug))
-    # Only a start that fired is stopped: a missed window never ends a manual broadcast.
+    # Only a broadcast the schedule started is stopped: a missed window, a camera that
+    # was already live, or a broadcast started by hand later is never ended by it.
     due_stops = CameraSchedule.objects.filter(
-        started_at__isnull=False, last_error="", stopped_at__isnull=True, stop_at__lte=now
+        started_at__isnull=False,
+        broadcast__isnull=False,
+        stopped_at__isnull=True,
+        stop_at__lte=now,
     ).select_related("camera")
     for schedule in due_stops:
         if _fire_stop(schedule, now):
@@ -62,13 +71,30 @@ def _claim(schedule, field, now):
     ).update(**{field: now})
 
 
+def _lock(camera):
+    """The camera's row lock: no start or stop by hand between our look and our act."""
+    Camera.objects.select_for_update().filter(pk=camera.pk).first()
+
+
 def _fire_start(schedule, now):
     camera = schedule.camera
     with transaction.atomic():
         if not _claim(schedule, "started_at", now):
             return False
+        _lock(camera)
+        if live_broadcast_of(camera) is not None:
+            # Started by hand before the tee time: not ours to adopt, nor to stop.
+            CameraSchedule.objects.filter(pk=schedule.pk).update(already_live=True)
+            logger.info(
+                "schedule of %s/%s: already live at the start time; left alone",
+                camera.event_id,
+                camera.slug,
+            )
+            return False
         try:
-            start_broadcast(camera, schedule.source or camera.source, actor_for(camera))
+            broadcast, _ = start_broadcast(
+                camera, schedule.source or camera.source, actor_for(camera)
+            )
         except (SourceConflict, SourceUnavailable, InvalidCameraUrl) as exc:
             # Fired all the same: the error is kept for the host page, not retried twice a second.
             CameraSchedule.objects.filter(pk=schedule.pk).update(last_error=str(exc)[:300])
@@ -76,6 +102,7 @@ def _fire_start(schedule, now):
                 "schedule of %s/%s: start refused: %s", camera.event_id, camera.slug, exc
             )
             return False
+        CameraSchedule.objects.filter(pk=schedule.pk).update(broadcast=broadcast)
     logger.info("schedule of %s/%s: started", camera.event_id, camera.slug)
     return True
 
@@ -84,6 +111,15 @@ def _fire_stop(schedule, now):
     camera = schedule.camera
     with transaction.atomic():
         if not _claim(schedule, "stopped_at", now):
+            return False
+        _lock(camera)
+        current = live_broadcast_of(camera)
+        if current is None or current.pk != schedule.broadcast_id:
+            logger.info(
+                "schedule of %s/%s: its broadcast already ended; the camera is left alone",
+                camera.event_id,
+                camera.slug,
+            )
             return False
         stop_broadcast(camera, actor_for(camera))
     logger.info("schedule of %s/%s: stopped", camera.event_id, camera.slug)

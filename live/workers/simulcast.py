@@ -31,6 +31,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from live.models import Broadcast, SimulcastTarget, Source
+from live.services.egress import EgressRefused
+from live.services.simulcast_targets import push_destination, refusal_of
+from live.workers.tls_relay import TlsRelay
 from live.workers.child_processes import spawn_marked, terminate
 from live.services.paths import output_dir_for
 from live.services.media import PLAYLIST
@@ -51,6 +54,7 @@ class Push:
     signature: tuple
     process: subprocess.Popen
     log_path: Path
+    relay: TlsRelay | None = None
     started_at: float = field(default_factory=time.monotonic)
     sent_bytes: int = 0
 
@@ -70,11 +74,8 @@ def push_input(broadcast):
     return ["-live_start_index", "-1", "-i", str(output_dir_for(broadcast) / PLAYLIST)]
 
 
-def push_url(target):
-    return f"{target.url.rstrip('/')}/{target.stream_key}"
-
-
-def push_command(target, broadcast):
+def push_command(broadcast, url, tc_url):
+    """ffmpeg for one push to ``url``, a checked address (or the loopback TLS relay)."""
     return [
         "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-loglevel", "warning",
         *push_input(broadcast),
@@ -82,8 +83,19 @@ def push_command(target, broadcast):
         "-c", "copy", "-bsf:a", "aac_adtstoasc",
         "-f", "flv", "-flvflags", "no_duration_filesize",
         "-progress", "pipe:1",
-        push_url(target),
+        "-rtmp_tcurl", tc_url,
+        url,
     ]  # fmt: skip
+
+
+def push_url(destination):
+    """(ffmpeg's output URL, the relay or None): the checked address, never the name."""
+    if destination.scheme == "rtmps":
+        relay = TlsRelay(destination.host, destination.address, destination.port)
+        return f"rtmp://127.0.0.1:{relay.local_port}{destination.path}", relay
+    address = destination.address
+    host = f"[{address}]" if ":" in address else address
+    return f"rtmp://{host}:{destination.port}{destination.path}", None
 
 
 def secrets_of_target(target):
@@ -106,15 +118,26 @@ def _read_progress(push):
     push.process.stdout.close()
 
 
+# What a failed push shows (lastError): whether an RTMP server answered, not the
+# socket's words. "Connection refused", "timed out" or "reset" told an open port from
+# a closed one, which made a target's lastError a port scanner.
+NO_SERVER = "No RTMP server took the connection (it failed, timed out or was closed)."
+SERVER_REFUSED = "The RTMP server refused the stream: check the application and the stream key."
+NO_INPUT = "The push could not read the camera's live output."
+
+
 def last_error_of(log_path):
     try:
         with open(log_path, "rb") as log:
             log.seek(max(0, log.seek(0, os.SEEK_END) - 4000))
-            lines = [line.strip() for line in log.read().decode(errors="replace").splitlines()]
+            text = log.read().decode(errors="replace")
     except OSError:
         return ""
-    lines = [line for line in lines if line]
-    return lines[-1][:300] if lines else ""
+    if "Server error" in text or "NetStream.Publish" in text:
+        return SERVER_REFUSED
+    if PLAYLIST in text and ("No such file" in text or "Invalid data" in text):
+        return NO_INPUT
+    return NO_SERVER if text.strip() else ""
 
 
 class Simulcaster:
@@ -187,6 +210,8 @@ class Simulcaster:
                 self._set_state(target, SENDING if push.sent_bytes else CONNECTING)
                 return
             del self.pushes[target.pk]
+            if push.relay is not None:
+                push.relay.close()
             ran = time.monotonic() - push.started_at
             retry.failures = 1 if ran > HEALTHY_RUN_SECONDS else retry.failures + 1
             delay = min(2 ** (retry.failures - 1), MAX_BACKOFF_SECONDS)
@@ -205,10 +230,24 @@ class Simulcaster:
         if broadcast.source != Source.MOCK and not (output_dir_for(broadcast) / PLAYLIST).exists():
             self._set_state(target, CONNECTING)  # no picture from the camera yet
             return
-        self._start(target, broadcast, signature)
-        self._set_state(target, CONNECTING if not retry.failures else RETRYING, retry.last_error)
+        started = self._start(target, broadcast, signature)
+        waiting = started and not retry.failures
+        self._set_state(target, CONNECTING if waiting else RETRYING, retry.last_error)
 
     def _start(self, target, broadcast, signature):
+        try:
+            destination = push_destination(target)
+        except EgressRefused as exc:
+            # Counted as a failed push: retried with backoff, as the rule may be a
+            # DNS answer that changes back.
+            retry = self.retries[target.pk]
+            retry.failures += 1
+            retry.not_before = time.monotonic() + min(
+                2 ** (retry.failures - 1), MAX_BACKOFF_SECONDS
+            )
+            retry.last_error = refusal_of(exc)
+            logger.warning("simulcast target %s: refused by the egress rule: %s", target.pk, exc)
+            return False
         folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True)
         log_path = folder / f"target-{target.pk}.log"
@@ -216,15 +255,16 @@ class Simulcaster:
             log_path.unlink()
         # ffmpeg prints the output URL, which ends with the stream key: blanked in the log.
         # Its stdout carries the progress lines _read_progress reads.
+        url, relay = push_url(destination)
         process, _ = spawn_marked(
-            push_command(target, broadcast),
+            push_command(broadcast, url, destination.tc_url),
             SIMULCAST_MARKER,
             target.pk,
             log_path,
             secrets_of_target(target),
             stdout=subprocess.PIPE,
         )
-        push = Push(target.pk, broadcast.pk, signature, process, log_path)
+        push = Push(target.pk, broadcast.pk, signature, process, log_path, relay)
         threading.Thread(target=_read_progress, args=(push,), daemon=True).start()
         self.pushes[target.pk] = push
         logger.info(
@@ -234,11 +274,14 @@ class Simulcaster:
             broadcast.pk,
             target.url,
         )
+        return True
 
     def _stop(self, target_id):
         push = self.pushes.pop(target_id, None)
         if push is not None:
             terminate(push.process, 1.0)
+            if push.relay is not None:
+                push.relay.close()
             logger.info("simulcast target %s: push %s stopped", target_id, push.process.pid)
 
     def _drop(self, target_id):

@@ -28,6 +28,7 @@ from django.db.models import F, Min
 from django.utils import timezone
 
 from live.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from live.services.egress import AttemptBound
 from live.services.webhook_urls import InvalidWebhookUrl, connection_for
 from live.services.webhooks import signed_headers
 
@@ -50,16 +51,27 @@ class Outcome:
 
 
 def post(delivery, url, secret, timeout):
-    """One signed POST; never raises. Runs in a worker thread: no database here."""
+    """One signed POST; never raises. Runs in a worker thread: no database here.
+
+    ``timeout`` bounds the whole attempt (connect, send, status line, headers and
+    the excerpt read), not each socket read: a receiver dripping a byte every few
+    seconds is cut off at the bound and the attempt fails, to be retried later.
+    """
     started = time.monotonic()
-    connection = None
+    connection = bound = None
     try:
         connection, path = connection_for(url, timeout)
         body, headers = signed_headers(delivery, secret, time.time())
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        text = response.read(READ_BYTES).decode("utf-8", "replace")
-        status, error = response.status, ""
+        with AttemptBound(connection, timeout) as bound:
+            connection.connect()
+            if bound.expired:
+                raise TimeoutError("connecting took the whole attempt")
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read(READ_BYTES).decode("utf-8", "replace")
+            status, error = response.status, ""
+        if bound.expired:
+            raise TimeoutError("cut off at the bound")
     except InvalidWebhookUrl as exc:
         status, text, error = None, "", f"refused: {exc}"
     except Exception as exc:  # a receiver's failure is data, not a crash
@@ -67,6 +79,12 @@ def post(delivery, url, secret, timeout):
     finally:
         if connection is not None:
             connection.close()
+    if bound is not None and bound.expired:
+        status, text = None, ""
+        error = (
+            f"timed out: the attempt took longer than {timeout} s "
+            "(LIVE_WEBHOOK_TIMEOUT_SECONDS bounds the whole attempt)"
+        )
     duration = int((time.monotonic() - started) * 1000)
     # Nothing of ours is secret in a reply, but a receiver may echo what it got.
     excerpt = text.replace(secret, "***")[:EXCERPT_CHARS]

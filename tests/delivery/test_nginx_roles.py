@@ -141,3 +141,39 @@ def test_options_that_make_no_config_are_refused(tmp_path, data_dir, args, messa
     with pytest.raises(CommandError, match=re.escape(message)):
         render(tmp_path, *args)
     assert not (tmp_path / "nginx" / "nginx.conf").exists()
+
+
+PWNED = "/tmp/x; } location /pwn { return 200 pwned; } location /y { alias /tmp/y"
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("--static-root", PWNED),
+        ("--static-root", "/srv/static #"),
+        ("--static-root", "/srv/$host"),
+        ("--prefix", "/srv/nginx;\nuser root"),
+        ("--prefix", "/srv/ngi nx"),
+        ("--http-include", "/etc/tls.conf; include /etc/shadow"),
+        ("--http-include", '/etc/"tls".conf'),
+        ("--user", "www-data; worker_processes 64"),
+        ("--user", "www-data'"),
+        ("--user", "a{b}"),
+        ("--workers", "auto; daemon off"),
+        ("--trusted-proxies", "10.0.0.0/8;x"),
+    ],
+)
+def test_paths_and_names_holding_nginx_syntax_are_refused_naming_the_option(
+    tmp_path, data_dir, option, value
+):
+    with pytest.raises(CommandError, match=re.escape(f"{option} {value!r}")):
+        render(tmp_path, option, value)
+    assert not (tmp_path / "nginx" / "nginx.conf").exists()
+
+
+@pytest.mark.parametrize("folder", ["data; x", "da{ta}", "da#ta", "da'ta", "da\nta"])
+def test_a_data_dir_holding_nginx_syntax_is_refused_naming_the_setting(tmp_path, settings, folder):
+    settings.LIVE_STREAM_DATA_DIR = str(tmp_path / folder)
+    with pytest.raises(CommandError, match="LIVE_STREAM_DATA_DIR"):
+        render(tmp_path)
+    assert not (tmp_path / "nginx" / "nginx.conf").exists()

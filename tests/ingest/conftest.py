@@ -62,6 +62,12 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@pytest.fixture(autouse=True)
+def private_targets_allowed(settings):
+    """Simulcast targets here are nginx-rtmp on 127.0.0.1, which production refuses."""
+    settings.LIVE_EGRESS_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def srt_ports(settings):
     ports = free_udp_ports(4)
@@ -89,6 +95,7 @@ def packager_env(live_server, data_dir, srt_ports, run_id):
         "LIVE_SEGMENT_SECONDS": str(settings.LIVE_SEGMENT_SECONDS),
         "LIVE_RECONNECT_WINDOW_SECONDS": str(settings.LIVE_RECONNECT_WINDOW_SECONDS),
         "LIVE_TELEMETRY_LEVEL": "WARNING",
+        "LIVE_EGRESS_ALLOW_PRIVATE": "1",
         "PYTHONUNBUFFERED": "1",
         "TEECAM_TEST_RUN": run_id,
     }

@@ -14,7 +14,7 @@ from django.utils import timezone
 from live.models import Broadcast, Camera, Source
 from live.workers import packager
 from live.services.cameras import rotate_stream_key, update_camera
-from live.services.ingest_hook import hook_query
+from live.services.ingest_hook import hook_query, relay_name, relay_secret
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.nginx_config import NginxOptions, render_nginx_config, write_nginx_config
 from live.services.sources import (
@@ -57,15 +57,25 @@ def test_the_hook_admits_the_cameras_key_under_the_broadcasts_own_name(rtmp_broa
     answer = _hook(_publish(rtmp_broadcast))
     # nginx-rtmp renames the stream: the relay writes HLS under the broadcast's name.
     assert answer.status_code == 302
-    assert answer["Location"] == rtmp_broadcast.stream_name
+    name, _, secret = answer["Location"].partition("?relay=")
+    assert name == rtmp_broadcast.stream_name and secret == relay_secret(name)
     assert _hook(_publish(rtmp_broadcast, call="update_publish")).status_code == 204
     assert _hook(_publish(rtmp_broadcast), address="::1").status_code == 302
 
 
-def test_the_relay_may_publish_only_a_live_rtmp_broadcasts_name(event, rtmp_broadcast):
-    relay = {"app": "hls", "call": "publish", "name": rtmp_broadcast.stream_name}
+def test_the_relay_may_publish_only_a_live_rtmp_broadcasts_name_with_its_secret(
+    event, rtmp_broadcast, other_event
+):
+    # As nginx-rtmp posts it: the relay's "name?relay=…" split into name and argument.
+    name = rtmp_broadcast.stream_name
+    relay = {"app": "hls", "call": "publish", "name": name, "relay": relay_secret(name)}
     assert _hook(relay).status_code == 204
     assert _hook({**relay, "name": "made-up-name"}).status_code == 403
+    # From loopback, knowing the live broadcast's media name, is not enough.
+    assert _hook({"app": "hls", "call": "publish", "name": name}).status_code == 403
+    assert _hook({**relay, "relay": relay_secret(name)[:-1] + "0"}).status_code == 403
+    other, _ = start_broadcast(other_event, Source.RTMP, "test")
+    assert _hook({**relay, "relay": relay_secret(other.stream_name)}).status_code == 403
     assert _hook({"call": "update_play", "name": rtmp_broadcast.stream_name}).status_code == 204
     stop_broadcast(event, "test")
     assert _hook(relay).status_code == 403
@@ -122,7 +132,7 @@ def test_the_same_key_opens_the_next_broadcast_and_drops_a_feed_of_the_last(even
     stop_broadcast(event, "test")
     second, _ = start_broadcast(event, Source.RTMP, "test")
     assert second.stream_name != rtmp_broadcast.stream_name
-    assert _hook(form)["Location"] == second.stream_name
+    assert _hook(form)["Location"] == relay_name(second.stream_name)
     # A feed that began before the second broadcast still pushes into the first: drop it.
     assert _hook({**form, "call": "update_publish", "time": "3600"}).status_code == 403
     assert _hook({**form, "call": "update_publish", "time": "0"}).status_code == 204
@@ -159,7 +169,7 @@ def test_an_opted_in_camera_goes_live_when_it_connects(event):
     answer = _hook(form)
 
     live = Broadcast.objects.get(stopped_at=None)
-    assert (answer.status_code, answer["Location"]) == (302, live.stream_name)
+    assert (answer.status_code, answer["Location"]) == (302, relay_name(live.stream_name))
     assert (live.source, live.started_by) == (Source.RTMP, "camera:main")
 
 

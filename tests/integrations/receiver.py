@@ -2,7 +2,9 @@
 
 It records every POST (headers and raw body) and answers 204; ``stop()`` closes
 its socket (the sender then gets "connection refused", like a receiver that is
-down) and ``start()`` listens again on the same port.
+down) and ``start()`` listens again on the same port. ``drip(n, every)`` makes the
+next ``n`` answers drip their status line a byte every ``every`` seconds, as a
+slow or hostile receiver holding a sender's thread would.
 """
 
 import socket
@@ -26,6 +28,12 @@ class Receiver:
         self.lock = threading.Lock()
         self.server = None
         self.thread = None
+        self.drips_left = 0
+        self.drip_every = 1.0
+
+    def drip(self, count, every):
+        self.drips_left, self.drip_every = count, every
+        return self
 
     @property
     def url(self):
@@ -41,9 +49,23 @@ class Receiver:
                     receiver.received.append(
                         ({k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
                     )
+                    dripping = receiver.drips_left > 0
+                    receiver.drips_left -= dripping
+                if dripping:
+                    return self._drip(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            def _drip(self, answer):
+                try:
+                    for byte in answer:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(receiver.drip_every)
+                except OSError:
+                    pass  # the sender gave up: what a bounded attempt does
+                self.close_connection = True
 
             def log_message(self, *args):
                 pass

@@ -26,6 +26,15 @@ REFUSED = [
     ("http://169.254.169.254/latest/meta-data", "link-local address"),
     ("http://[::ffff:127.0.0.1]/hook", "loopback"),
     ("http://0.0.0.0/hook", "address"),
+    ("http://example.com:0/hook", "port must be 1 to 65535"),
+    ("http://93.184.215.14:0/hook", "port must be 1 to 65535"),
+    # IPv6 spellings of private IPv4 ranges: 6to4, NAT64, Teredo, IPv4-compatible.
+    ("http://[2002:7f00:1::]/hook", "2002:7f00:1:: is a loopback address"),
+    ("http://[2002:a00:1::]/hook", "private address"),
+    ("http://[64:ff9b::a9fe:a9fe]/latest", "link-local address"),
+    ("http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook", "address"),
+    ("http://[::10.0.0.1]/hook", "address"),
+    ("http://100.64.0.1/hook", "non-public address"),
     ("http://no-such-host.invalid/hook", "cannot resolve"),
 ]
 

@@ -28,7 +28,7 @@ from live.services.publishing import (
 )
 from live.services.telemetry import fingerprint
 from live.workers.whip.sdp import BadOffer, check_offer
-from live.workers.whip.session import Session
+from live.workers.whip.session import Session, UnusableOffer
 
 logger = logging.getLogger("live.whip")
 
@@ -93,6 +93,10 @@ async def cors(request, handler):
             response = await handler(request)
         except web.HTTPException as exc:
             response = json_error(exc.status, "http_error", exc.reason)
+        except Exception:
+            # Never aiohttp's own HTML 500 page: the one error shape, and the log.
+            logger.exception("WHIP %s %s failed", request.method, request.path)
+            response = json_error(500, "server_error", "The WHIP server failed.")
     origin = _cors_origin(request)
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
@@ -158,15 +162,8 @@ async def publish(request):
     sessions.add(session)
     try:
         answer = await session.answer(offer)
-    except (ValueError, OSError) as exc:
-        await session.close(f"refused offer: {exc}")
-        status = 503 if isinstance(exc, OSError) else 400
-        code = "unavailable" if status == 503 else "invalid"
-        return json_error(status, code, f"The offer could not be answered: {exc}")
-    except Exception:
-        logger.exception("%s failed to start", session)
-        await session.close("failed to start")
-        return json_error(500, "server_error", "The WHIP server failed to take the offer.")
+    except Exception as exc:
+        return await _refuse_offer(sessions, session, exc)
     # A fingerprint, as the RTMP hook logs: it tells keys apart and reveals no character.
     logger.info(
         "%s started from %s (key %s)", session, log_field(address), fingerprint(camera.stream_key)
@@ -177,6 +174,22 @@ async def publish(request):
         content_type=SDP,
         headers={"Location": f"/whip/{ingest_name}/{session.id}"},
     )
+
+
+async def _refuse_offer(sessions, session, exc):
+    """The answer to an offer that could not be taken; the session is gone either way."""
+    if isinstance(exc, (UnusableOffer, ValueError)):
+        status, code, detail = 400, "invalid", f"The offer could not be answered: {exc}"
+    elif isinstance(exc, OSError):
+        status, code, detail = 503, "unavailable", f"No ICE port is free: {exc}"
+    else:
+        logger.error("%s failed to start", session, exc_info=exc)
+        status, code, detail = 500, "server_error", "The WHIP server failed to take the offer."
+    try:
+        await session.close(f"refused offer: {exc}")
+    finally:
+        sessions.remove(session)
+    return json_error(status, code, detail)
 
 
 async def end(request):

@@ -41,6 +41,10 @@ def _preferred(kind, passthrough):
     return ranked + [c for c in codecs if c.mimeType.lower() == f"{kind}/rtx"]
 
 
+class UnusableOffer(ValueError):
+    """An offer aiortc could not negotiate: the publisher's fault (400), not ours."""
+
+
 class Session:
     def __init__(self, camera, broadcast, address):
         self.id = secrets.token_urlsafe(16)
@@ -81,8 +85,15 @@ class Session:
             if self.pc.connectionState in ("failed", "closed"):
                 await self.close(f"connection {self.pc.connectionState}")
 
-        await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        try:
+            await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+        except OSError:
+            raise  # no port for ICE: ours, not the offer's
+        except Exception as exc:
+            # aiortc meets a malformed offer with whatever its parser hits first
+            # (ValueError, IndexError, AssertionError, KeyError, RuntimeError…).
+            raise UnusableOffer(f"{type(exc).__name__}: {exc}"[:200]) from exc
         answer = self.pc.localDescription.sdp
         # H.264 is copied when pass-through is on (passthrough.py decides the same way).
         copy_video = passthrough and video_codec(answer) == "h264"
@@ -142,18 +153,25 @@ class Session:
 
     async def _close(self, reason):
         logger.info("%s ended: %s", self, reason)
-        current = asyncio.current_task()
-        for task in self.tasks:
-            if task is not current and not task.done():
-                task.cancel()
-        if self.pc is not None:
-            try:
-                # aiortc can wait forever for a sender or receiver task that never
-                # started; the session must end regardless, or the camera stays busy.
-                await asyncio.wait_for(self.pc.close(), CLOSE_SECONDS)
-            except asyncio.TimeoutError:
-                logger.warning("%s: the peer connection did not close in time", self)
-        if self.writer is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
-        if self.on_closed is not None:
-            self.on_closed(self)
+        try:
+            current = asyncio.current_task()
+            for task in self.tasks:
+                if task is not current and not task.done():
+                    task.cancel()
+            if self.pc is not None:
+                try:
+                    # aiortc can wait forever for a sender or receiver task that never
+                    # started; the session must end regardless, or the camera stays busy.
+                    await asyncio.wait_for(self.pc.close(), CLOSE_SECONDS)
+                except asyncio.TimeoutError:
+                    logger.warning("%s: the peer connection did not close in time", self)
+                except Exception:
+                    # A half-negotiated connection (a malformed offer) can raise here.
+                    logger.warning("%s: the peer connection failed to close", self, exc_info=True)
+            if self.writer is not None:
+                await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+        finally:
+            # Whatever failed above, the session leaves the registry: a session that
+            # stayed would hold its camera (409) and a place of LIVE_WHIP_MAX_SESSIONS.
+            if self.on_closed is not None:
+                self.on_closed(self)

@@ -11,6 +11,7 @@ from live.services.cameras import default_camera
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.viewer_links import mint_viewer_link
 from live.services.schedules import set_schedule
+from live.workers.scheduler import fire_due
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,15 @@ def test_the_idle_viewer_poll_redraws_when_the_countdown_changes(event, client):
     now = timezone.now()
     set_schedule(camera, now + timedelta(minutes=4), now + timedelta(minutes=9))
     assert client.get(state, {"token": token, "shown": shown}).status_code == 200
+
+
+def test_the_host_page_says_when_the_schedule_left_a_live_camera_alone(staff_client, event):
+    camera = default_camera(event.pk)
+    start_broadcast(camera, "mock", "staff:marshal")
+    now = timezone.now()
+    set_schedule(camera, now + timedelta(seconds=5), now + timedelta(seconds=60), "mock")
+    fire_due(now + timedelta(seconds=6))
+    html = staff_client.get("/events/open-2026/live-host").content.decode()
+    assert 'data-testid="schedule-already-live"' in html
+    assert "already live at the start time: the schedule left that broadcast alone" in html
+    assert "Started by the schedule." not in html
