@@ -18,6 +18,7 @@ from live.models import (
     Viewer,
     WebhookDelivery,
     WebhookEndpoint,
+    WorkerHeartbeat,
 )
 from live.services.audience import watching_filter
 from live.services.health import health_of
@@ -134,6 +135,7 @@ class DatabaseCollector:
         yield health
         yield segments
         yield from webhook_metrics()
+        yield from heartbeat_metrics()
 
 
 def webhook_metrics():
@@ -159,3 +161,16 @@ def webhook_metrics():
     endpoints.add_metric(["enabled"], states["on"])
     endpoints.add_metric(["disabled"], states["off"])
     yield endpoints
+
+
+def heartbeat_metrics():
+    """Each worker's last heartbeat (a Unix time): alert when it falls behind ``time()``."""
+    beats = GaugeMetricFamily(
+        "teecam_worker_last_heartbeat_seconds",
+        "When each worker (packager, whip, scheduler, webhooks) last wrote its heartbeat, "
+        "by kind and host (Unix time).",
+        labels=["kind", "host"],
+    )
+    for row in WorkerHeartbeat.objects.order_by("kind", "host"):
+        beats.add_metric([row.kind, row.host], row.beat_at.timestamp())
+    yield beats

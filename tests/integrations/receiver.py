@@ -21,6 +21,8 @@ class Receiver:
     def __init__(self, status=204):
         self.port = free_tcp_port()
         self.status = status
+        self.delay = 0.0  # seconds each answer waits (a slow receiver)
+        self.in_flight = 0  # requests received and not yet answered
         self.received = []  # (headers dict, body bytes, monotonic time)
         self.lock = threading.Lock()
         self.server = None
@@ -40,6 +42,10 @@ class Receiver:
                     receiver.received.append(
                         ({k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
                     )
+                    receiver.in_flight += 1
+                time.sleep(receiver.delay)
+                with receiver.lock:
+                    receiver.in_flight -= 1
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
