@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 from django.utils import timezone
 
 from live.models import WorkerHeartbeat
@@ -29,19 +30,20 @@ def test_healthz_answers_200_when_database_and_cache_answer(client, db):
     assert "no-cache" in answer["Cache-Control"]
 
 
-def test_healthz_names_the_cache_when_it_does_not_answer(client, db, settings):
+def test_healthz_names_the_cache_when_it_does_not_answer(client, db):
+    """Redis on a closed port: a real connection that is refused."""
     closed = free_tcp_port()
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{closed}/0",
-        }
+    redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{closed}/0",
     }
-    answer = client.get("/healthz")
+    with override_settings(CACHES={"default": redis}):
+        answer = client.get("/healthz")
     assert answer.status_code == 503
     body = answer.json()
     assert body["error"] == "unhealthy"
     assert body["detail"]["failing"] == ["cache"] and body["detail"]["database"] == "ok"
+    assert answer["Retry-After"] == "5"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -45,7 +45,7 @@ def test_the_verify_check_catches_a_broken_unit(units):
     """The check above can fail: a misspelt value and a missing program are reported."""
     unit = units / "teecam-scheduler.service"
     unit.write_text(unit.read_text().replace("ProtectSystem=strict", "ProtectSystem=stric"))
-    assert "ProtectSystem" in _verify([unit]).stderr
+    assert "protect system value" in _verify([unit]).stderr
     unit.write_text(re.sub(r"ExecStart=\S+", "ExecStart=/nonexistent/python", unit.read_text()))
     assert _verify([unit]).returncode != 0
 
