@@ -20,7 +20,7 @@ from live.models import Clip, ClipState, Recording, RecordingState
 from live.services.apikeys import create_api_key
 from live.services.audit import audit_log_path
 from live.services.cameras import default_camera
-from live.services.clips import create_clip
+from live.services.clips import create_clip, pieces_of
 from live.services.ingest_hook import hook_query
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.paths import output_dir_for
@@ -47,7 +47,7 @@ def _record_hls(folder, seconds=4):
     """What the packager's ffmpeg leaves in a broadcast's folder: 1 s segments, a playlist."""
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi",
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi",
          "-i", "testsrc2=size=320x180:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
          "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", "25",
          "-c:a", "aac", "-f", "hls", "-hls_time", "1", "-hls_list_size", "0",
@@ -111,7 +111,8 @@ def test_a_backup_restores_into_a_fresh_database_and_data_folder_and_nothing_cha
     stop_broadcast(event, "staff:marshal")
     recording = Recording.objects.get(broadcast=recorded)
     assert recording.state == RecordingState.READY, recording.problem
-    clip = create_clip(camera, recording.started_at + timedelta(seconds=1), 2, "staff:marshal")
+    start = max(pieces_of(recording)[0].start, recording.started_at) + timedelta(seconds=0.5)
+    clip = create_clip(camera, start, 1, "staff:marshal")
     assert cut_pending_clips() == 1
     assert Clip.objects.get(pk=clip.pk).state == ClipState.READY
     # An API key, a webhook, and a broadcast live while the backup is made.
@@ -171,8 +172,10 @@ def test_a_backup_restores_into_a_fresh_database_and_data_folder_and_nothing_cha
     first = next(line for line in replay.text.splitlines() if line and line[0] != "#")
     segment = request(port, "GET", replay_path.rsplit("/", 1)[0] + "/" + first)
     assert segment.status == 200 and segment.body[:1] == b"G"
-    clips = request(port, "GET", f"/events/{event.pk}/clips", key)
-    assert clips.status == 200, clips.text
+    found = request(port, "GET", f"/events/{event.pk}/clips/{clip.pk}", key)
+    assert found.status == 200, found.text
+    clip_file = request(port, "GET", found.json()["url"])
+    assert clip_file.status == 200 and len(clip_file.body) > 1000
     assert (
         request(port, "GET", f"/events/{event.pk}/live/status", {"X-API-Key": "tc_x"}).status
         == 401
