@@ -221,7 +221,8 @@ def test_each_process_restarts_without_dropping_the_viewer_a_broadcast_or_a_webh
     whip = Broadcast.objects.get(pk=started.json()["broadcastId"])
     sender = PublisherThread()
     whip_url = f"http://127.0.0.1:{http_port}/whip/{whip_camera.ingest_name}"
-    sender.publish(WhipPublisher(whip_url, whip_camera.stream_key, codec="H264"))
+    publishers = [WhipPublisher(whip_url, whip_camera.stream_key, codec="H264")]
+    sender.publish(publishers[0])
     srt_folder, whip_folder = output_dir_for(srt), output_dir_for(whip)
     wait_for_playable_segments(srt_folder, count=2, timeout=30)
     wait_for_playable_segments(whip_folder, count=2, timeout=30)
@@ -259,7 +260,8 @@ def test_each_process_restarts_without_dropping_the_viewer_a_broadcast_or_a_webh
 
         def republished():
             try:
-                sender.publish(WhipPublisher(whip_url, whip_camera.stream_key, codec="H264"))
+                publishers.append(WhipPublisher(whip_url, whip_camera.stream_key, codec="H264"))
+                sender.publish(publishers[-1])
                 return True
             except WhipError as error:  # 502 while runwhip starts, as OBS sees it
                 assert error.status in (502, 503), error
@@ -273,27 +275,27 @@ def test_each_process_restarts_without_dropping_the_viewer_a_broadcast_or_a_webh
         assert _sigterm_and_wait(running["scheduler"]) == 0
         now = timezone.now()
         CameraSchedule.objects.create(
-            camera=tee, start_at=now, stop_at=now + timedelta(seconds=4), source="mock"
+            camera=tee, start_at=now, stop_at=now + timedelta(seconds=20), source="mock"
         )
         running["scheduler"] = procs.start("scheduler", workers["scheduler"], env=env)
-        wait_for(
-            lambda: CameraSchedule.objects.filter(camera=tee, stopped_at__isnull=False).exists(),
-            60,
-            "the schedule to start and stop the camera",
-        )
-        assert Broadcast.objects.filter(camera=tee).count() == 1
+        fired = CameraSchedule.objects.filter(camera=tee)
+        wait_for(lambda: fired.filter(started_at__isnull=False).exists(), 60, "the start")
 
         # 5. Webhook worker: stopped while deliveries are in flight; each arrives once.
         receiver.delay = 1.0
         sent = WebhookDelivery.objects.count()
-        started = api.start("tee-10", "mock")  # broadcast.started, then .stopped
+        other = Event.objects.create(pk="tee-11", name="11th tee")
+        started = api.start(other.pk, "mock")  # broadcast.started, then .stopped
         assert started.status == 201, started.text
-        assert api.stop("tee-10").status == 200
+        assert api.stop(other.pk).status == 200
         wait_for(lambda: WebhookDelivery.objects.count() >= sent + 2, 10, "the new deliveries")
         wait_for(lambda: receiver.in_flight > 0, 30, "a delivery in flight")
         assert _sigterm_and_wait(running["webhooks"]) == 0
         running["webhooks"] = procs.start("webhooks", workers["webhooks"], env=env)
         receiver.delay = 0
+        # Meanwhile the schedule's stop came due: fired once too.
+        wait_for(lambda: fired.filter(stopped_at__isnull=False).exists(), 60, "the stop")
+        assert Broadcast.objects.filter(camera=tee).count() == 1
         wait_for(
             lambda: not WebhookDelivery.objects.filter(delivered_at__isnull=True).exists(),
             60,
@@ -311,6 +313,7 @@ def test_each_process_restarts_without_dropping_the_viewer_a_broadcast_or_a_webh
     finally:
         viewer.stopping.set()
         viewer.join(60)
+        sender.call(publishers[-1].close(send_delete=False))
         sender.close()
         receiver.stop()
         for process in running.values():

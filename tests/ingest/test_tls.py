@@ -136,9 +136,8 @@ def test_https_serves_pages_api_signed_media_and_whip_and_http_redirects(
         with pytest.raises(WhipError) as refused:
             sender.publish(WhipPublisher(url, "wrong-key", ssl_context=https.context))
         assert refused.value.status == 401
-        sender.publish(
-            WhipPublisher(url, camera.stream_key, codec="H264", ssl_context=https.context)
-        )
+        publisher = WhipPublisher(url, camera.stream_key, codec="H264", ssl_context=https.context)
+        sender.publish(publisher)
         names = wait_for_playable_segments(output_dir_for(broadcast), count=2, timeout=30)
 
         # A viewer link's signed playlist and segment, served by nginx over HTTPS.
@@ -156,5 +155,6 @@ def test_https_serves_pages_api_signed_media_and_whip_and_http_redirects(
         assert status == 200 and headers["Content-Type"] == "video/mp2t" and segment[:1] == b"G"
         status, _, _ = https.get(hls_path.replace("/hls/", "/hls/x", 1))
         assert status == 403
+        assert sender.call(publisher.close()) == 200  # the DELETE, over HTTPS too
     finally:
         sender.close()

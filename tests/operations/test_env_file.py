@@ -31,7 +31,8 @@ def _settings():
 
 def test_every_line_is_a_setting_teecam_reads_and_is_explained():
     source = "".join(
-        (Path(settings.BASE_DIR) / "teecam" / name).read_text() for name in ("settings.py", "env.py")
+        (Path(settings.BASE_DIR) / "teecam" / name).read_text()
+        for name in ("settings.py", "env.py")
     )
     for name, _, comment in _settings():
         assert f'"{name}"' in source, f"{name} is not read by teecam/settings.py"
