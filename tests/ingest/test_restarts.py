@@ -308,6 +308,13 @@ def test_each_process_restarts_without_dropping_the_viewer_a_broadcast_or_a_webh
         last_restart = time.monotonic()
         wait_for(lambda: len(viewer.played_since(last_restart)) >= 2, 30, "the viewer at the end")
         assert viewer.failures() == [], viewer.failures()
+        # Every worker's heartbeat is fresh again after its restart.
+        status = subprocess.run(
+            [PYTHON, "manage.py", "status"], env=env, cwd=BASE_DIR,
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert status.stdout.count(" ok") == 6, status.stdout  # database, cache, 4 workers
         assert _live(srt.pk) and _live(whip.pk)
         assert Broadcast.objects.filter(camera__event__in=[srt_event, whip_event]).count() == 2
     finally:
