@@ -168,7 +168,7 @@ def test_each_process_restarts_without_dropping_the_viewer_a_broadcast_or_a_webh
         "LIVE_WHIP_UDP_PORTS": f"{udp[0]}-{udp[-1]}",
         "LIVE_WHIP_ICE_ADDRESS": "127.0.0.1",
         "LIVE_TRUSTED_PROXIES": "127.0.0.1",
-        "LIVE_HEARTBEAT_SECONDS": "1",
+        "LIVE_HEARTBEAT_SECONDS": "2",
         "GUNICORN_WORKERS": "2",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
     }
