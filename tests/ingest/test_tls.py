@@ -72,13 +72,14 @@ def whip_port(procs, packager_env, settings):
 
 
 def test_https_serves_pages_api_signed_media_and_whip_and_http_redirects(
-    procs, live_server, tmp_path, admin_key, event, whip_port, settings
+    procs, live_server, tmp_path, admin_key, event, other_event, whip_port, settings, camera
 ):
     cert, key = _self_signed(tmp_path)
     webroot = tmp_path / "acme"
     (webroot / ".well-known" / "acme-challenge").mkdir(parents=True)
     (webroot / ".well-known" / "acme-challenge" / "t0k3n").write_text("t0k3n.thumbprint")
     http_port, https_port, rtmp_port = free_tcp_port(), free_tcp_port(), free_tcp_port()
+    settings.LIVE_RTMP_PORT = rtmp_port
     prefix = tmp_path / "nginx"
     config = write_nginx_config(
         NginxOptions(
@@ -119,9 +120,9 @@ def test_https_serves_pages_api_signed_media_and_whip_and_http_redirects(
     status, headers, body = https.get("/")
     assert status == 200 and b"<html" in body.lower()
     assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
-    camera = default_camera(event.pk)
-    camera.source = "livekit"
-    camera.save()
+    whip_camera = default_camera(event.pk)
+    whip_camera.source = "livekit"
+    whip_camera.save()
     api_key = {"X-API-Key": admin_key}
     status, _, body = https.get(
         f"/events/{event.pk}/live/start", api_key, "POST", {"source": "livekit"}
@@ -132,11 +133,13 @@ def test_https_serves_pages_api_signed_media_and_whip_and_http_redirects(
     # WHIP over HTTPS, the publisher checking the certificate.
     sender = PublisherThread()
     try:
-        url = f"https://127.0.0.1:{https_port}/whip/{camera.ingest_name}"
+        url = f"https://127.0.0.1:{https_port}/whip/{whip_camera.ingest_name}"
         with pytest.raises(WhipError) as refused:
             sender.publish(WhipPublisher(url, "wrong-key", ssl_context=https.context))
         assert refused.value.status == 401
-        publisher = WhipPublisher(url, camera.stream_key, codec="H264", ssl_context=https.context)
+        publisher = WhipPublisher(
+            url, whip_camera.stream_key, codec="H264", ssl_context=https.context
+        )
         sender.publish(publisher)
         names = wait_for_playable_segments(output_dir_for(broadcast), count=2, timeout=30)
 
@@ -156,5 +159,15 @@ def test_https_serves_pages_api_signed_media_and_whip_and_http_redirects(
         status, _, _ = https.get(hls_path.replace("/hls/", "/hls/x", 1))
         assert status == 403
         assert sender.call(publisher.close()) == 200  # the DELETE, over HTTPS too
+
+        # RTMP, beside the HTTPS server: a camera started over HTTPS publishes.
+        status, _, body = https.get(
+            f"/events/{other_event.pk}/live/start", api_key, "POST", {"source": "rtmp"}
+        )
+        assert status == 201, body
+        answer = json.loads(body)
+        camera(answer["ingest"]["publishUrl"], "flv", seconds=6)
+        rtmp_broadcast = Broadcast.objects.get(pk=answer["broadcastId"])
+        wait_for_playable_segments(output_dir_for(rtmp_broadcast), count=1, timeout=30)
     finally:
         sender.close()
