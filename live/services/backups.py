@@ -8,8 +8,8 @@ key is not in it: the manifest says where it lives and holds a fingerprint of it
 so a restore on a server with another key is refused (every viewer link and signed
 URL would stop working) unless asked for.
 
-The rows are read in one transaction (a snapshot on PostgreSQL; SQLite's write lock,
-which writers queue on), so they agree with each other while the site runs.
+The rows are read in one transaction (a snapshot on PostgreSQL, and on SQLite in WAL
+mode), so they agree with each other while the site runs, and writers do not wait.
 """
 
 import hashlib
@@ -58,18 +58,33 @@ def _sha256(path: Path):
 
 
 def _dump(path: Path):
-    """Every row, read in one transaction."""
+    """Every row, read in one transaction: a snapshot that writers do not wait on."""
+    if connection.vendor == "sqlite" and connection.get_autocommit():
+        # A deferred read transaction sees one snapshot (WAL) and leaves the write lock
+        # alone; atomic() would BEGIN IMMEDIATE (settings.py) and hold it for the dump.
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")
+        try:
+            _dumpdata(path)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("ROLLBACK")  # it wrote nothing
+        return
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        call_command(
-            "dumpdata",
-            exclude=list(EXCLUDED_MODELS),
-            natural_foreign=True,
-            output=str(path),
-            verbosity=0,
-        )
+        _dumpdata(path)
+
+
+def _dumpdata(path):
+    call_command(
+        "dumpdata",
+        exclude=list(EXCLUDED_MODELS),
+        natural_foreign=True,
+        output=str(path),
+        verbosity=0,
+    )
 
 
 def _row_counts(path: Path):
