@@ -325,7 +325,8 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     @admin.display(description="state")
     def state(self, obj):
         age = (timezone.now() - obj.beat_at).total_seconds()
-        return f"late ({age:.0f} s)" if age > late_after_seconds() else "ok"
+        state = "late" if age > late_after_seconds() else "ok"
+        return f"{state}: last beat {age:.0f} s ago"
 
 
 from live import webhook_admin  # noqa: E402,F401  (issue 13: webhook endpoints and deliveries)
