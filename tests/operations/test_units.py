@@ -4,6 +4,7 @@ own analyzer (``systemd-analyze verify`` and ``security --offline``), as CI runs
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,11 @@ def test_every_service_restarts_reads_the_env_file_and_is_hardened(units):
 def test_the_units_name_this_installs_paths(units):
     web = (units / "teecam-web.service").read_text()
     assert f"WorkingDirectory={Path(settings.BASE_DIR).resolve()}" in web
-    assert "ExecStart=" + str(Path(settings.BASE_DIR).resolve()) in web or ".venv" in web
+    base = Path(settings.BASE_DIR).resolve()
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    assert f"ExecStart={gunicorn} -c {base}/deploy/gunicorn.conf.py teecam.wsgi" in web
+    packager = (units / "teecam-packager.service").read_text()
+    assert f"ExecStart={sys.executable} {base}/manage.py livepackager" in packager
     assert "ListenStream=127.0.0.1:8000" in (units / "teecam-web.socket").read_text()
 
 
