@@ -61,9 +61,11 @@ def unit_context(options: UnitOptions) -> dict:
     data_dir = Path(settings.LIVE_STREAM_DATA_DIR).resolve()
     writable = [str(data_dir)]
     database = settings.DATABASES["default"]
+    database_dir = ""
     if database["ENGINE"] == "django.db.backends.sqlite3":
         # SQLite writes its journal beside the database file.
-        writable.append(str(Path(database["NAME"]).resolve().parent))
+        database_dir = str(Path(database["NAME"]).resolve().parent)
+        writable.append(database_dir)
     context = {
         "base_dir": str(Path(settings.BASE_DIR).resolve()),
         "python": python,
@@ -101,6 +103,7 @@ def unit_context(options: UnitOptions) -> dict:
         "user": options.user,
         "web_listen": options.web_listen,
         "writable": " ".join(dict.fromkeys(writable)),
+        "database_dir": database_dir,
         "banner": "Written by `manage.py renderunits` for this install; edit the templates "
         "in deploy/systemd/ instead.",
     }
