@@ -204,7 +204,7 @@ def test_each_process_restarts_without_dropping_the_viewer_a_broadcast_or_a_webh
         "webhooks": [PYTHON, "manage.py", "deliverwebhooks", "--poll", "0.1"],
     }
     running = {name: procs.start(name, command, env=env) for name, command in workers.items()}
-    wait_for(lambda: tcp_open(whip_port), 30, "runwhip to listen")
+    wait_for(lambda: tcp_open(whip_port), 60, "runwhip to listen")
 
     # An SRT camera on one event, a WHIP publisher on another, a viewer on the first.
     srt_event = Event.objects.create(pk="srt-open", name="SRT tee")
