@@ -66,7 +66,7 @@ def whip_port(procs, packager_env, settings):
         "LIVE_WHIP_ICE_ADDRESS": "127.0.0.1",
     }
     process = procs.start("runwhip", [PYTHON, "manage.py", "runwhip"], env=env)
-    wait_for(lambda: process.poll() is not None or tcp_open(port), 30, "runwhip to listen")
+    wait_for(lambda: process.poll() is not None or tcp_open(port), 60, "runwhip to listen")
     assert process.poll() is None, procs.log_of(process)
     return port
 
