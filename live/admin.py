@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from django.http import HttpResponseRedirect
@@ -13,6 +14,7 @@ from live.models import (
     Source,
     Viewer,
     ViewerLink,
+    WorkerHeartbeat,
 )
 from live.http import actor_of
 from live.admin_forms import ApiKeyForm, CameraAdminForm, EventAdminForm
@@ -31,6 +33,7 @@ from live.services.lifecycle import (
     stop_broadcast,
 )
 from live.services.sources import SourceUnavailable
+from live.services.heartbeats import late_after_seconds
 from live.services.viewer_links import revoke_viewer_link
 
 
@@ -311,6 +314,19 @@ class ApiKeyAdmin(admin.ModelAdmin):
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["id", "__str__", "created_at", "appended_at"]
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    """Each worker's last sign of life: what `manage.py status` shows."""
+
+    list_display = ["kind", "host", "pid", "started_at", "beat_at", "state"]
+
+    @admin.display(description="state")
+    def state(self, obj):
+        age = (timezone.now() - obj.beat_at).total_seconds()
+        state = "late" if age > late_after_seconds() else "ok"
+        return f"{state}: last beat {age:.0f} s ago"
 
 
 from live import webhook_admin  # noqa: E402,F401  (issue 13: webhook endpoints and deliveries)

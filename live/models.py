@@ -433,5 +433,31 @@ class SimulcastTarget(models.Model):
         return f"…{self.stream_key[-4:]}" if self.stream_key else ""
 
 
+class WorkerKind(models.TextChoices):
+    PACKAGER = "packager", "packager"
+    WHIP = "whip", "WHIP ingest"
+    SCHEDULER = "scheduler", "scheduler"
+    WEBHOOKS = "webhooks", "webhook worker"
+
+
+class WorkerHeartbeat(models.Model):
+    """A long-running process's last sign of life (live/services/heartbeats.py)."""
+
+    kind = models.CharField(max_length=16, choices=WorkerKind.choices)
+    host = models.CharField(max_length=120)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind", "host"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "host"], name="one_heartbeat_per_worker_host")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} on {self.host}"
+
+
 # Integrations (issue 13): webhook endpoints, deliveries and attempts.
 from live.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402,F401

@@ -16,6 +16,8 @@ done
 
 packages=()
 command -v ffmpeg >/dev/null || packages+=(ffmpeg)
+# systemd-analyze checks the units renderunits writes (tests/operations/test_units.py).
+command -v systemd-analyze >/dev/null || packages+=(systemd)
 if [ "$want_browser" = 1 ]; then
   command -v chromium >/dev/null || packages+=(chromium)
 fi

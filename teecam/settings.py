@@ -322,6 +322,9 @@ LIVE_S3_REGION = _recordings.region
 LIVE_RECORDING_RETENTION_DAYS = env_retention_days("LIVE_RECORDING_RETENTION_DAYS")
 # A packager that stops renewing its lease loses its broadcasts after this long.
 LIVE_PACKAGER_LEASE_SECONDS = env_int("LIVE_PACKAGER_LEASE_SECONDS", 10)
+# Each worker (packager, runwhip, scheduler, webhooks) writes its heartbeat this often;
+# one three beats old is late (manage.py status, the admin, /metrics).
+LIVE_HEARTBEAT_SECONDS = env_int("LIVE_HEARTBEAT_SECONDS", 5)
 # This media host's public base for /hls/ (docs/scaling.md): its packager records it
 # in the leases it holds and viewers' media URLs start with it. Empty: the page's own
 # host, the one-box setup.
@@ -367,7 +370,8 @@ HTTPS_ONLY = env_bool("HTTPS_ONLY", False)
 if HTTPS_ONLY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
-    SECURE_REDIRECT_EXEMPT = [r"^ingest/"]  # nginx-rtmp calls its hooks over loopback HTTP
+    # nginx-rtmp calls its hooks over loopback HTTP; load balancers probe /healthz so.
+    SECURE_REDIRECT_EXEMPT = [r"^ingest/", r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

@@ -11,6 +11,7 @@ from live.login_throttle import (
     ThrottledAuthenticationForm,
     with_lockout_status,
 )
+from live.views.health import healthz
 from live.views.media import signed_media
 from live.views.metrics import metrics_view
 
@@ -39,6 +40,7 @@ urlpatterns = [
     path("ingest/rtmp/publish", ingest_views.rtmp_publish, name="rtmp-publish"),
     path("ingest/rtmp/publish-done", ingest_views.rtmp_publish_done, name="rtmp-publish-done"),
     path("metrics", metrics_view, name="metrics"),
+    path("healthz", healthz, name="healthz"),
     path("", include("live.api.urls")),
     path("", include("live.urls")),
 ]

@@ -20,6 +20,7 @@ from live.models import (
     Viewer,
     WebhookDelivery,
     WebhookEndpoint,
+    WorkerHeartbeat,
 )
 from live.services import storage
 from live.services.audience import watching_filter
@@ -138,6 +139,7 @@ class DatabaseCollector:
         yield segments
         yield from webhook_metrics()
         yield from storage_metrics()
+        yield from heartbeat_metrics()
 
 
 def webhook_metrics():
@@ -188,3 +190,16 @@ def storage_metrics():
     failing.add_metric([], totals["failing"])
     yield waiting
     yield failing
+
+
+def heartbeat_metrics():
+    """Each worker's last heartbeat (a Unix time): alert when it falls behind ``time()``."""
+    beats = GaugeMetricFamily(
+        "teecam_worker_last_heartbeat_seconds",
+        "When each worker (packager, whip, scheduler, webhooks) last wrote its heartbeat, "
+        "by kind and host (Unix time).",
+        labels=["kind", "host"],
+    )
+    for row in WorkerHeartbeat.objects.order_by("kind", "host"):
+        beats.add_metric([row.kind, row.host], row.beat_at.timestamp())
+    yield beats

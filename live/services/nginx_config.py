@@ -42,6 +42,10 @@ SIZE_RE = re.compile(r"[0-9]{1,9}[kKmMgG]?")
 # return 200 pwned; } …' passed nginx -t).
 NGINX_SYNTAX_RE = re.compile(r"[;{}\"'#$\\\s\x00-\x1f\x7f]")
 WORKERS_RE = re.compile(r"auto|[1-9][0-9]{0,3}")
+# --tls-cert, --tls-key, --acme-webroot: plain absolute paths. Quotes, spaces, ";",
+# braces or "$" would write nginx syntax (or a variable) into the config.
+PATH_RE = re.compile(r"/[A-Za-z0-9._/+@-]{0,400}")
+HSTS_SECONDS = 31536000
 # /hls/<signature>/<expiry>/<stream>/ and the file, as Django signs them (media.py).
 HLS_PREFIX_RE = (
     "/hls/(?<hls_sig>[A-Za-z0-9_-]{22})/(?<hls_exp>[0-9]{1,12})/"
@@ -87,6 +91,17 @@ class NginxOptions:
     # Roles "all" and "origin" (it runs beside the packager on a media host).
     whip: bool = True
     whip_upstream: str = ""
+    # HTTPS (roles all, app, edge): with a certificate and key the site is served on
+    # tls_listen with HSTS, and plain HTTP on listen redirects to it, but for the ACME
+    # challenge path, served from acme_webroot (certbot --webroot) when given.
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_listen: str = "443"
+    acme_webroot: str = ""
+
+    @property
+    def tls(self):
+        return bool(self.tls_cert or self.tls_key)
 
 
 class NginxOptionError(ValueError):
@@ -154,8 +169,10 @@ def check_options(options: NginxOptions) -> None:
         )
     if options.poll_cache_seconds < 0:
         raise NginxOptionError("--poll-cache-seconds must be 0 (off) or more")
+    _check_tls(options)
     addresses = [
         ("--listen", options.listen),
+        ("--tls-listen", options.tls_listen),
         ("--rtmp-listen", options.rtmp_listen),
         ("--upstream", options.upstream),
         ("--whip-upstream (or LIVE_WHIP_LISTEN)", _whip_upstream(options) or "0"),
@@ -196,6 +213,37 @@ def _check_words(options):
             raise NginxOptionError(
                 f"--trusted-proxies {proxy!r}: an address or CIDR such as 10.0.0.0/8"
             ) from None
+
+
+def _check_tls(options):
+    for option, value in (
+        ("--tls-cert", options.tls_cert),
+        ("--tls-key", options.tls_key),
+        ("--acme-webroot", options.acme_webroot),
+    ):
+        if value and (not PATH_RE.fullmatch(value) or "/../" in f"{value}/"):
+            raise NginxOptionError(
+                f"{option} {value!r}: an absolute path of letters, digits and '._/+@-' "
+                "(no spaces, quotes, ';', braces or '$')"
+            )
+    if bool(options.tls_cert) != bool(options.tls_key):
+        missing = "--tls-key" if options.tls_cert else "--tls-cert"
+        raise NginxOptionError(f"HTTPS needs both --tls-cert and --tls-key: give {missing}")
+    if options.tls and options.listen.rsplit(":", 1)[-1] == options.tls_listen.rsplit(":", 1)[-1]:
+        raise NginxOptionError("--listen and --tls-listen must be different ports")
+
+
+def _tls_context(options):
+    """The HTTPS server's values: the redirect's port and the HSTS header."""
+    if not options.tls:
+        return {}
+    port = options.tls_listen.rsplit(":", 1)[-1]
+    hsts = f"max-age={getattr(settings, 'SECURE_HSTS_SECONDS', 0) or HSTS_SECONDS}"
+    if getattr(settings, "SECURE_HSTS_INCLUDE_SUBDOMAINS", False):
+        hsts += "; includeSubDomains"
+    if getattr(settings, "SECURE_HSTS_PRELOAD", False):
+        hsts += "; preload"
+    return {"tls_port_suffix": "" if port == "443" else f":{port}", "hsts": hsts}
 
 
 def _whip_upstream(options):
@@ -296,6 +344,8 @@ def render_nginx_config(options: NginxOptions) -> str:
         "segment_seconds": settings.LIVE_SEGMENT_SECONDS,
         "playlist_seconds": settings.LIVE_SEGMENT_SECONDS * settings.LIVE_PLAYLIST_SEGMENTS,
         **_poll_cache_context(),
+        **_tls_context(options),
+        "tls": options.tls,
     }
     return render_to_string("deploy/nginx.conf", context)
 

@@ -33,7 +33,8 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from live.models import Broadcast, PackagerLease
+from live.models import Broadcast, PackagerLease, WorkerKind
+from live.services.heartbeats import Heartbeat
 from live.services import recordings
 from live.workers import clip_cutter, hls_output, recorder
 from live.workers.child_processes import (
@@ -107,8 +108,10 @@ class Packager:
         logger.info("packager %s starting", self.owner)
         self.reap_orphans()
         try:
+            heartbeat = Heartbeat(WorkerKind.PACKAGER)
             while not self.stopping and (deadline is None or time.monotonic() < deadline):
                 close_old_connections()
+                heartbeat.beat()
                 try:
                     self.reconcile()
                 except Exception:  # a bad pass must not kill every stream

@@ -11,7 +11,8 @@ import time
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
-from live.models import Camera, CameraSchedule
+from live.models import Camera, CameraSchedule, WorkerKind
+from live.services.heartbeats import Heartbeat
 from live.services.lifecycle import (
     SourceConflict,
     live_broadcast_of,
@@ -28,8 +29,10 @@ def run(poll, once=False, max_seconds=None, stopping=(), report=lambda line: Non
     """Passes every ``poll`` seconds until ``stopping`` is truthy (a signal handler
     fills it), after one pass with ``once``, or after ``max_seconds``."""
     deadline = time.monotonic() + max_seconds if max_seconds else None
+    heartbeat = Heartbeat(WorkerKind.SCHEDULER)
     while not stopping:
         close_old_connections()
+        heartbeat.beat()
         try:
             for action, camera in fire_due():
                 report(f"schedule: {action} {camera}")

@@ -27,8 +27,9 @@ from django.db import close_old_connections, transaction
 from django.db.models import F, Min
 from django.utils import timezone
 
-from live.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from live.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WorkerKind
 from live.services.egress import AttemptBound
+from live.services.heartbeats import Heartbeat
 from live.services.webhook_urls import InvalidWebhookUrl, connection_for
 from live.services.webhooks import signed_headers
 
@@ -231,8 +232,10 @@ class WebhookWorker:
         signal.signal(signal.SIGINT, self._stop)
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         logger.info("webhook worker starting (poll %.2f s)", self.poll_seconds)
+        heartbeat = Heartbeat(WorkerKind.WEBHOOKS)
         while not self.stopping and (deadline is None or time.monotonic() < deadline):
             close_old_connections()
+            heartbeat.beat()
             busy = self.finish_done() + self.start_due()
             if not busy:
                 time.sleep(self.poll_seconds if not self.in_flight else 0.02)

@@ -124,8 +124,12 @@ class WhipError(Exception):
 class WhipPublisher:
     """POST an offer, keep the session, DELETE it on close."""
 
-    def __init__(self, url, token, codec="VP8", video=None, audio=True, close_timeout=5):
+    def __init__(
+        self, url, token, codec="VP8", video=None, audio=True, close_timeout=5, ssl_context=None
+    ):
         self.close_timeout = close_timeout
+        # HTTPS: the context that trusts the server's certificate (None: the default).
+        self.ssl = ssl_context if ssl_context is not None else True
         self.url = url
         self.token = token
         self.codec = codec
@@ -149,7 +153,7 @@ class WhipPublisher:
             headers["Authorization"] = f"Bearer {self.token}"
         async with aiohttp.ClientSession() as http:
             async with http.post(
-                self.url, data=self.pc.localDescription.sdp, headers=headers
+                self.url, data=self.pc.localDescription.sdp, headers=headers, ssl=self.ssl
             ) as response:
                 body = await response.text()
                 if response.status != 201:
@@ -175,7 +179,9 @@ class WhipPublisher:
             base = self.url.split("/whip/")[0]
             async with aiohttp.ClientSession() as http:
                 async with http.delete(
-                    base + self.location, headers={"Authorization": f"Bearer {self.token}"}
+                    base + self.location,
+                    headers={"Authorization": f"Bearer {self.token}"},
+                    ssl=self.ssl,
                 ) as response:
                     await response.read()
                     status = response.status

@@ -24,6 +24,8 @@ class Receiver:
     def __init__(self, status=204):
         self.port = free_tcp_port()
         self.status = status
+        self.delay = 0.0  # seconds each answer waits (a slow receiver)
+        self.in_flight = 0  # requests received and not yet answered
         self.received = []  # (headers dict, body bytes, monotonic time)
         self.lock = threading.Lock()
         self.server = None
@@ -51,8 +53,14 @@ class Receiver:
                     )
                     dripping = receiver.drips_left > 0
                     receiver.drips_left -= dripping
+                    receiver.in_flight += 1
                 if dripping:
+                    with receiver.lock:
+                        receiver.in_flight -= 1
                     return self._drip(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+                time.sleep(receiver.delay)
+                with receiver.lock:
+                    receiver.in_flight -= 1
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -89,6 +89,22 @@ class Command(BaseCommand):
             "--http-include", default="", help="file of more http-level config (e.g. TLS)"
         )
         parser.add_argument(
+            "--tls-cert",
+            default="",
+            help="HTTPS: the certificate chain (e.g. certbot's fullchain.pem); needs --tls-key",
+        )
+        parser.add_argument("--tls-key", default="", help="HTTPS: the certificate's key")
+        parser.add_argument(
+            "--tls-listen",
+            default=defaults.tls_listen,
+            help="HTTPS: where the site is served; --listen then redirects to it",
+        )
+        parser.add_argument(
+            "--acme-webroot",
+            default="",
+            help="serve /.well-known/acme-challenge/ from here over HTTP (certbot --webroot)",
+        )
+        parser.add_argument(
             "--trusted-proxies",
             default="",
             help="load balancers in front (CIDR, comma-separated): believe their X-Forwarded-*",
@@ -116,6 +132,10 @@ class Command(BaseCommand):
                 playlist_window_ms=opts["playlist_window_ms"],
                 whip=not opts["no_whip"],
                 whip_upstream=opts["whip_upstream"],
+                tls_cert=opts["tls_cert"],
+                tls_key=opts["tls_key"],
+                tls_listen=opts["tls_listen"],
+                acme_webroot=opts["acme_webroot"],
             )
             check_options(options)
         except NginxOptionError as error:

@@ -3,9 +3,12 @@ import ipaddress
 import signal
 
 from aiohttp import web
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from live.models import WorkerKind
+from live.services.heartbeats import Heartbeat
 from live.workers.whip import ice, passthrough
 from live.workers.whip.server import make_app
 
@@ -60,5 +63,17 @@ class Command(BaseCommand):
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        beating = asyncio.create_task(self.beat(stop))
         await stop.wait()
+        await beating
         await runner.cleanup()  # ends every session: ffmpeg finishes its segment
+
+    async def beat(self, stop):
+        """The heartbeat, from a thread: the ORM must not run on the event loop."""
+        heartbeat = Heartbeat(WorkerKind.WHIP)
+        while not stop.is_set():
+            await sync_to_async(heartbeat.beat)()
+            try:
+                await asyncio.wait_for(stop.wait(), 1)
+            except asyncio.TimeoutError:
+                pass
