@@ -9,6 +9,7 @@ signed like any stream.
 """
 
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -16,14 +17,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from live.models import Clip, ClipState, Recording, Source
+from live.models import Clip, ClipState, Recording, RecordingState, Source
 from live.services import mock_source
+from live.services.event_time import event_local_time
 from live.services.paths import output_dir_for
 from live.services.media import MediaPath, sign_media_path
 from live.services.recording_playlists import RECORDING_PLAYLIST, read_playlist
+from live.services.lifecycle import live_broadcast_of
 from live.services.recordings import PLAYABLE
 
 logger = logging.getLogger("live.clips")
@@ -31,6 +34,11 @@ logger = logging.getLogger("live.clips")
 CLIP_FILE = "clip.mp4"
 # Segment times are to the millisecond, segment ends to a keyframe: this much slack.
 EDGE_SLACK_SECONDS = 0.5
+# "Clip the last 30 s" of a live camera: its newest segment is still being written, so
+# the clip ends a little before now.
+LIVE_EDGE_SECONDS = 2
+# What the host page offers: "Clip the last 30 s".
+CLIP_LENGTHS = [(15, "15 s"), (30, "30 s"), (60, "1 min"), (120, "2 min")]
 
 
 class ClipRangeError(ValueError):
@@ -119,19 +127,101 @@ def create_clip(camera, start, duration, actor):
     )
 
 
-def clip_url(clip, ttl=None):
-    """(signed URL path, expiry) of a ready clip's MP4, else (None, None)."""
+# The names a download may be given (?download=): nginx's map in http.conf is the same.
+DOWNLOAD_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}\.mp4\Z")
+
+
+def download_name(clip):
+    """What the clip's MP4 is saved as: ``<event>-<camera>-<local time>.mp4``."""
+    local = event_local_time(clip.camera.event, clip.start)
+    return f"{clip.camera.event_id}-{clip.camera.slug}-{local:%Y-%m-%d_%H-%M-%S}.mp4"
+
+
+def content_disposition(name):
+    """The Content-Disposition for ``?download=<name>``, or None for any other name."""
+    if not name or not DOWNLOAD_NAME_RE.match(name):
+        return None
+    return f'attachment; filename="{name}"'
+
+
+def create_recent_clip(camera, seconds, actor, now=None):
+    """The last ``seconds`` of the camera: of its live broadcast, else of the end of its
+    newest ready recording (after Stop). ClipRangeError when there is nothing to clip."""
+    if live_broadcast_of(camera) is not None:
+        start = (now or timezone.now()) - timedelta(seconds=seconds + LIVE_EDGE_SECONDS)
+        return create_clip(camera, start, seconds, actor)
+    recording = (
+        Recording.objects.filter(broadcast__camera=camera, state=RecordingState.READY)
+        .select_related("broadcast")
+        .order_by("-started_at")
+        .first()
+    )
+    pieces = pieces_of(recording) if recording is not None else []
+    if not pieces:
+        raise ClipRangeError("seconds", "This camera has no finished recording to clip.")
+    end = pieces[-1].end
+    start = max(pieces[0].start, end - timedelta(seconds=seconds))
+    return create_clip(camera, start, (end - start).total_seconds(), actor)
+
+
+def clip_marks(event_id):
+    """{camera id: mark} of what each camera's clips and recordings lists show; a mark
+    changes when a clip or recording is added or changes state. Two queries, whatever
+    the number of cameras (the host page's poll asks it every time)."""
+    clips = (
+        Clip.objects.filter(camera__event_id=event_id)
+        .values("camera_id")
+        .annotate(
+            last=Max("pk"),
+            ready=Count("pk", filter=Q(state=ClipState.READY)),
+            failed=Count("pk", filter=Q(state=ClipState.FAILED)),
+        )
+        .order_by()
+    )
+    recordings = (
+        Recording.objects.filter(broadcast__camera__event_id=event_id)
+        .values("broadcast__camera_id")
+        .annotate(
+            last=Max("pk"),
+            **{
+                state: Count("pk", filter=Q(state=state))
+                for state in RecordingState.values
+                if state != RecordingState.RECORDING
+            },
+        )
+        .order_by()
+    )
+    marks = {}
+    for row in clips:
+        marks[row["camera_id"]] = f"c{row['last']}.{row['ready']}.{row['failed']}"
+    for row in recordings:
+        camera_id = row.pop("broadcast__camera_id")
+        counts = ".".join(str(row[key]) for key in sorted(row))
+        marks[camera_id] = f"{marks.get(camera_id, '')}r{counts}"
+    return marks
+
+
+def clip_url(clip, ttl=None, download=False):
+    """(signed URL path, expiry) of a ready clip's MP4, else (None, None). ``download``:
+    the URL saves the file under ``download_name`` (Content-Disposition) instead."""
     if clip.state != ClipState.READY:
         return None, None
     expires = int(time.time()) + (ttl or settings.LIVE_MEDIA_URL_TTL)
-    return sign_media_path(MediaPath(clip.stream_name, CLIP_FILE), expires), expires
+    url = sign_media_path(MediaPath(clip.stream_name, CLIP_FILE), expires)
+    if download:
+        url += f"?download={download_name(clip)}"
+    return url, expires
 
 
 def clips_of(camera, limit=20):
-    """The camera's newest clips, each with ``url`` set when it is ready (host page)."""
-    clips = list(Clip.objects.filter(camera=camera).order_by("-created_at", "-pk")[:limit])
+    """The camera's newest clips, each with ``url`` (to save it) set when it is ready."""
+    clips = list(
+        Clip.objects.filter(camera=camera)
+        .select_related("camera__event")
+        .order_by("-created_at", "-pk")[:limit]
+    )
     for clip in clips:
-        clip.url, _ = clip_url(clip)
+        clip.url, _ = clip_url(clip, download=True)
     return clips
 
 

@@ -1,12 +1,14 @@
 """Inclusion tags for the recordings partials, so the host and viewer templates need one
 line each and their views nothing: ``{% load recordings %}`` then
-``{% replay_player event_id camera token %}`` or ``{% camera_clips camera broadcast %}``."""
+``{% replay_player event_id camera token %}`` or ``{% camera_clips card %}``."""
 
 from django import template
 
 from live.models import Recording, RecordingState
-from live.services.clips import clips_of
-from live.services.recording_access import signed_replay
+from live.services.clips import CLIP_LENGTHS, clips_of
+from live.services.media import MediaPath, sign_media_path
+from live.services.recording_access import replay_expiry, signed_replay
+from live.services.recording_playlists import RECORDING_PLAYLIST
 from live.services.recordings import recording_problem, ready_recording
 from live.services.states import last_broadcast
 
@@ -25,18 +27,37 @@ def replay_player(event_id, camera, token):
     return {"replay": replay, "camera": camera}
 
 
-@register.inclusion_tag("live/_clips.html")
-def camera_clips(camera, broadcast=None):
-    """The camera's newest clips (download links once cut) and why it is not recording."""
-    recordings = (
+@register.inclusion_tag("live/_clips.html", takes_context=True)
+def camera_clips(context, card, oob=False):
+    """A camera card's recordings (each plays) and clips (each downloads once cut), the
+    clip form (of the live camera, or of its newest recording after Stop) and why it is
+    not recording. ``card``: the host page's card of the camera."""
+    camera, broadcast = card["camera"], card["broadcast"]
+    recordings = list(
         Recording.objects.filter(broadcast__camera=camera)
         .exclude(state=RecordingState.DELETED)
         .select_related("broadcast")
         .order_by("-broadcast__started_at")[:5]
     )
+    for recording in recordings:
+        recording.src = None
+        if recording.state == RecordingState.READY and not recording.broadcast.is_live:
+            recording.src = sign_media_path(
+                MediaPath(recording.broadcast.stream_name, RECORDING_PLAYLIST),
+                replay_expiry(recording),
+            )
+    newest = recordings[0] if recordings else None
     return {
         "camera": camera,
+        "event": context.get("event"),
+        "csrf_token": context.get("csrf_token"),
+        "oob": oob,
+        "mark": card.get("clip_mark", ""),
         "recordings": recordings,
         "clips": clips_of(camera),
+        # Clips come from the live broadcast's recording, or the end of the newest one.
+        "clip_live": broadcast is not None and card["state"].on_air and camera.record,
+        "clip_recording": broadcast is None and newest is not None and newest.src is not None,
+        "clip_lengths": CLIP_LENGTHS,
         "recording_problem": recording_problem(broadcast) if broadcast is not None else None,
     }

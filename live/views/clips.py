@@ -1,21 +1,15 @@
-"""Cutting a clip from the host page: "Clip the last 30 s" of a live camera."""
-
-from datetime import timedelta
+"""Cutting a clip from the host page: "Clip the last 30 s" of a live camera, or of the
+end of its newest recording once it stopped."""
 
 from django import forms
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from live.forms import CameraField
 from live.http import actor_of
 from live.models import Event
-from live.services.clips import ClipRangeError, create_clip
+from live.services.clips import CLIP_LENGTHS, ClipRangeError, create_recent_clip
 from live.views.console import posted_camera_form, render_console, staff_required
-
-CLIP_LENGTHS = [(15, "15 s"), (30, "30 s"), (60, "1 min"), (120, "2 min")]
-# The newest segment is still being written: end the clip a little before now.
-EDGE_SECONDS = 2
 
 
 class ClipForm(forms.Form):
@@ -31,9 +25,8 @@ def host_clip(request, event_id):
     if refusal:
         return refusal
     seconds = form.cleaned_data["seconds"]
-    start = timezone.now() - timedelta(seconds=seconds + EDGE_SECONDS)
     try:
-        create_clip(camera, start, seconds, actor_of(request))
+        create_recent_clip(camera, seconds, actor_of(request))
     except ClipRangeError as exc:
         return render_console(
             request, event, status=400, camera=camera.slug, camera_error=str(exc), focus="error"

@@ -28,6 +28,7 @@ from live.services.cameras import (
     get_camera,
 )
 from live.services.audience import audience_of, series_of
+from live.services.clips import clip_marks
 from live.services.health import health_of
 from live.services.states import last_broadcast, state_of
 from live.services.lifecycle import uptime_seconds
@@ -105,8 +106,9 @@ def camera_status(camera, broadcast, last=None):
     }
 
 
-def camera_card(camera, broadcast, forms, last=None):
-    """One camera's card: its status, preview, ingest and the forms that act on it."""
+def camera_card(camera, broadcast, forms, last=None, clip_mark=""):
+    """One camera's card: its status, preview, ingest and the forms that act on it.
+    ``clip_mark``: its clips' and recordings' mark (services/clips.py clip_marks)."""
     source = broadcast.source if broadcast else camera.source
     status = camera_status(camera, broadcast, last)
     preview_url = None
@@ -124,6 +126,7 @@ def camera_card(camera, broadcast, forms, last=None):
 
     return {
         **status,
+        "clip_mark": clip_mark,
         "preview_url": preview_url,
         "ingest": [
             {
@@ -163,8 +166,8 @@ def links_context(event_id):
     when that changes, so a keyboard user's focus in the table is not thrown away)."""
     links = list(links_of(event_id))
     now = timezone.now()
-    rows = [(link.pk, bool(link.revoked_at), link.expires_at < now, link.viewer_count)
-            for link in links]  # fmt: skip
+    rows = [(link.pk, bool(link.revoked_at), link.expires_at < now, link.watching_now,
+             link.viewers_so_far) for link in links]  # fmt: skip
     signature = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
     return {"links": links, "links_shown": signature, "now": now}
 
@@ -172,9 +175,13 @@ def links_context(event_id):
 def host_context(event, **extra):
     pairs = list(cameras_of(event.pk))
     cameras = [camera for camera, _ in pairs]
+    marks = clip_marks(event.pk)
     context = {
         "event": event,
-        "cards": [camera_card(camera, broadcast, extra) for camera, broadcast in pairs],
+        "cards": [
+            camera_card(camera, broadcast, extra, clip_mark=marks.get(camera.pk, ""))
+            for camera, broadcast in pairs
+        ],
         **links_context(event.pk),
         "camera_form": CameraForm(),
         "link_form": ViewerLinkForm(cameras=cameras),
