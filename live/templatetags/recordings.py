@@ -49,7 +49,6 @@ def camera_clips(context, card, oob=False):
     newest = recordings[0] if recordings else None
     return {
         "camera": camera,
-        "event": context.get("event"),
         "csrf_token": context.get("csrf_token"),
         "oob": oob,
         "mark": card.get("clip_mark", ""),
