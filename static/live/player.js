@@ -264,7 +264,7 @@
       var stallTimer = null;
       video.addEventListener("waiting", function () {
         clearTimeout(stallTimer);
-        stallTimer = setTimeout(function () { if (inDocument(video)) askWhereNow(); }, 1000);
+        stallTimer = setTimeout(function () { if (inDocument(video)) askWhereNow(); }, 500);
       });
       video.addEventListener("playing", function () { clearTimeout(stallTimer); });
       video.addEventListener("ended", askWhereNow);
