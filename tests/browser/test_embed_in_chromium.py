@@ -121,6 +121,7 @@ def test_the_embed_fills_frames_of_every_size(live_server, event, parent_site, n
         assert _within(layout["badge"], layout["video"]), layout
         assert layout["reachable"], layout
     import os  # SCRATCH
+
     if os.environ.get("SHOTS"):  # SCRATCH
         for i, el in enumerate(page.query_selector_all("iframe")):  # SCRATCH
             el.screenshot(path=f"/tmp/shots/embed-{i}.png")  # SCRATCH
