@@ -164,6 +164,29 @@ def create_recent_clip(camera, seconds, actor, now=None):
     return create_clip(camera, start, (end - start).total_seconds(), actor)
 
 
+def export_prefix(recording):
+    """The stream-name prefix of the clips that hold a whole recording as one MP4."""
+    return f"clip-rec{recording.pk}-"
+
+
+def export_recording(recording, actor):
+    """A pending clip of the whole ready ``recording`` (no length cap): how a recording
+    is downloaded as one MP4. ClipRangeError when it is not ready or holds nothing."""
+    if recording.state != RecordingState.READY:
+        raise ClipRangeError("recording", "Only a finished recording can be saved as an MP4.")
+    pieces = pieces_of(recording)
+    if not pieces:
+        raise ClipRangeError("recording", "The recording holds no segments.")
+    return Clip.objects.create(
+        camera=recording.broadcast.camera,
+        recording=recording,
+        stream_name=f"{export_prefix(recording)}{secrets.token_hex(8)}",
+        start=pieces[0].start,
+        duration=(pieces[-1].end - pieces[0].start).total_seconds(),
+        created_by=actor,
+    )
+
+
 def clip_marks(event_id):
     """{camera id: mark} of what each camera's clips and recordings lists show; a mark
     changes when a clip or recording is added or changes state. Two queries, whatever

@@ -5,7 +5,7 @@ line each and their views nothing: ``{% load recordings %}`` then
 from django import template
 
 from live.models import Recording, RecordingState
-from live.services.clips import CLIP_LENGTHS, clips_of
+from live.services.clips import CLIP_LENGTHS, clips_of, export_prefix
 from live.services.media import MediaPath, sign_media_path
 from live.services.recording_access import replay_expiry, signed_replay
 from live.services.recording_playlists import RECORDING_PLAYLIST
@@ -46,6 +46,11 @@ def camera_clips(context, card, oob=False):
                 MediaPath(recording.broadcast.stream_name, RECORDING_PLAYLIST),
                 replay_expiry(recording),
             )
+    clips = clips_of(camera)
+    for recording in recordings:
+        # Its MP4, once asked for: the newest clip that holds the whole recording.
+        prefix = export_prefix(recording)
+        recording.mp4 = next((c for c in clips if c.stream_name.startswith(prefix)), None)
     newest = recordings[0] if recordings else None
     return {
         "camera": camera,
@@ -53,7 +58,7 @@ def camera_clips(context, card, oob=False):
         "oob": oob,
         "mark": card.get("clip_mark", ""),
         "recordings": recordings,
-        "clips": clips_of(camera),
+        "clips": clips,
         # Clips come from the live broadcast's recording, or the end of the newest one.
         "clip_live": broadcast is not None and card["state"].on_air and camera.record,
         "clip_recording": broadcast is None and newest is not None and newest.src is not None,

@@ -57,7 +57,8 @@ def cut_clip(clip):
                     cut_command(list_file, offset, clip.duration, output),
                     capture_output=True,
                     text=True,
-                    timeout=CUT_TIMEOUT_SECONDS,
+                    # A whole recording (export_recording) copies longer.
+                    timeout=max(CUT_TIMEOUT_SECONDS, clip.duration / 10),
                 )
                 if done.returncode != 0:
                     error = f"ffmpeg failed: {done.stderr.strip()[-150:]}"

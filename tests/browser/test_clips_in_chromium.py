@@ -1,6 +1,7 @@
 """Clips on the host page in Chromium: a cut clip turns ready in the card by itself (the
 one host poll, no reload), downloads as <event>-<camera>-<local time>.mp4; after Stop the
-recording plays from the card and its end can still be clipped."""
+recording plays from the card, its end can still be clipped and the whole of it
+downloads as one MP4."""
 
 from datetime import timedelta
 
@@ -53,7 +54,8 @@ def test_a_clip_turns_ready_by_itself_downloads_named_and_after_stop(
     page.on("request", lambda request: asked.append(request.url))
     page.locator(f'{CARD} li[data-clip="{clip.pk}"] a', has_text="Download MP4").wait_for()
     assert page.evaluate("window.sameDocument")
-    assert asked and all("/live-host/status?" in url for url in asked), asked
+    pages = [url for url in asked if "/hls/" not in url]  # the preview plays on
+    assert pages and all("/live-host/status?" in url for url in pages), pages
     assert downloaded_name(page, clip) == download_name(clip)
     assert download_name(clip).startswith(f"{event.pk}-main-")
 
@@ -69,13 +71,20 @@ def test_a_clip_turns_ready_by_itself_downloads_named_and_after_stop(
         timeout=20_000,
     )
     # ... and its end can still be clipped.
-    page.locator(CARD).get_by_label("Clip the end of the last recording: the last").select_option(
-        "15"
-    )
+    page.locator(CARD).get_by_label("Clip the end of the last recording").select_option("15")
     page.locator(CARD).get_by_role("button", name="Cut a clip").click()
     last = cut_when_pending(page, 2)
     assert last.state == ClipState.READY and last.duration == pytest.approx(15, abs=0.5)
     recording = Recording.objects.get(broadcast=broadcast)
     assert last.recording_id == recording.pk
     assert downloaded_name(page, last) == download_name(last)
+
+    # The whole recording downloads as one MP4, made when asked for.
+    page.locator(CARD).get_by_role("button", name="Make an MP4").click()
+    whole = cut_when_pending(page, 3)
+    assert whole.state == ClipState.READY and whole.duration > 60
+    mp4 = page.locator(f'{CARD} li[data-recording="{recording.pk}"] a', has_text="Download MP4")
+    with page.expect_download() as download:
+        mp4.click()
+    assert download.value.suggested_filename == download_name(whole)
     assert page.evaluate("window.sameDocument")

@@ -120,11 +120,7 @@ def test_the_embed_fills_frames_of_every_size(live_server, event, parent_site, n
         assert _within(layout["unmute"], layout["video"]), layout
         assert _within(layout["badge"], layout["video"]), layout
         assert layout["reachable"], layout
-    import os  # SCRATCH
 
-    if os.environ.get("SHOTS"):  # SCRATCH
-        for i, el in enumerate(page.query_selector_all("iframe")):  # SCRATCH
-            el.screenshot(path=f"/tmp/shots/embed-{i}.png")  # SCRATCH
 
 
 def test_another_origin_is_refused_framing(live_server, event, parent_site, browser):

@@ -116,3 +116,29 @@ def test_only_a_plain_mp4_name_becomes_an_attachment():
     assert content_disposition("a-b_c.1.mp4") == 'attachment; filename="a-b_c.1.mp4"'
     for bad in (None, "", "a.ts", 'a".mp4', "../a.mp4", "a b.mp4", "a.mp4\r\nX: y"):
         assert content_disposition(bad) is None
+
+
+@pytest.mark.parametrize("recording", ["999999", "abc", "", "-1", "99999999999999"])
+def test_an_mp4_of_no_such_recording_is_refused(staff_htmx, event, recorded, recording):
+    stop_broadcast(event, "test")
+    answer = staff_htmx.post(
+        "/events/open-2026/live-host/recording-mp4",
+        {"camera": "main", "recording": recording},
+        htmx=True,
+    )
+    assert answer.status_code == 400
+    assert not Clip.objects.exists()
+
+
+def test_an_mp4_of_a_recording_holds_all_of_it(staff_htmx, event, recorded):
+    stop_broadcast(event, "test")
+    recording = Recording.objects.get()
+    answer = staff_htmx.post(
+        "/events/open-2026/live-host/recording-mp4",
+        {"camera": "main", "recording": recording.pk},
+        htmx=True,
+    )
+    assert answer.status_code == 200
+    clip = Clip.objects.get()
+    assert clip.recording == recording and clip.duration > 60  # past the clips' cap
+    assert "making the MP4…" in staff_htmx.get("/events/open-2026/live-host").content.decode()

@@ -144,7 +144,7 @@ def test_the_links_table_counts_a_links_viewers_after_the_broadcast(staff_client
 
     stop_broadcast(event, "test")
     html = staff_client.get(HOST).content.decode()
-    assert "Viewers so far" in html
+    assert "1 so far" not in html and "2</span> so far" in html
     ended = row(html, link.pk)
     assert (ended["watching"], ended["so_far"], ended["state"]) == ("0", "2", "Used")
     assert not ended["unused"]
