@@ -264,6 +264,8 @@
       var stallTimer = null;
       video.addEventListener("waiting", function () {
         clearTimeout(stallTimer);
+        // Not the first buffering of a page that has not played yet: only a stall.
+        if (!player.hasAttribute("data-started")) return;
         stallTimer = setTimeout(function () { if (inDocument(video)) askWhereNow(); }, 500);
       });
       video.addEventListener("playing", function () { clearTimeout(stallTimer); });
@@ -340,7 +342,7 @@
         var behind = video._rewindTo;
         video._rewindTo = null;
         seekToBehind(video, behind);
-      } else if (tries++ < 100) {
+      } else if (tries++ < 300) { // 30 s for a slow network
         setTimeout(attempt, 100);
       }
     }
