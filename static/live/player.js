@@ -260,15 +260,11 @@
     video.addEventListener("waiting", function () { setBuffering(true); });
     video.addEventListener("stalled", function () { if (!video.paused) setBuffering(true); });
     if (!video.dataset.replaySrc) {
-      // A live picture that stalls (or ends) may mean the broadcast stopped: ask at once.
-      var stallTimer = null;
+      // A live picture that stalls (or ends) may mean the broadcast stopped: ask at once
+      // (at most every 5 s). Not the first buffering of a page that has not played yet.
       video.addEventListener("waiting", function () {
-        clearTimeout(stallTimer);
-        // Not the first buffering of a page that has not played yet: only a stall.
-        if (!player.hasAttribute("data-started")) return;
-        stallTimer = setTimeout(function () { if (inDocument(video)) askWhereNow(); }, 500);
+        if (player.hasAttribute("data-started") && inDocument(video)) askWhereNow();
       });
-      video.addEventListener("playing", function () { clearTimeout(stallTimer); });
       video.addEventListener("ended", askWhereNow);
     }
     video.addEventListener("playing", function () {
