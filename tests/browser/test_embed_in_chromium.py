@@ -122,7 +122,6 @@ def test_the_embed_fills_frames_of_every_size(live_server, event, parent_site, n
         assert layout["reachable"], layout
 
 
-
 def test_another_origin_is_refused_framing(live_server, event, parent_site, browser):
     src = _embed_url(live_server, event)
     event.embed_origins = ["http://club.example.com"]
