@@ -33,6 +33,11 @@ urlpatterns = [
     ),
     path("events/<slug:event_id>/live-host/link", views.host_link, name="host-link"),
     path("events/<slug:event_id>/live-host/clip", clip_views.host_clip, name="host-clip"),
+    path(
+        "events/<slug:event_id>/live-host/recording-mp4",
+        clip_views.host_recording_mp4,
+        name="host-recording-mp4",
+    ),
     path("events/<slug:event_id>/live-host/links", views.host_links, name="host-links"),
     path(
         "events/<slug:event_id>/live-host/links/<int:link_id>/revoke",

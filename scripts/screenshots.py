@@ -4,6 +4,8 @@ Runs the demo on a throw-away database and data folder on a loopback port:
     .venv/bin/python scripts/screenshots.py
 """
 
+import functools
+import http.server
 import json
 import os
 import re
@@ -11,6 +13,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -34,6 +37,47 @@ def api(path, key, body=None):
     )
     with urllib.request.urlopen(request) as answer:
         return json.load(answer)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def club_site(html):
+    """(server, origin) of a page on another origin, as a club's site would frame the embed."""
+    folder = Path(tempfile.mkdtemp(prefix="teecam-club-"))
+    (folder / "index.html").write_text(html)
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def embed_in_frame(browser, python, env, link):
+    """The embed in the README's 640x360 frame on a club's page."""
+    embed = link.replace("/live-view?", "/embed?")
+    server, origin = club_site(
+        '<!doctype html><title>Club site</title><body style="margin:0;background:#fff">'
+        f'<iframe src="{embed}" width="640" height="360" style="border:0;display:block" '
+        'allow="autoplay; fullscreen"></iframe>'
+    )
+    subprocess.run(
+        [python, "manage.py", "shell", "-c",
+         "from live.models import Event; "
+         f"Event.objects.filter(pk='demo-open').update(embed_origins=['{origin}'])"],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    context = browser.new_context(viewport={"width": 640, "height": 360})
+    page = context.new_page()
+    page.goto(f"{origin}/index.html")
+    page.wait_for_function("() => document.querySelector('iframe') !== null")
+    frame = next(frame for frame in page.frames if "/embed" in frame.url)
+    frame.wait_for_function("() => document.querySelector('video').currentTime > 0")
+    page.wait_for_timeout(2000)
+    page.locator("iframe").screenshot(path=OUT / "embed-640x360.png")
+    context.close()
+    server.shutdown()
 
 
 def main():
@@ -142,6 +186,9 @@ def main():
                     " + Math.round(e.getBoundingClientRect().right))"
                 )
                 print("wider than the screen:", wide)
+
+            # After the host's shots: the embed's player counts as a viewer too.
+            embed_in_frame(browser, python, env, link)
 
             short = api("/events/demo-open/live/token", admin_key, {"ttl": 1})
             time.sleep(2)

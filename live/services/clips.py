@@ -9,6 +9,7 @@ signed like any stream.
 """
 
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -16,13 +17,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from live.models import Clip, ClipState, Recording, Source
+from live.models import Clip, ClipState, Recording, RecordingState, Source
 from live.services import mock_source, rate_limits, storage
-from live.services.paths import live_output_dir, output_dir_for
+from live.services.times import zone_of
+from live.services.lifecycle import live_broadcast_of
 from live.services.media import MediaPath, sign_media_path
+from live.services.paths import live_output_dir, output_dir_for
 from live.services.recording_playlists import RECORDING_PLAYLIST, parse_playlist, read_playlist
 from live.services.recordings import PLAYABLE, free_bytes
 
@@ -31,6 +34,11 @@ logger = logging.getLogger("live.clips")
 CLIP_FILE = "clip.mp4"
 # Segment times are to the millisecond, segment ends to a keyframe: this much slack.
 EDGE_SLACK_SECONDS = 0.5
+# "Clip the last 30 s" of a live camera: its newest segment is still being written, so
+# the clip ends a little before now.
+LIVE_EDGE_SECONDS = 2
+# What the host page offers: "Clip the last 30 s".
+CLIP_LENGTHS = [(15, "15 s"), (30, "30 s"), (60, "1 min"), (120, "2 min")]
 
 
 class NoSpace(Exception):
@@ -107,20 +115,12 @@ def create_clip(camera, start, duration, actor):
     ``clip-camera`` per camera), ClipRangeError, or NoSpace when the data disk is
     under LIVE_MIN_FREE_BYTES: 200 posts of 60 s clips in 23 s once made 200 cuts.
     """
-    rate_limits.check("clip-key", actor)
-    rate_limits.check("clip-camera", camera.pk)
-    rate_limits.hit("clip-key", actor)
-    rate_limits.hit("clip-camera", camera.pk)
+    _spend_budget(camera, actor)
     recording, start, duration = _checked_range(camera, start, duration)
     reused = _same_range(camera, start, duration)
     if reused is not None:
         return reused, True
-    free = free_bytes()
-    if free < settings.LIVE_MIN_FREE_BYTES:
-        raise NoSpace(
-            f"No new clips: {free // 2**20} MiB free on the data disk, under "
-            f"LIVE_MIN_FREE_BYTES ({settings.LIVE_MIN_FREE_BYTES // 2**20} MiB)."
-        )
+    _check_space()
     clip = Clip.objects.create(
         camera=camera,
         recording=recording,
@@ -130,6 +130,22 @@ def create_clip(camera, start, duration, actor):
         created_by=actor,
     )
     return clip, False
+
+
+def _spend_budget(camera, actor):
+    rate_limits.check("clip-key", actor)
+    rate_limits.check("clip-camera", camera.pk)
+    rate_limits.hit("clip-key", actor)
+    rate_limits.hit("clip-camera", camera.pk)
+
+
+def _check_space():
+    free = free_bytes()
+    if free < settings.LIVE_MIN_FREE_BYTES:
+        raise NoSpace(
+            f"No new clips: {free // 2**20} MiB free on the data disk, under "
+            f"LIVE_MIN_FREE_BYTES ({settings.LIVE_MIN_FREE_BYTES // 2**20} MiB)."
+        )
 
 
 def _checked_range(camera, start, duration):
@@ -177,19 +193,136 @@ def _same_range(camera, start, duration):
     return None
 
 
-def clip_url(clip, ttl=None):
-    """(signed URL path, expiry) of a ready clip's MP4, else (None, None)."""
+# The names a download may be given (?download=): nginx's map in http.conf is the same.
+DOWNLOAD_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}\.mp4\Z")
+
+
+def download_name(clip):
+    """What the clip's MP4 is saved as: ``<event>-<camera>-<local time>.mp4``."""
+    local = timezone.localtime(clip.start, zone_of(clip.camera))
+    return f"{clip.camera.event_id}-{clip.camera.slug}-{local:%Y-%m-%d_%H-%M-%S}.mp4"
+
+
+def content_disposition(name):
+    """The Content-Disposition for ``?download=<name>``, or None for any other name."""
+    if not name or not DOWNLOAD_NAME_RE.match(name):
+        return None
+    return f'attachment; filename="{name}"'
+
+
+def create_recent_clip(camera, seconds, actor, now=None):
+    """The last ``seconds`` of the camera: of its live broadcast, else of the end of its
+    newest ready recording (after Stop). ClipRangeError when there is nothing to clip."""
+    if live_broadcast_of(camera) is not None:
+        start = (now or timezone.now()) - timedelta(seconds=seconds + LIVE_EDGE_SECONDS)
+        return create_clip(camera, start, seconds, actor)
+    recording = (
+        Recording.objects.filter(broadcast__camera=camera, state=RecordingState.READY)
+        .select_related("broadcast")
+        .order_by("-started_at")
+        .first()
+    )
+    pieces = pieces_of(recording) if recording is not None else []
+    if not pieces:
+        raise ClipRangeError("seconds", "This camera has no finished recording to clip.")
+    end = pieces[-1].end
+    start = max(pieces[0].start, end - timedelta(seconds=seconds))
+    return create_clip(camera, start, (end - start).total_seconds(), actor)
+
+
+def export_prefix(recording):
+    """The stream-name prefix of the clips that hold a whole recording as one MP4."""
+    return f"clip-rec{recording.pk}-"
+
+
+def export_recording(recording, actor):
+    """A pending clip of the whole ready ``recording`` (no length cap): how a recording
+    is downloaded as one MP4; the one already made (or being cut) when there is one.
+    ClipRangeError when it is not ready or holds nothing; RateLimited and NoSpace as
+    for any clip."""
+    camera = recording.broadcast.camera
+    existing = (
+        Clip.objects.filter(camera=camera, stream_name__startswith=export_prefix(recording))
+        .exclude(state=ClipState.FAILED)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    _spend_budget(camera, actor)
+    if recording.state != RecordingState.READY:
+        raise ClipRangeError("recording", "Only a finished recording can be saved as an MP4.")
+    pieces = pieces_of(recording)
+    if not pieces:
+        raise ClipRangeError("recording", "The recording holds no segments.")
+    _check_space()
+    return Clip.objects.create(
+        camera=camera,
+        recording=recording,
+        stream_name=f"{export_prefix(recording)}{secrets.token_hex(8)}",
+        start=pieces[0].start,
+        duration=(pieces[-1].end - pieces[0].start).total_seconds(),
+        created_by=actor,
+    )
+
+
+def clip_marks(event_id):
+    """{camera id: mark} of what each camera's clips and recordings lists show; a mark
+    changes when a clip or recording is added or changes state. Two queries, whatever
+    the number of cameras (the host page's poll asks it every time)."""
+    clips = (
+        Clip.objects.filter(camera__event_id=event_id)
+        .values("camera_id")
+        .annotate(
+            last=Max("pk"),
+            ready=Count("pk", filter=Q(state=ClipState.READY)),
+            failed=Count("pk", filter=Q(state=ClipState.FAILED)),
+        )
+        .order_by()
+    )
+    recordings = (
+        Recording.objects.filter(broadcast__camera__event_id=event_id)
+        .values("broadcast__camera_id")
+        .annotate(
+            last=Max("pk"),
+            **{
+                state: Count("pk", filter=Q(state=state))
+                for state in RecordingState.values
+                if state != RecordingState.RECORDING
+            },
+        )
+        .order_by()
+    )
+    marks = {}
+    for row in clips:
+        marks[row["camera_id"]] = f"c{row['last']}.{row['ready']}.{row['failed']}"
+    for row in recordings:
+        camera_id = row.pop("broadcast__camera_id")
+        counts = ".".join(str(row[key]) for key in sorted(row))
+        marks[camera_id] = f"{marks.get(camera_id, '')}r{counts}"
+    return marks
+
+
+def clip_url(clip, ttl=None, download=False):
+    """(signed URL path, expiry) of a ready clip's MP4, else (None, None). ``download``:
+    the URL saves the file under ``download_name`` (Content-Disposition) instead."""
     if clip.state != ClipState.READY:
         return None, None
     expires = int(time.time()) + (ttl or settings.LIVE_MEDIA_URL_TTL)
-    return sign_media_path(MediaPath(clip.stream_name, CLIP_FILE), expires), expires
+    url = sign_media_path(MediaPath(clip.stream_name, CLIP_FILE), expires)
+    if download:
+        url += f"?download={download_name(clip)}"
+    return url, expires
 
 
 def clips_of(camera, limit=20):
-    """The camera's newest clips, each with ``url`` set when it is ready (host page)."""
-    clips = list(Clip.objects.filter(camera=camera).order_by("-created_at", "-pk")[:limit])
+    """The camera's newest clips, each with ``url`` (to save it) set when it is ready."""
+    clips = list(
+        Clip.objects.filter(camera=camera)
+        .select_related("camera__event")
+        .order_by("-created_at", "-pk")[:limit]
+    )
     for clip in clips:
-        clip.url, _ = clip_url(clip)
+        clip.url, _ = clip_url(clip, download=True)
     return clips
 
 

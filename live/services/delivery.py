@@ -64,6 +64,10 @@ def _mock_media(mock, media_path, content_type, now):
             text = None
         if text is not None:
             return MediaFile(content_type, PLAYLIST_CACHE, text=text)
+    elif media_path.file == PLAYLIST and mock.stopped_at is not None:
+        # As the packager leaves it (omit_endlist): the last window, no longer growing.
+        text = mock_source.live_playlist(mock.started_at, mock.stopped_at)
+        return MediaFile(content_type, PLAYLIST_CACHE, text=text)
     elif media_path.file == RECORDING_PLAYLIST and recorded:
         if recording.state != RecordingState.READY:
             return None

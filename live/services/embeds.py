@@ -60,11 +60,13 @@ def embed_path(event_id, token, camera_slug=None):
 
 
 def embed_snippet(event, token, camera_slug=None, base_url=""):
-    """The ``<iframe>`` a site pastes to show the player (muted autoplay, fullscreen)."""
+    """The ``<iframe>`` a site pastes to show the player (muted autoplay, fullscreen),
+    in a 16:9 box as wide as its column (at most 640 px): the embed fills any frame."""
     event_id = getattr(event, "pk", event)
     return format_html(
-        '<iframe src="{}" title="{}" width="640" height="360" style="border:0" '
-        'allow="autoplay; fullscreen" allowfullscreen></iframe>',
+        '<div style="position:relative;width:100%;max-width:640px;aspect-ratio:16/9">'
+        '<iframe src="{}" title="{}" style="position:absolute;inset:0;width:100%;height:100%;'
+        'border:0" allow="autoplay; fullscreen" allowfullscreen></iframe></div>',
         base_url.rstrip("/") + embed_path(event_id, token, camera_slug),
         f"{getattr(event, 'name', event_id)} · live",
     )

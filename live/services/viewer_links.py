@@ -100,7 +100,8 @@ def find_link(token: str):
 
 def links_of(event_id, camera=None, now=None):
     """The event's links (of one camera: ``camera``), newest first, with the viewers
-    watching through each now (``watching_now``; ``viewer_count`` is the same number)."""
+    watching through each now (``watching_now``; ``viewer_count`` is the same number)
+    and the pages that ever played through it (``viewers_so_far``)."""
     links = ViewerLink.objects.filter(event_id=event_id)
     if camera is not None:
         links = links.filter(camera=camera)
@@ -108,7 +109,11 @@ def links_of(event_id, camera=None, now=None):
     # Explicit: Django leaves Meta.ordering out of aggregate (GROUP BY) queries.
     return (
         links.select_related("camera")
-        .annotate(watching_now=watching, viewer_count=watching)
+        .annotate(
+            watching_now=watching,
+            viewer_count=watching,
+            viewers_so_far=Count("viewers__viewer_id", distinct=True),
+        )
         .order_by("-created_at", "-pk")
     )
 

@@ -1,22 +1,22 @@
-"""Cutting a clip from the host page: "Clip the last 30 s" of a live camera."""
-
-from datetime import timedelta
+"""Cutting a clip from the host page: "Clip the last 30 s" of a live camera, or of the
+end of its newest recording once it stopped; a whole recording as one MP4."""
 
 from django import forms
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from live.forms import CameraField
 from live.http import actor_of
-from live.models import Event
-from live.services.clips import ClipRangeError, NoSpace, create_clip
+from live.models import Event, Recording
+from live.services.clips import (
+    CLIP_LENGTHS,
+    ClipRangeError,
+    NoSpace,
+    create_recent_clip,
+    export_recording,
+)
 from live.services.rate_limits import RateLimited
 from live.views.console import posted_camera_form, render_console, staff_required
-
-CLIP_LENGTHS = [(15, "15 s"), (30, "30 s"), (60, "1 min"), (120, "2 min")]
-# The newest segment is still being written: end the clip a little before now.
-EDGE_SECONDS = 2
 
 
 class ClipForm(forms.Form):
@@ -32,9 +32,8 @@ def host_clip(request, event_id):
     if refusal:
         return refusal
     seconds = form.cleaned_data["seconds"]
-    start = timezone.now() - timedelta(seconds=seconds + EDGE_SECONDS)
     try:
-        create_clip(camera, start, seconds, actor_of(request))
+        create_recent_clip(camera, seconds, actor_of(request))
     except ClipRangeError as exc:
         return render_console(
             request, event, status=400, camera=camera.slug, camera_error=str(exc), focus="error"
@@ -54,6 +53,52 @@ def host_clip(request, event_id):
         event,
         notice=f"{camera.name}: cutting a clip of the last {seconds} s; it is listed below "
         "when ready.",
+        camera=camera.slug,
+        focus="card",
+    )
+
+
+class RecordingMp4Form(forms.Form):
+    camera = CameraField()
+    recording = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+
+@staff_required
+@require_POST
+def host_recording_mp4(request, event_id):
+    """Saves one of the camera's recordings as an MP4: cut like a clip, listed with them."""
+    event = get_object_or_404(Event, pk=event_id)
+    form, camera, refusal = posted_camera_form(request, event, RecordingMp4Form, "mp4_form")
+    if refusal:
+        return refusal
+    recording = (
+        Recording.objects.filter(broadcast__camera=camera, pk=form.cleaned_data["recording"])
+        .select_related("broadcast__camera")
+        .first()
+    )
+    try:
+        if recording is None:
+            raise ClipRangeError("recording", "This camera has no such recording.")
+        export_recording(recording, actor_of(request))
+    except ClipRangeError as exc:
+        return render_console(
+            request, event, status=400, camera=camera.slug, camera_error=str(exc), focus="error"
+        )
+    except RateLimited as exc:
+        response = render_console(
+            request, event, status=429, camera=camera.slug, camera_error=str(exc), focus="error"
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except NoSpace as exc:
+        return render_console(
+            request, event, status=507, camera=camera.slug, camera_error=str(exc), focus="error"
+        )
+    return render_console(
+        request,
+        event,
+        notice=f"{camera.name}: making an MP4 of the recording; its download link shows "
+        "in the list when ready.",
         camera=camera.slug,
         focus="card",
     )

@@ -27,6 +27,7 @@ from live.services.cameras import (
     UnknownCamera,
     get_camera,
 )
+from live.services.clips import clip_marks
 from live.services.health import health_of
 from live.services.lifecycle import uptime_seconds
 from live.services.media import PLAYLIST, MediaPath, sign_media_path
@@ -109,8 +110,9 @@ def camera_status(camera, broadcast, overview):
     }
 
 
-def camera_card(camera, broadcast, forms, overview):
-    """One camera's card: its status, preview, ingest and the forms that act on it."""
+def camera_card(camera, broadcast, forms, overview, clip_mark=""):
+    """One camera's card: its status, preview, ingest and the forms that act on it.
+    ``clip_mark``: its clips' and recordings' mark (services/clips.py clip_marks)."""
     source = broadcast.source if broadcast else camera.source
     status = camera_status(camera, broadcast, overview)
     preview_url = None
@@ -128,6 +130,7 @@ def camera_card(camera, broadcast, forms, overview):
 
     return {
         **status,
+        "clip_mark": clip_mark,
         "preview_url": preview_url,
         "ingest": [
             {
@@ -167,8 +170,8 @@ def links_context(event_id):
     when that changes, so a keyboard user's focus in the table is not thrown away)."""
     links = list(links_of(event_id))
     now = timezone.now()
-    rows = [(link.pk, bool(link.revoked_at), link.expires_at < now, link.viewer_count)
-            for link in links]  # fmt: skip
+    rows = [(link.pk, bool(link.revoked_at), link.expires_at < now, link.watching_now,
+             link.viewers_so_far) for link in links]  # fmt: skip
     signature = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
     return {"links": links, "links_shown": signature, "now": now}
 
@@ -182,11 +185,15 @@ def host_context(event, params=None, **extra):
     mode = mode_from(params or {}, len(pairs))
     if mode.room and extra.get("camera"):
         mode = replace(mode, open=extra["camera"])  # an action opens its camera's card
+    marks = clip_marks(event.pk)
     shown = [pair for pair in pairs if not mode.room or pair[0].slug == mode.open]
     context = {
         "event": event,
         "mode": mode,
-        "cards": [camera_card(camera, broadcast, extra, overview) for camera, broadcast in shown],
+        "cards": [
+            camera_card(camera, broadcast, extra, overview, clip_mark=marks.get(camera.pk, ""))
+            for camera, broadcast in shown
+        ],
         **(room_context(event, overview, mode) if mode.room else {}),
         **links_context(event.pk),
         "camera_form": CameraForm(),

@@ -10,6 +10,7 @@ from live.forms import (
 from live.http import actor_of, no_store
 from live.models import Event
 from live.services.overview import overview_of
+from live.services.clips import clip_marks
 from live.services.states import state_of
 from live.services.lifecycle import SourceConflict, start_broadcast, stop_broadcast
 from live.services.sources import (
@@ -72,15 +73,28 @@ def host_status(request, event_id):
         response["HX-Retarget"] = "#host-console"
         response["HX-Reswap"] = "innerHTML"
         return response
+    # The clips lists are redrawn apart from the numbers, when their mark changes: a clip
+    # turns ready within one poll, without redrawing the card (and its preview).
+    marks = clip_marks(event.pk)
+    shown_clips = set(request.GET.getlist("shown_clips")[:100])
     cards, announcements = [], []
     for camera, broadcast in overview.pairs:
         if mode.room and camera.slug != mode.open:
             continue
         status = camera_status(camera, broadcast, overview)
+        mark = marks.get(camera.pk, "")
         if status["shown"] in shown:
-            cards.append({"status_only": True, **status})
+            cards.append(
+                {
+                    "status_only": True,
+                    "clip_mark": mark,
+                    "clips_changed": f"{camera.slug}:{mark}" not in shown_clips,
+                    **status,
+                }
+            )
         else:
-            cards.append({"status_only": False, **camera_card(camera, broadcast, {}, overview)})
+            card = camera_card(camera, broadcast, {}, overview, clip_mark=mark)
+            cards.append({"status_only": False, **card})
             announcements.append(f"{camera.name}: {status['state'].label}.")
     context = {"event": event, "mode": mode, "cards": cards}
     if mode.room:

@@ -1,6 +1,7 @@
 from django.http import FileResponse, HttpResponse
 
 from live.http import json_error
+from live.services.clips import content_disposition
 from live.services.delivery import find_media
 from live.services.media import MediaDenied, verify_signed_request
 from live.services.storage import StorageUnavailable
@@ -35,4 +36,7 @@ def signed_media(request, signature, expires, rest):
         response = FileResponse(open(media.path, "rb"), content_type=media.content_type)
     response["Cache-Control"] = media.cache_control
     response["Access-Control-Allow-Origin"] = "*"
+    disposition = content_disposition(request.GET.get("download"))
+    if disposition and media_path.file.endswith(".mp4"):
+        response["Content-Disposition"] = disposition
     return response

@@ -78,7 +78,8 @@ def _run_cut(list_file, offset, duration, output):
             cut_command(list_file, offset, duration, output),
             capture_output=True,
             text=True,
-            timeout=CUT_TIMEOUT_SECONDS,
+            # A whole recording (export_recording) copies longer.
+            timeout=max(CUT_TIMEOUT_SECONDS, duration / 10),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"ffmpeg failed: {exc}"[:200]

@@ -90,8 +90,20 @@
     });
     video._hls = hls;
     hls.on(Hls.Events.MANIFEST_PARSED, function () { play(video); });
+    if (edge && !video.dataset.replaySrc) {
+      // The camera's playlist ended (#EXT-X-ENDLIST after Stop): ask the page's poll now
+      // rather than at its next tick, so the page says so within seconds.
+      hls.on(Hls.Events.LEVEL_UPDATED, function (event, data) {
+        if (data.details && !data.details.live) askWhereNow();
+      });
+    }
     hls.on(Hls.Events.ERROR, function (event, data) {
-      if (!data.fatal || video._hls !== hls) return;
+      if (video._hls !== hls) return;
+      // A live playlist that went missing (404 after Stop) also prompts the poll.
+      if (!data.fatal) {
+        if (data.type === Hls.ErrorTypes.NETWORK_ERROR && !video.dataset.replaySrc) askWhereNow();
+        return;
+      }
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR && !isManifestFailure(data.details)) {
         // A playlist or segment that failed mid-stream: carry on from where it was,
         // after a pause so a camera that is gone is not asked in a tight loop.
@@ -111,9 +123,7 @@
         }, retryDelay(failures));
       }
     });
-    if (!edge) {
-      hls.once(Hls.Events.LEVEL_LOADED, function () { seekBack(video, video._rewindBy || 30); });
-    }
+    if (!edge && video._rewindTo) seekFromEdgeWhenReady(video, hls);
     // The master playlist when the camera has a ladder; its signature covers the rungs.
     var source = edge ? video.dataset.hlsMaster || video.dataset.hlsSrc
       : resign(video.dataset.hlsDvr, video.dataset.hlsSrc);
@@ -152,11 +162,18 @@
     return match && Number(match[1]) - Date.now() / 1000 < seconds;
   }
 
-  // With several media hosts a camera's media moves when its host dies
-  // (docs/scaling.md): the page's poll, asked at once, says where it is now.
+  // The page's poll, asked at once, says where the camera is now: with several media
+  // hosts its media moves when its host dies (docs/scaling.md), and after Stop it has
+  // ended. At most once every 5 s; a prompt inside that is asked when the 5 s are up.
+  var ASK_EVERY_MS = 5000;
   var lastAsked = 0;
+  var askLater = null;
   function askWhereNow() {
-    if (Date.now() - lastAsked < 5000) return;
+    var wait = lastAsked + ASK_EVERY_MS - Date.now();
+    if (wait > 0) {
+      if (!askLater) askLater = setTimeout(function () { askLater = null; askWhereNow(); }, wait);
+      return;
+    }
     lastAsked = Date.now();
     document.dispatchEvent(new CustomEvent("teecam:media-lost"));
   }
@@ -242,6 +259,14 @@
 
     video.addEventListener("waiting", function () { setBuffering(true); });
     video.addEventListener("stalled", function () { if (!video.paused) setBuffering(true); });
+    if (!video.dataset.replaySrc) {
+      // A live picture that stalls (or ends) may mean the broadcast stopped: ask at once
+      // (at most every 5 s). Not the first buffering of a page that has not played yet.
+      video.addEventListener("waiting", function () {
+        if (player.hasAttribute("data-started") && inDocument(video)) askWhereNow();
+      });
+      video.addEventListener("ended", askWhereNow);
+    }
     video.addEventListener("playing", function () {
       player.setAttribute("data-started", "");
       setBuffering(false);
@@ -289,19 +314,47 @@
     play(video);
   }
 
-  function seekBack(video, seconds) {
+  // How far behind the end of what can be sought the picture is (seconds), or null.
+  function behindEdge(video) {
     var seekable = video.seekable;
-    var from = livePosition(video);
-    if (from === null || from === undefined) from = video.currentTime;
-    var earliest = seekable && seekable.length ? seekable.start(0) : 0;
-    video.currentTime = Math.max(earliest, Math.min(video.currentTime, from) - seconds);
+    if (!seekable || !seekable.length) return null;
+    return Math.max(0, seekable.end(seekable.length - 1) - video.currentTime);
+  }
+
+  function seekToBehind(video, behind) {
+    var seekable = video.seekable;
+    var end = seekable.end(seekable.length - 1);
+    video.currentTime = Math.max(seekable.start(0), end - behind);
     updateBadge(video);
   }
 
+  // The rewind player starts at the live edge of the long playlist; once hls.js has
+  // told the video what can be sought, go back to where the viewer asked to be.
+  function seekFromEdgeWhenReady(video, hls) {
+    var tries = 0;
+    function attempt() {
+      if (video._hls !== hls || !video._rewindTo) return;
+      if (video.readyState >= 1 && behindEdge(video) !== null) {
+        var behind = video._rewindTo;
+        video._rewindTo = null;
+        seekToBehind(video, behind);
+      } else if (tries++ < 300) { // 30 s for a slow network
+        setTimeout(attempt, 100);
+      }
+    }
+    attempt();
+  }
+
+  // Each press goes 30 s further back from where the picture is now.
   function rewind(video) {
-    if (rewinding(video)) { seekBack(video, 30); return; }
+    var behind = behindEdge(video) || 0;
+    if (rewinding(video)) {
+      if (video._rewindTo) video._rewindTo += 30; // pressed again before the first seek
+      else seekToBehind(video, behind + 30);
+      return;
+    }
     video.dataset.mode = "dvr";
-    video._rewindBy = 30;
+    video._rewindTo = behind + 30;
     restart(video);
   }
 
@@ -316,7 +369,22 @@
     play(video);
   }
 
+  // The replay is offered, not played: it starts (with sound) when the viewer asks.
+  function playReplay(button) {
+    var video = document.querySelector(button.dataset.playReplay);
+    if (!video) return;
+    var player = video.closest(".player");
+    if (player) player.hidden = false;
+    button.hidden = true;
+    video.dataset.hlsSrc = video.dataset.replaySrc;
+    video.muted = false;
+    attach(video);
+    video.focus();
+  }
+
   document.addEventListener("click", function (event) {
+    var offer = event.target.closest("[data-play-replay]");
+    if (offer) { playReplay(offer); return; }
     var button = event.target.closest("[data-unmute], [data-go-live], [data-rewind]");
     if (!button) return;
     var video = button.closest(".player") && button.closest(".player").querySelector("video");

@@ -69,6 +69,12 @@ def test_the_host_page_idle_and_live(live_server, new_context, event, staff_user
     page.locator("#camera-main summary", has_text="Camera settings").click()
     assert_no_axe_violations(page)  # with the links table and an open settings panel
 
+    page.check('#camera-main form[action$="/live-host/stop"] input[name=confirm]')
+    page.get_by_role("button", name="Stop Main camera").click()
+    page.locator("#camera-main").get_by_role("button", name="Play the recording").click()
+    page.locator("#camera-main .recording-player video").wait_for()
+    assert_no_axe_violations(page)  # the recordings list playing one, the clip form
+
 
 def test_the_control_room_and_a_card_opened_from_it(live_server, new_context, event, staff_user):
     from live.services.cameras import create_camera, note_refused_publish

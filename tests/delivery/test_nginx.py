@@ -108,20 +108,21 @@ def test_a_live_mock_broadcast_plays_through_nginx(nginx, api, event):
         assert segment.body[0] == MPEG_TS_SYNC and segment.body[188] == MPEG_TS_SYNC
 
 
-def test_a_stopped_unrecorded_mock_broadcast_is_no_longer_served(nginx, api, event):
+def test_a_stopped_unrecorded_mock_broadcast_serves_no_segments(nginx, api, event):
     event.cameras.update(record=False)
     hls_path = start_mock(api, event)["hlsPath"]
     assert api.stop(event.pk).status == 200
 
-    assert get(nginx.port, hls_path).status == 404
+    # Its live playlist stays as it was at Stop (as the packager leaves its own), its
+    # segments are gone.
+    assert b"#EXT-X-ENDLIST" not in get(nginx.port, hls_path).body
     assert get(nginx.port, sibling(hls_path, "seg000.ts")).status == 404
 
 
-def test_a_stopped_recorded_mock_broadcast_serves_only_its_replay(nginx, api, event):
+def test_a_stopped_recorded_mock_broadcast_serves_its_replay(nginx, api, event):
     hls_path = start_mock(api, event)["hlsPath"]
     assert api.stop(event.pk).status == 200
 
-    assert get(nginx.port, hls_path).status == 404
     replay = get(nginx.port, sibling(hls_path, "recording.m3u8"))
     assert replay.status == 200 and b"#EXT-X-ENDLIST" in replay.body
     assert "immutable" in replay.headers["cache-control"]
@@ -273,6 +274,23 @@ def test_nginx_and_django_answer_the_same_for_the_same_urls(nginx, api, event):
         through_nginx = get(nginx.port, path).status
         from_django = get(nginx.app_port, path).status
         assert (through_nginx, from_django) == (expected, expected), name
+
+
+def test_a_clip_downloads_under_the_name_asked_for_from_nginx_and_django(nginx, data_dir):
+    folder = data_dir / "hls" / "clip-0123456789abcdef0123"
+    folder.mkdir(parents=True)
+    (folder / "clip.mp4").write_bytes(b"\0\0\0\x18ftypmp42" + bytes(64))
+    (folder / "clip.mp4").chmod(0o644)
+    path = signed("/hls/clip-0123456789abcdef0123/clip.mp4")
+    name = "open-2026-main-2026-12-07_10-47-05.mp4"
+    for port in (nginx.port, nginx.app_port):
+        named = get(port, f"{path}?download={name}")
+        assert named.status == 200
+        assert named.headers["content-disposition"] == f'attachment; filename="{name}"'
+        for other in ("", "?download=x.ts", '?download=a"b.mp4', "?download=..%2Fa.mp4"):
+            answer = get(port, f"{path}{other}")
+            disposition = answer.headers.get("content-disposition", "")
+            assert answer.status == 200 and "attachment" not in disposition, other
 
 
 # Everything else is proxied to Django, or served as static files ---------------------------

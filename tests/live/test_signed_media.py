@@ -180,24 +180,29 @@ def test_a_file_the_fixture_does_not_list_is_404(anonymous_api, hls_path):
         assert anonymous_api.get(sibling(hls_path, name)).status_code == 404
 
 
-def test_the_media_of_a_stopped_unrecorded_mock_broadcast_is_404(
+def test_a_stopped_unrecorded_mock_keeps_its_last_playlist_but_no_segments(
     admin_api, anonymous_api, event, hls_path
 ):
     Recording.objects.all().delete()  # not recorded
     assert anonymous_api.get(hls_path).status_code == 200
     admin_api.post(stop_url(event.pk))
 
-    assert anonymous_api.get(hls_path).status_code == 404
+    # The live playlist stays as it was at Stop, as the packager leaves its own (players
+    # stall on it and ask the page); its segments are gone.
+    frozen = anonymous_api.get(hls_path)
+    assert frozen.status_code == 200
+    assert frozen.content.decode() == anonymous_api.get(hls_path).content.decode()
     assert anonymous_api.get(sibling(hls_path, "seg000.ts")).status_code == 404
 
 
-def test_a_stopped_recorded_mock_broadcast_keeps_only_its_replay(
+def test_a_stopped_recorded_mock_broadcast_keeps_its_replay(
     admin_api, anonymous_api, event, hls_path
 ):
-    # Recorded (issue 12): the live playlist is gone, the recording and its segments stay.
+    # Recorded (issue 12): the live playlist no longer grows, the recording and its
+    # segments stay.
     admin_api.post(stop_url(event.pk))
 
-    assert anonymous_api.get(hls_path).status_code == 404
+    assert "#EXT-X-ENDLIST" not in anonymous_api.get(hls_path).content.decode()
     assert anonymous_api.get(sibling(hls_path, "recording.m3u8")).status_code == 200
     assert anonymous_api.get(sibling(hls_path, "seg000.ts")).status_code == 200
 

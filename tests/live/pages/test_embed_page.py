@@ -47,7 +47,12 @@ def test_it_keeps_the_viewer_pages_token_rules(event, on_air):
 
 def test_the_snippet_is_an_iframe_on_the_embed_page(event):
     snippet = embed_snippet(event, "tok&en", "tee-1", "https://tee.example.com")
-    assert snippet.startswith('<iframe src="https://tee.example.com/events/open-2026/embed?')
+    assert snippet.startswith(
+        '<div style="position:relative;width:100%;max-width:640px;'
+        'aspect-ratio:16/9"><iframe src="https://tee.example.com/'
+        "events/open-2026/embed?"
+    )
+    assert snippet.endswith("</iframe></div>")
     assert "token=tok%26en&amp;camera=tee-1" in snippet
     assert 'allow="autoplay; fullscreen"' in snippet
     link = "http://127.0.0.1:8000/events/open-2026/live-view?token=abc&camera=main"

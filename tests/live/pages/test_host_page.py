@@ -4,6 +4,10 @@ import re
 
 from django.test import Client
 
+from live.services.lifecycle import start_broadcast, stop_broadcast
+from live.services.viewer_links import mint_viewer_link
+from live.services.viewers import join_viewer
+
 HOST = "/events/open-2026/live-host"
 
 
@@ -115,3 +119,33 @@ def test_a_card_names_the_media_host_serving_its_camera(staff_client, event, on_
     html = staff_client.get(url).content.decode()
     assert '<dt>Media host</dt><dd data-testid="media-host">/media/b</dd>' in html
     assert 'src="/media/b/hls/' in html or 'data-hls-src="/media/b/hls/' in html  # the preview
+
+
+def test_the_links_table_counts_a_links_viewers_after_the_broadcast(staff_client, event):
+    """Two pages watched through a link; after Stop nobody watches, and the table still
+    says the link was used and by how many (not "Not used yet")."""
+    broadcast, _ = start_broadcast(event, "mock", "test")
+    _, _, link = mint_viewer_link(broadcast, 600, "test")
+    _, _, unused = mint_viewer_link(broadcast, 600, "test")
+    join_viewer(broadcast, "page-a", link=link)
+    join_viewer(broadcast, "page-b", link=link)
+
+    def row(html, pk):
+        cells = re.search(rf'data-testid="link-{pk}">(.*?)</tr>', html, re.S)[1]
+        return {
+            "watching": re.search(r'data-testid="watching-now">(\d+)<', cells)[1],
+            "so_far": re.search(r'data-testid="viewers-so-far">(\d+)<', cells)[1],
+            "state": "Used" if ">Used<" in cells else "other",
+            "unused": "Not used yet" in cells,
+        }
+
+    live_row = row(staff_client.get(HOST).content.decode(), link.pk)
+    assert (live_row["watching"], live_row["so_far"]) == ("2", "2")
+
+    stop_broadcast(event, "test")
+    html = staff_client.get(HOST).content.decode()
+    assert "1 so far" not in html and "2</span> so far" in html
+    ended = row(html, link.pk)
+    assert (ended["watching"], ended["so_far"], ended["state"]) == ("0", "2", "Used")
+    assert not ended["unused"]
+    assert row(html, unused.pk)["unused"]
