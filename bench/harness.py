@@ -262,6 +262,45 @@ def mint_token(port, admin_key, ttl=86400):
     return json.loads(body)["token"]
 
 
+def add_cameras(live=("tee-1",)):
+    """Three more cameras for the bench event (four in all), starting those in ``live``.
+
+    Run in the bench's own process after ``setup_django`` (gunicorn reads the same
+    database). With start_mock_broadcast's main camera: 4 cameras, 2 live.
+    """
+    from django.db import connections
+
+    from live.models import Event, Source
+    from live.services.cameras import create_camera
+    from live.services.lifecycle import start_broadcast
+
+    event = Event.objects.get(pk=EVENT_ID)
+    for number in range(1, 4):
+        camera = create_camera(event, f"tee-{number}", f"Tee {number}")
+        if camera.slug in live:
+            start_broadcast(camera, Source.MOCK, "bench")
+    connections.close_all()
+    # gunicorn's workers keep each event's snapshot this long (LIVE_STATE_CACHE_SECONDS).
+    time.sleep(1.5)
+
+
+def mint_links(count, ttl=86400):
+    """``count`` event links minted by the service in this process, without the API's
+    minting rate limit (60 a minute per key), so a bench can give every viewer its own."""
+    from django.conf import settings
+    from django.db import connections, transaction
+
+    from live.services.lifecycle import live_broadcast
+    from live.services.viewer_links import mint_viewer_link
+
+    settings.LIVE_RATE_LIMITS = {**settings.LIVE_RATE_LIMITS, "mint": (count + 1, 3600)}
+    broadcast = live_broadcast(EVENT_ID)
+    with transaction.atomic():
+        tokens = [mint_viewer_link(broadcast, ttl, "bench")[0] for _ in range(count)]
+    connections.close_all()
+    return tokens
+
+
 def start_mock_broadcast(port, admin_key, ttl=86400):
     """Starts the mock source over the API; returns (token, hlsPath)."""
     import json

@@ -6,7 +6,8 @@
 
 One gunicorn (deploy/gunicorn.conf.py, 2 sync workers, DATABASE_CONN_MAX_AGE=60)
 serves both: the bare view (`/bench/bare`, mounted by LIVE_BENCH_BARE_VIEW=1) and
-status for a live mock broadcast with a valid viewer token and a client key
+status of an event with 4 cameras (2 live mock broadcasts) for its main camera,
+with a valid event link and a client key
 (`X-API-Key`), so the token is verified and hlsPath signed on every request.
 wrk -t2 -c64 hits each in turn, `--rounds` times for `--seconds` each (10 s in
 all by default), on loopback. LIVE_TELEMETRY_LEVEL is read when Django starts,
@@ -19,6 +20,7 @@ import argparse
 from harness import (
     EVENT_ID,
     World,
+    add_cameras,
     compare,
     machine_note,
     markdown_table,
@@ -47,6 +49,7 @@ def main():
             port = world.gunicorn(workers=2, telemetry=level, name=name)
             if token is None:
                 token, _ = start_mock_broadcast(port, world.admin_key)
+                add_cameras()
             base = f"http://127.0.0.1:{port}"
             results = compare(
                 {

@@ -5,17 +5,20 @@
 
 One gunicorn (deploy/gunicorn.conf.py, 2 sync workers, DATABASE_CONN_MAX_AGE=60,
 telemetry off) serves `/bench/bare` (LIVE_BENCH_BARE_VIEW=1) and
-`/events/<id>/live-view/state?token=…&shown=live` for a live mock broadcast and a
-valid viewer link: the poll a playing viewer's page sends, answered 204 because
-nothing changed. wrk -t2 -c64 hits each in turn, `--rounds` times for
+the poll a viewer's page sends (`/events/<id>/live-view/state?token=…&camera=main&
+viewer=…&shown=…`, the URL the partial itself names) for an event of 4 cameras (2
+live mock broadcasts) and a valid event link (so the page has the camera
+switcher), answered 204 because nothing changed. wrk -t2 -c64 hits each in turn, `--rounds` times for
 `--seconds` each (10 s in all by default), on loopback. Goal: poll / bare >= 0.5.
 """
 
 import argparse
+import re
 
 from harness import (
     EVENT_ID,
     World,
+    add_cameras,
     compare,
     http,
     machine_note,
@@ -38,7 +41,14 @@ def main():
         world.setup_django()
         port = world.gunicorn(workers=2)
         token, _ = start_mock_broadcast(port, world.admin_key)
-        poll_path = f"/events/{EVENT_ID}/live-view/state?token={token}&shown=live"
+        add_cameras()
+        # What the page would send: the partial names its own next poll.
+        first = f"/events/{EVENT_ID}/live-view/state?token={token}&camera=main&shown=new"
+        status, _, body = http(port, "GET", first)
+        found = re.search(rb'hx-get="([^"]+)"', body)
+        if status != 200 or not found:
+            raise SystemExit(f"the first poll answered {status} without a next poll")
+        poll_path = found[1].decode().replace("&amp;", "&")
         status, _, _ = http(port, "GET", poll_path)
         if status != 204:
             raise SystemExit(f"the poll answered {status}, not 204")
