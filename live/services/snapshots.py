@@ -38,6 +38,7 @@ from live.services.states import last_broadcast
 
 _ALL = []
 _LOCK = threading.Lock()
+_clock = time.monotonic  # tests move it on instead of waiting
 
 
 class Snapshot:
@@ -52,7 +53,7 @@ class Snapshot:
         seconds = settings.LIVE_STATE_CACHE_SECONDS
         if seconds <= 0:
             return self.build(*key)
-        now = time.monotonic()
+        now = _clock()
         found = self.entries.get(key)
         if found is not None and found[0] > now:
             return found[1]
