@@ -53,6 +53,8 @@ START_BEHIND = 2
 # Segments waiting for ffmpeg beyond this are skipped (it has fallen a window behind).
 MAX_BACKLOG = 8
 TRIM_EVERY_SECONDS = 5
+# Source segments that may be newer than a rung's newest before the rung counts as stalled.
+IN_FLIGHT = 3
 # Piece ends and segment starts are the same keyframe's time, printed to a microsecond.
 TOLERANCE = 0.02
 
@@ -91,6 +93,23 @@ def master_text(source_size, source_kbps, rungs):
             f"{rung_folder_name(rung)}/{RUNG_PLAYLIST}",
         ]
     return "\n".join(lines) + "\n"
+
+
+def rung_run(entries, made):
+    """The source entries a rung's playlist lists: the unbroken run of made segments up to
+    its newest, as long as no more than IN_FLIGHT newer source segments wait for it (a
+    rung segment is cut when the next source keyframe reaches ffmpeg, so the source's
+    newest is always still in flight)."""
+    flags = [made(entry.uri) for entry in entries]
+    if True not in flags:
+        return []
+    last = len(flags) - 1 - flags[::-1].index(True)
+    if len(flags) - 1 - last > IN_FLIGHT:
+        return []  # the rung has stalled: players stay on the others
+    first = last
+    while first > 0 and flags[first - 1]:
+        first -= 1
+    return list(entries[first : last + 1])
 
 
 class Ladder:
@@ -236,9 +255,7 @@ class Ladder:
         ready = True
         for rung in self.rungs:
             folder = self.folder / rung_folder_name(rung)
-            run = []
-            for entry in playlist.entries:
-                run = run + [entry] if (folder / entry.uri).is_file() else []
+            run = rung_run(playlist.entries, lambda uri: (folder / uri).is_file())
             if len(run) < MIN_RUNG_SEGMENTS:
                 ready = False
             if run:

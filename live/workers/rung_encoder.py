@@ -131,13 +131,16 @@ class RungEncoder:
             rung_dir = folder / rung_folder_name(rung)
             rung_dir.mkdir(exist_ok=True)
             (rung_dir / PIECES_LIST).unlink(missing_ok=True)
-        self.process = subprocess.Popen(
-            encoder_command(folder, rungs, source_size),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
-        )
+        # Beside the packager's own log of the stream, outside the served folder.
+        self.log_path = folder.parent / f".{folder.name}.ladder.log"
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                encoder_command(folder, rungs, source_size),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                preexec_fn=_die_with_parent,
+            )
         self.backlog = queue.Queue()
         self.read_upto = {rung: 0 for rung in rungs}
         self.pieces = {rung: [] for rung in rungs}  # [(end seconds, path)], oldest first

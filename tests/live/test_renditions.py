@@ -9,6 +9,7 @@ from live.services.media_playlist import parse_playlist, render_playlist
 from live.workers.rung_encoder import encoder_command, first_pts
 from live.workers.ladder import (
     master_text,
+    rung_run,
     rung_kbps,
     rung_width,
     rungs_for,
@@ -192,3 +193,21 @@ def test_the_viewer_poll_hands_the_player_the_master_path_beside_the_playlist(
     (folder / "master.m3u8").write_text("#EXTM3U\n")
     found = paths()
     assert found["masterPath"] == found["path"].replace("index.m3u8", "master.m3u8")
+
+
+def test_a_rung_lists_its_unbroken_run_while_the_newest_source_segments_are_in_flight():
+    text = "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:10\n" + "".join(
+        f"#EXTINF:1.000,\ns{number}.ts\n" for number in range(10, 16)
+    )
+    entries = parse_playlist(text).entries
+
+    def listed(*numbers):
+        names = {f"s{number}.ts" for number in numbers}
+        return [entry.uri for entry in rung_run(entries, lambda uri: uri in names)]
+
+    assert listed(10, 11, 12, 13, 14) == ["s10.ts", "s11.ts", "s12.ts", "s13.ts", "s14.ts"]
+    assert listed(11, 12) == ["s11.ts", "s12.ts"]  # three newer still in flight
+    # After a hole only what follows it, so a player never skips a segment unknowingly.
+    assert listed(10, 12, 13, 14) == ["s12.ts", "s13.ts", "s14.ts"]
+    assert listed(10, 11) == []  # four behind: the rung has stalled
+    assert listed() == []
