@@ -327,6 +327,13 @@ class WrkResult:
     seconds: float
     latency_p50_ms: float
     latency_p99_ms: float
+    cpu_seconds: float = 0.0  # the server's (compare's cpu_pid), while this ran
+
+    @property
+    def cpu_us_per_request(self):
+        """The server's CPU per answered request: what a busy box does not distort."""
+        answered = self.requests - self.non_2xx_3xx
+        return self.cpu_seconds * 1e6 / answered if answered else float("nan")
 
     @property
     def ok_per_second(self):
@@ -364,17 +371,21 @@ def wrk(url, seconds=5, threads=2, connections=64, headers=None):
     )
 
 
-def compare(targets, rounds=2, seconds=5, warmup=1, **wrk_options):
+def compare(targets, rounds=2, seconds=5, warmup=1, cpu_pid=None, **wrk_options):
     """wrk each target in turn, `rounds` times, so drift hits all alike.
 
     targets: {name: (url, headers)}. Returns {name: WrkResult} summed over rounds.
+    cpu_pid: the server (gunicorn's master) whose CPU time each run also records.
     """
     for url, headers in targets.values():
         wrk(url, seconds=warmup, headers=headers, **wrk_options)
     sums = {}
     for _ in range(rounds):
         for name, (url, headers) in targets.items():
+            before = tree_cpu_seconds(cpu_pid) if cpu_pid else 0.0
             result = wrk(url, seconds=seconds, headers=headers, **wrk_options)
+            if cpu_pid:
+                result.cpu_seconds = tree_cpu_seconds(cpu_pid) - before
             if name in sums:
                 previous = sums[name]
                 result = WrkResult(
@@ -384,6 +395,7 @@ def compare(targets, rounds=2, seconds=5, warmup=1, **wrk_options):
                     seconds=previous.seconds + result.seconds,
                     latency_p50_ms=max(previous.latency_p50_ms, result.latency_p50_ms),
                     latency_p99_ms=max(previous.latency_p99_ms, result.latency_p99_ms),
+                    cpu_seconds=previous.cpu_seconds + result.cpu_seconds,
                 )
             sums[name] = result
     return sums

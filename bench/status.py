@@ -62,6 +62,7 @@ def main():
                 rounds=args.rounds,
                 seconds=args.seconds,
                 connections=args.connections,
+                cpu_pid=world.pid(name),
             )
             bare, status = results["bare"], results["status"]
             ratio = status.ok_per_second / bare.ok_per_second
@@ -74,7 +75,13 @@ def main():
                         f"{result.ok_per_second:,.0f}",
                         f"{result.latency_p99_ms:.1f}",
                         result.non_2xx_3xx + result.errors,
+                        f"{result.cpu_us_per_request:,.0f}",
                         f"**{ratio:.2f}**" if result is status else "",
+                        (
+                            f"**{bare.cpu_us_per_request / status.cpu_us_per_request:.2f}**"
+                            if result is status
+                            else ""
+                        ),
                     ]
                 )
             world.stop(name)
@@ -83,7 +90,11 @@ def main():
         f"-c{args.connections}, {args.rounds}x{args.seconds}s each; goal ratio >= {GOAL})\n"
     )
     print(
-        markdown_table(["endpoint", "telemetry", "requests/s", "p99 ms", "errors", "ratio"], rows)
+        markdown_table(
+            ["endpoint", "telemetry", "requests/s", "p99 ms", "errors", "gunicorn CPU µs/request",
+             "ratio", "CPU ratio (bare/status)"],
+            rows,
+        )  # fmt: skip
     )
     print(f"\n{machine_note()}")
 

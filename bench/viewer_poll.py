@@ -59,20 +59,28 @@ def main():
             rounds=args.rounds,
             seconds=args.seconds,
             connections=args.connections,
+            cpu_pid=world.pid("gunicorn"),
         )
     bare, poll = results["bare"], results["poll"]
     ratio = poll.ok_per_second / bare.ok_per_second
     rows = [
-        [label, f"{r.ok_per_second:,.0f}", f"{r.latency_p99_ms:.1f}", r.non_2xx_3xx + r.errors]
+        [label, f"{r.ok_per_second:,.0f}", f"{r.latency_p99_ms:.1f}", r.non_2xx_3xx + r.errors,
+         f"{r.cpu_us_per_request:,.0f}"]
         for label, r in (("bare JSON view", bare), ("live-view/state (204)", poll))
-    ]
-    rows[1].append(f"**{ratio:.2f}**")
-    rows[0].append("")
+    ]  # fmt: skip
+    rows[1] += [f"**{ratio:.2f}**", f"**{bare.cpu_us_per_request / poll.cpu_us_per_request:.2f}**"]
+    rows[0] += ["", ""]
     print(
         f"\n### viewer poll vs bare ({args.db}, gunicorn 2 sync workers, wrk -t2 "
         f"-c{args.connections}, {args.rounds}x{args.seconds}s each; goal ratio >= {GOAL})\n"
     )
-    print(markdown_table(["endpoint", "requests/s", "p99 ms", "errors", "ratio"], rows))
+    print(
+        markdown_table(
+            ["endpoint", "requests/s", "p99 ms", "errors", "gunicorn CPU µs/request", "ratio",
+             "CPU ratio (bare/poll)"],
+            rows,
+        )
+    )  # fmt: skip
     print(f"\n{machine_note()}")
 
 
