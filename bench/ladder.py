@@ -182,16 +182,16 @@ def main():
          "-hls_segment_filename", str(folder / "s%d.ts"), str(folder / "index.m3u8")],
         log,
     )  # fmt: skip
+    camera_command = [
+        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning", "-re",
+        "-f", "lavfi", "-i", f"testsrc2=size={args.size}:rate=30",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "30",
+        "-pix_fmt", "yuv420p", "-b:v", "3000k", "-c:a", "aac", "-b:a", "128k",
+        "-f", "mpegts", f"srt://127.0.0.1:{port}?mode=caller&latency=200000",
+    ]  # fmt: skip
     time.sleep(0.5)
-    camera = start(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning", "-re",
-         "-f", "lavfi", "-i", f"testsrc2=size={args.size}:rate=30",
-         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "30",
-         "-pix_fmt", "yuv420p", "-b:v", "3000k", "-c:a", "aac", "-b:a", "128k",
-         "-f", "mpegts", f"srt://127.0.0.1:{port}?mode=caller&latency=200000"],
-        log,
-    )  # fmt: skip
+    camera = start(camera_command, log)
     hogs = [
         start(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
                "-f", "lavfi", "-i", "testsrc2", "-f", "null", "-"], log)
@@ -201,10 +201,12 @@ def main():
     variants = [VARIANTS[1]] if args.ladder_only else VARIANTS
     rows = []
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while not (folder / "index.m3u8").exists():
             if time.monotonic() > deadline or packager.poll() is not None:
                 raise SystemExit(f"no HLS output; see {work / 'ffmpeg.log'}")
+            if camera.poll() is not None:  # on a busy box the listener may not be up yet
+                camera = start(camera_command, log)
             time.sleep(0.2)
         time.sleep(3)
         for name, rungs, thumbnails in variants:
