@@ -262,6 +262,45 @@ def mint_token(port, admin_key, ttl=86400):
     return json.loads(body)["token"]
 
 
+def add_cameras(live=("tee-1",)):
+    """Three more cameras for the bench event (four in all), starting those in ``live``.
+
+    Run in the bench's own process after ``setup_django`` (gunicorn reads the same
+    database). With start_mock_broadcast's main camera: 4 cameras, 2 live.
+    """
+    from django.db import connections
+
+    from live.models import Event, Source
+    from live.services.cameras import create_camera
+    from live.services.lifecycle import start_broadcast
+
+    event = Event.objects.get(pk=EVENT_ID)
+    for number in range(1, 4):
+        camera = create_camera(event, f"tee-{number}", f"Tee {number}")
+        if camera.slug in live:
+            start_broadcast(camera, Source.MOCK, "bench")
+    connections.close_all()
+    # gunicorn's workers keep each event's snapshot this long (LIVE_STATE_CACHE_SECONDS).
+    time.sleep(1.5)
+
+
+def mint_links(count, ttl=86400):
+    """``count`` event links minted by the service in this process, without the API's
+    minting rate limit (60 a minute per key), so a bench can give every viewer its own."""
+    from django.conf import settings
+    from django.db import connections, transaction
+
+    from live.services.lifecycle import live_broadcast
+    from live.services.viewer_links import mint_viewer_link
+
+    settings.LIVE_RATE_LIMITS = {**settings.LIVE_RATE_LIMITS, "mint": (count + 1, 3600)}
+    broadcast = live_broadcast(EVENT_ID)
+    with transaction.atomic():
+        tokens = [mint_viewer_link(broadcast, ttl, "bench")[0] for _ in range(count)]
+    connections.close_all()
+    return tokens
+
+
 def start_mock_broadcast(port, admin_key, ttl=86400):
     """Starts the mock source over the API; returns (token, hlsPath)."""
     import json
@@ -288,6 +327,13 @@ class WrkResult:
     seconds: float
     latency_p50_ms: float
     latency_p99_ms: float
+    cpu_seconds: float = 0.0  # the server's (compare's cpu_pid), while this ran
+
+    @property
+    def cpu_us_per_request(self):
+        """The server's CPU per answered request: what a busy box does not distort."""
+        answered = self.requests - self.non_2xx_3xx
+        return self.cpu_seconds * 1e6 / answered if answered else float("nan")
 
     @property
     def ok_per_second(self):
@@ -325,17 +371,21 @@ def wrk(url, seconds=5, threads=2, connections=64, headers=None):
     )
 
 
-def compare(targets, rounds=2, seconds=5, warmup=1, **wrk_options):
+def compare(targets, rounds=2, seconds=5, warmup=1, cpu_pid=None, **wrk_options):
     """wrk each target in turn, `rounds` times, so drift hits all alike.
 
     targets: {name: (url, headers)}. Returns {name: WrkResult} summed over rounds.
+    cpu_pid: the server (gunicorn's master) whose CPU time each run also records.
     """
     for url, headers in targets.values():
         wrk(url, seconds=warmup, headers=headers, **wrk_options)
     sums = {}
     for _ in range(rounds):
         for name, (url, headers) in targets.items():
+            before = tree_cpu_seconds(cpu_pid) if cpu_pid else 0.0
             result = wrk(url, seconds=seconds, headers=headers, **wrk_options)
+            if cpu_pid:
+                result.cpu_seconds = tree_cpu_seconds(cpu_pid) - before
             if name in sums:
                 previous = sums[name]
                 result = WrkResult(
@@ -345,6 +395,7 @@ def compare(targets, rounds=2, seconds=5, warmup=1, **wrk_options):
                     seconds=previous.seconds + result.seconds,
                     latency_p50_ms=max(previous.latency_p50_ms, result.latency_p50_ms),
                     latency_p99_ms=max(previous.latency_p99_ms, result.latency_p99_ms),
+                    cpu_seconds=previous.cpu_seconds + result.cpu_seconds,
                 )
             sums[name] = result
     return sums

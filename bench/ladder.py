@@ -1,6 +1,7 @@
 """What the adaptive ladder and live thumbnails cost the packager, per 720p30 stream.
 
     .venv/bin/python bench/ladder.py [--seconds 20] [--size 1280x720]
+    .venv/bin/python bench/ladder.py --ladder-only --hog 2 --seconds 300   # beside a CPU hog
 
 A camera (ffmpeg, testsrc2 + sine, x264 veryfast zerolatency, 1-s GOP) pushes SRT
 to the packager's own copy command (``ffmpeg_command``'s flags, no passphrase)
@@ -65,6 +66,7 @@ def tick_worker(folder, rungs, thumbnails, seconds):
     from live.services.media_playlist import read_playlist
     from live.services.renditions import rung_folder_name
     from live.workers.ladder import Ladder
+    from live.workers.rung_encoder import first_pts
     from live.workers.thumbnailer import Thumbnailer
 
     settings.LIVE_LADDER_RUNGS = rungs or []
@@ -72,6 +74,9 @@ def tick_worker(folder, rungs, thumbnails, seconds):
     ladder = Ladder(folder, 0) if rungs else None
     thumbnailer = Thumbnailer(folder, 0) if thumbnails else None
     listed_at, delays = {}, []
+    # Every source segment listed during the run, and what each rung made of it.
+    seen, made, misaligned = {}, {rung: set() for rung in rungs or []}, 0
+    every = set()  # every segment of the lowest rung, listed in time or not
     start_self = resource.getrusage(resource.RUSAGE_SELF)
     start_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     deadline = time.monotonic() + seconds
@@ -81,7 +86,19 @@ def tick_worker(folder, rungs, thumbnails, seconds):
             listed_at.setdefault(playlist.newest.uri, time.monotonic())
         if ladder:
             ladder.tick(playlist)
+            for entry in playlist.entries if playlist else ():
+                if entry.uri not in seen:
+                    seen[entry.uri] = (entry.sequence, first_pts(folder / entry.uri))
+                for rung in rungs:
+                    rung_file = folder / rung_folder_name(rung) / entry.uri
+                    if entry.uri not in made[rung] and rung_file.exists():
+                        made[rung].add(entry.uri)
+                        start = first_pts(rung_file)
+                        if start is None or abs(start - seen[entry.uri][1]) > 0.001:
+                            misaligned += 1
             lowest = folder / rung_folder_name(rungs[-1])
+            if lowest.is_dir():
+                every.update(path.name for path in lowest.glob("[!.]*.ts"))
             for name, when in list(listed_at.items()):
                 if (lowest / name).exists():
                     delays.append(time.monotonic() - when)
@@ -89,19 +106,33 @@ def tick_worker(folder, rungs, thumbnails, seconds):
         if thumbnailer:
             thumbnailer.tick(playlist)
         time.sleep(0.25)
-    for worker in (ladder, thumbnailer):
-        if worker and worker.job:
-            while worker.job.poll() is None:
-                time.sleep(0.05)
+    if ladder:
+        ladder.cancel()  # its ffmpeg runs for the whole broadcast: reaped here, so counted
+    if thumbnailer and thumbnailer.job:
+        while thumbnailer.job.poll() is None:
+            time.sleep(0.05)
     end_self = resource.getrusage(resource.RUSAGE_SELF)
     end_children = resource.getrusage(resource.RUSAGE_CHILDREN)
 
     def cpu(end, begin):
         return (end.ru_utime + end.ru_stime) - (begin.ru_utime + begin.ru_stime)
 
+    # The first START_BEHIND-odd segments predate the ladder; the last two are in flight.
+    sequences = sorted(sequence for sequence, _ in seen.values())
+    counted = [
+        uri for uri, (sequence, _) in seen.items() if sequences[2] <= sequence < sequences[-2]
+    ]
+    missing = sum(1 for rung in made for uri in counted if uri not in made[rung])
+    made_seconds = len(every) * settings.LIVE_SEGMENT_SECONDS
     print(
         json.dumps(
             {
+                "made": sum(len(uris) for uris in made.values()),
+                "missing": missing,
+                "misaligned": misaligned,
+                "cpu_per_video_second": (
+                    cpu(end_children, start_children) / made_seconds if made_seconds else None
+                ),
                 "jobs_cpu": cpu(end_children, start_children) / seconds,
                 "loop_cpu": cpu(end_self, start_self) / seconds,
                 "job_rss_mb": end_children.ru_maxrss / 1024,
@@ -121,6 +152,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--size", default="1280x720")
+    parser.add_argument(
+        "--ladder-only", action="store_true", help="only the copy + 480p + 240p variant"
+    )
+    parser.add_argument(
+        "--hog",
+        type=int,
+        default=0,
+        help="this many `ffmpeg -f lavfi -i testsrc2 -f null -` beside it the whole time",
+    )
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -142,25 +182,34 @@ def main():
          "-hls_segment_filename", str(folder / "s%d.ts"), str(folder / "index.m3u8")],
         log,
     )  # fmt: skip
+    camera_command = [
+        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning", "-re",
+        "-f", "lavfi", "-i", f"testsrc2=size={args.size}:rate=30",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+        "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "30",
+        "-pix_fmt", "yuv420p", "-b:v", "3000k", "-c:a", "aac", "-b:a", "128k",
+        "-f", "mpegts", f"srt://127.0.0.1:{port}?mode=caller&latency=200000",
+    ]  # fmt: skip
     time.sleep(0.5)
-    camera = start(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "warning", "-re",
-         "-f", "lavfi", "-i", f"testsrc2=size={args.size}:rate=30",
-         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "30",
-         "-pix_fmt", "yuv420p", "-b:v", "3000k", "-c:a", "aac", "-b:a", "128k",
-         "-f", "mpegts", f"srt://127.0.0.1:{port}?mode=caller&latency=200000"],
-        log,
-    )  # fmt: skip
+    camera = start(camera_command, log)
+    hogs = [
+        start(["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
+               "-f", "lavfi", "-i", "testsrc2", "-f", "null", "-"], log)
+        for _ in range(args.hog)
+    ]  # fmt: skip
+    load_before = os.getloadavg()[0]
+    variants = [VARIANTS[1]] if args.ladder_only else VARIANTS
     rows = []
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while not (folder / "index.m3u8").exists():
             if time.monotonic() > deadline or packager.poll() is not None:
                 raise SystemExit(f"no HLS output; see {work / 'ffmpeg.log'}")
+            if camera.poll() is not None:  # on a busy box the listener may not be up yet
+                camera = start(camera_command, log)
             time.sleep(0.2)
         time.sleep(3)
-        for name, rungs, thumbnails in VARIANTS:
+        for name, rungs, thumbnails in variants:
             for extra in ("480p", "240p", "thumb.jpg", "master.m3u8"):
                 shutil.rmtree(folder / extra, ignore_errors=True)
                 if (folder / extra).is_file():
@@ -176,7 +225,7 @@ def main():
             found = json.loads(worker.stdout.strip().splitlines()[-1])
             rows.append((name, copy_cpu, proc_rss_mb(packager.pid), found))
     finally:
-        for process in (camera, packager):
+        for process in (camera, packager, *hogs):
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=5)
@@ -184,18 +233,25 @@ def main():
                 process.kill()
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"\n{args.size} at 30 fps, one stream, {args.seconds} s each, {os.cpu_count()} cores")
-    header = "| variant | copy ffmpeg CPU / RSS | jobs CPU | tick loop CPU | total CPU | largest job RSS | rung delay (median) |"  # noqa: E501
+    print(
+        f"\n{args.size} at 30 fps, one stream, {args.seconds} s each, {os.cpu_count()} cores, "
+        f"{args.hog} CPU hog(s) beside it; load average {load_before:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end"
+    )
+    header = "| variant | copy ffmpeg CPU / RSS | rung ffmpeg CPU per second of video | jobs CPU per wall second | tick loop CPU | largest job RSS | rung delay (median) | rung segments made / missing / misaligned |"  # noqa: E501
     print(header)
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for name, copy_cpu, copy_rss, found in rows:
         jobs = found["jobs_cpu"] if name != "copy only" else 0.0
-        total = copy_cpu + jobs + found["loop_cpu"]
         job_rss = f"{found['job_rss_mb']:.0f} MB" if jobs else "—"
         delay = f"{found['delay']:.2f} s" if found["delay"] is not None else "—"
+        per_video = found["cpu_per_video_second"]
+        per_video = f"**{per_video * 100:.1f} %**" if per_video is not None else "—"
+        made = f"{found['made']} / {found['missing']} / {found['misaligned']}" if jobs else "—"
         print(
-            f"| {name.strip()} | {copy_cpu * 100:.1f} % / {copy_rss:.0f} MB | {jobs * 100:.1f} % "
-            f"| {found['loop_cpu'] * 100:.1f} % | {total * 100:.1f} % | {job_rss} | {delay} |"
+            f"| {name.strip()} | {copy_cpu * 100:.1f} % / {copy_rss:.0f} MB | {per_video} "
+            f"| {jobs * 100:.1f} % | {found['loop_cpu'] * 100:.1f} % | {job_rss} | {delay} "
+            f"| {made} |"
         )
 
 

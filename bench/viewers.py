@@ -45,7 +45,7 @@ from harness import (
     http,
     machine_note,
     markdown_table,
-    mint_token,
+    mint_links,
     start_mock_broadcast,
     tree_cpu_seconds,
 )
@@ -149,12 +149,20 @@ def request_bytes(path, headers=b""):
     return b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n"
 
 
-async def viewer(port, kinds, start, end, results):
-    connection = Connection(port)
+async def viewer(port, kinds, start, end, results, index=None):
+    """One viewer: each kind of request every ``every`` s from a random phase. A kind
+    may go to its own ``port`` (the media host); viewer ``index`` keeps link number
+    ``index`` of a sticky kind (random without an index)."""
+    connections = {}
     due = {kind: start + random.uniform(0, spec["every"]) for kind, spec in kinds.items()}
     # A viewer keeps its link; segments come in turn.
-    mine = {kind: [random.choice(spec["requests"])] if spec["sticky"] else spec["requests"]
-            for kind, spec in kinds.items()}  # fmt: skip
+    mine = {}
+    for kind, spec in kinds.items():
+        requests = spec["requests"]
+        if spec["sticky"]:
+            pick = index % len(requests) if index is not None else random.randrange(len(requests))
+            requests = [requests[pick]]
+        mine[kind] = requests
     try:
         while True:
             kind = min(due, key=due.get)
@@ -169,6 +177,8 @@ async def viewer(port, kinds, start, end, results):
             began = clock()
             record = results[kind]
             record["late"].append(began - when)
+            kind_port = spec.get("port", port)
+            connection = connections.setdefault(kind_port, Connection(kind_port))
             try:
                 async with asyncio.timeout(TIMEOUT):
                     status, _ = await connection.get(random.choice(mine[kind]))
@@ -182,17 +192,20 @@ async def viewer(port, kinds, start, end, results):
             if status != 200:
                 record["errors"][str(status)] = record["errors"].get(str(status), 0) + 1
     finally:
-        connection.close()
+        for connection in connections.values():
+            connection.close()
 
 
-def run_client(port, kinds, viewers, start_at, seconds, queue):
+def run_client(port, kinds, viewers, start_at, seconds, queue, first=0):
     """One client process: `viewers` viewers from wall time start_at for `seconds`."""
 
     async def main():
         start = clock() + (start_at - time.time())
         end = start + seconds
         results = {kind: {"latency": [], "late": [], "errors": {}} for kind in kinds}
-        await asyncio.gather(*(viewer(port, kinds, start, end, results) for _ in range(viewers)))
+        await asyncio.gather(
+            *(viewer(port, kinds, start, end, results, first + n) for n in range(viewers))
+        )
         return results
 
     try:
@@ -220,16 +233,19 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def nginx_request_times(log_path):
-    """{kind: [seconds]} from nginx's access log: its own time from the request's first
-    byte to the answer's last (millisecond resolution)."""
-    times = {"status": [], "segment": []}
-    for line in Path(log_path).read_text().splitlines():
-        parts = line.rsplit(" ", 1)
-        kind = "status" if "/live/status" in parts[0] else "segment"
-        if '"GET /hls/' in parts[0] or kind == "status":
-            times[kind].append(float(parts[1]))
-    return times
+def nginx_request_times(*log_paths):
+    """{kind: [seconds]} from nginx's access logs: its own time from the request's first
+    byte to the answer's last (millisecond resolution). The log leaves query strings
+    out (tokens), so "status" and "media" share one list."""
+    status, segment = [], []
+    for log_path in log_paths:
+        for line in Path(log_path).read_text().splitlines():
+            parts = line.rsplit(" ", 1)
+            if "/live/status" in parts[0]:
+                status.append(float(parts[1]))
+            elif '"GET /hls/' in parts[0]:
+                segment.append(float(parts[1]))
+    return {"status": status, "media": status, "segment": segment}
 
 
 def main():
@@ -256,7 +272,30 @@ def main():
         help="nginx's poll micro-cache (rendernginx --poll-cache-seconds; 1 by default, 0: off)",
     )
     parser.add_argument(
-        "--links", type=int, default=1, help="distinct viewer links shared among the viewers"
+        "--links",
+        type=int,
+        default=1,
+        help="distinct viewer links (minted by the service, no rate limit); viewer i has "
+        "link i modulo this",
+    )
+    parser.add_argument(
+        "--media-every",
+        type=float,
+        default=0,
+        help="how often a viewer asks status with its token for fresh media URLs "
+        "(default: LIVE_VIEWER_MEDIA_TTL, 60 s); its other polls carry no token",
+    )
+    parser.add_argument(
+        "--token-every-poll",
+        action="store_true",
+        help="every status poll carries the viewer's token (the client before 2026-12)",
+    )
+    parser.add_argument(
+        "--app-servers",
+        type=int,
+        default=1,
+        help="gunicorns behind one app nginx (rendernginx --role app), segments from a "
+        "media host (--role origin); 1: one nginx of role all, as before",
     )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     args = parser.parse_args()
@@ -273,17 +312,31 @@ def main():
         from live.services.media import parse_media_path, sign_media_path
 
         workers = args.gunicorn_workers or (os.cpu_count() or 1) + 1
-        app_port = world.gunicorn(workers=workers, threads=args.gunicorn_threads)
+        apps = [
+            world.gunicorn(
+                workers=workers,
+                threads=args.gunicorn_threads,
+                name="gunicorn" if args.app_servers == 1 else f"gunicorn-{number}",
+            )
+            for number in range(1, args.app_servers + 1)
+        ]
         # The access log gives nginx's own time per request ($request_time), which
         # the client's starved event loop cannot add to.
+        role = {"role": "app", "apps": [f"127.0.0.1:{app}" for app in apps]}
         port = world.nginx(
-            app_port,
+            apps[0],
             workers=args.nginx_workers,
             poll_cache_seconds=args.poll_cache_seconds,
             access_log=True,
+            **(role if args.app_servers > 1 else {}),
         )
+        media_port = port
+        if args.app_servers > 1:
+            media_port = world.nginx(
+                apps[0], workers=args.nginx_workers, access_log=True, role="origin", name="media"
+            )
         token, hls_path = start_mock_broadcast(port, world.admin_key)
-        tokens = [token] + [mint_token(port, world.admin_key) for _ in range(args.links - 1)]
+        tokens = [token] + mint_links(args.links - 1)
         stream = hls_path.split("/")[4]
         # Where a packager would have written the broadcast's segments.
         live_dir = Path(settings.LIVE_STREAM_DATA_DIR) / "hls" / stream
@@ -297,40 +350,59 @@ def main():
             sign_media_path(parse_media_path(f"/hls/{stream}/{name}"), expires).encode()
             for name in names
         ]
-        status_paths = [f"/events/{EVENT_ID}/live/status?token={t}".encode() for t in tokens]
+        media_every = args.media_every or settings.LIVE_VIEWER_MEDIA_TTL
+        token_paths = [f"/events/{EVENT_ID}/live/status?token={t}".encode() for t in tokens]
+        # What changes for everyone is one answer per event (nginx's micro-cache keeps
+        # it); the token is shown where it grants something: fresh media URLs.
+        public_paths = [f"/events/{EVENT_ID}/live/status".encode()]
         headers = f"X-API-Key: {world.client_key}\r\n".encode()
-        for path, extra in [(status_paths[0], {"X-API-Key": world.client_key})] + [
-            (segment, {}) for segment in segment_paths
-        ]:
-            status, _, _ = http(port, "GET", path.decode(), extra)
+        key = {"X-API-Key": world.client_key}
+        checks = [(port, path, key) for path in (token_paths[0], token_paths[-1], public_paths[0])]
+        checks += [(media_port, segment, {}) for segment in segment_paths]
+        for check_port, path, extra in checks:
+            status, _, _ = http(check_port, "GET", path.decode(), extra)
             if status != 200:
                 raise SystemExit(f"{path!r} answered {status} before the run")
         kinds = {
             "status": {
                 "every": args.status_every,
-                "requests": [request_bytes(path, headers) for path in status_paths],
+                "requests": [
+                    request_bytes(path, headers)
+                    for path in (token_paths if args.token_every_poll else public_paths)
+                ],
                 "sticky": True,
             },
             "segment": {
                 "every": args.segment_every,
                 "requests": [request_bytes(path) for path in segment_paths],
                 "sticky": False,
+                "port": media_port,
             },
         }
+        if not args.token_every_poll:
+            kinds["media"] = {
+                "every": media_every,
+                "requests": [request_bytes(path, headers) for path in token_paths],
+                "sticky": True,
+            }
 
-        servers = {"gunicorn": world.pid("gunicorn"), "nginx": world.pid("nginx")}
+        servers = {name: world.pid(name) for name, _ in world.processes}
+        load_before = os.getloadavg()[0]
         cpu_before = {name: tree_cpu_seconds(pid) for name, pid in servers.items()}
         wall_before = time.monotonic()
         processes, queue = [], multiprocessing.Queue()
         start_at = time.time() + 1.0
         share = [args.viewers // args.client_processes] * args.client_processes
         share[0] += args.viewers - sum(share)
+        first = 0
         for count in share:
             process = multiprocessing.Process(
-                target=run_client, args=(port, kinds, count, start_at, args.seconds, queue)
+                target=run_client,
+                args=(port, kinds, count, start_at, args.seconds, queue, first),
             )
             process.start()
             processes.append(process)
+            first += count
         parts = [queue.get(timeout=args.seconds + 120) for _ in processes]
         wall = time.monotonic() - wall_before
         cores = {
@@ -340,7 +412,8 @@ def main():
         cores["client"] = sum(part.pop("cpu_seconds") for part in parts) / wall
         for process in processes:
             process.join(timeout=30)
-        server_times = nginx_request_times(world.root / "nginx" / "access.log")
+        logs = [world.root / name / "access.log" for name in ("nginx", "media")]
+        server_times = nginx_request_times(*[log for log in logs if log.exists()])
 
     rows, error_total = [], 0
     for kind in kinds:
@@ -366,13 +439,24 @@ def main():
             ]
         )
     worker_kind = f"gthread x{args.gunicorn_threads}" if args.gunicorn_threads else "sync"
-    status_p99 = float(rows[0][5])
+    status_p99 = max(float(row[5]) for row in rows if row[0] in ("status", "media"))
     verdict = "met" if error_total == 0 and status_p99 < 100 else "missed (see docs/scaling.md)"
+    tier = (
+        f"one app nginx and {args.app_servers} gunicorns ({workers} {worker_kind} workers each)"
+        ", segments from a media host's nginx"
+        if args.app_servers > 1
+        else f"nginx ({args.nginx_workers} workers) and gunicorn ({workers} {worker_kind} workers)"
+    )
+    polls = (
+        "status with the token every {0:g} s".format(args.status_every)
+        if args.token_every_poll
+        else f"status every {args.status_every:g} s, with the token every {media_every:g} s"
+    )
     print(
-        f"\n### {args.viewers:,} viewers for {args.seconds:g} s through nginx "
-        f"({args.nginx_workers} workers) and gunicorn ({workers} {worker_kind} workers), "
-        f"{args.db}, poll cache {args.poll_cache_seconds or 'off'}, {args.links} link(s); "
-        f"status every {args.status_every:g} s, a segment every {args.segment_every:g} s\n"
+        f"\n### {args.viewers:,} viewers for {args.seconds:g} s through {tier}, "
+        f"{args.db}, poll cache {args.poll_cache_seconds or 'off'}, {args.links:,} link(s); "
+        f"{polls}, a segment every {args.segment_every:g} s; load average "
+        f"{load_before:.2f} at the start\n"
     )
     print(
         markdown_table(
@@ -394,6 +478,11 @@ def main():
         "\nCPU used during the run, in cores: "
         + ", ".join(f"{name} {value:.2f}" for name, value in cores.items())
         + f" (of {os.cpu_count()})."
+    )
+    django = sum(value for name, value in cores.items() if name.startswith("gunicorn"))
+    print(
+        f"\nDjango (every gunicorn) per 1,000 viewers: {django * 1000 / args.viewers:.3f} "
+        "cores."
     )
     print(
         f"\nGoal (zero errors, status p99 < 100 ms): {verdict}. "

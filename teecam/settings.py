@@ -212,6 +212,9 @@ LIVE_MEDIA_URL_TTL = env_int("LIVE_MEDIA_URL_TTL", 3600)
 LIVE_VIEWER_MEDIA_TTL = env_int("LIVE_VIEWER_MEDIA_TTL", 60)
 # A viewer playing when the link expires keeps watching that broadcast this long at most.
 LIVE_VIEWER_SESSION_MAX_SECONDS = env_int("LIVE_VIEWER_SESSION_MAX_SECONDS", 6 * 3600)
+# How long each process keeps an event's cameras, live broadcasts and revoked links for
+# the polls (live/services/snapshots.py); another process's change shows within this.
+LIVE_STATE_CACHE_SECONDS = env_int("LIVE_STATE_CACHE_SECONDS", 1)
 LIVE_TOKEN_DEFAULT_TTL = 900
 LIVE_TOKEN_MAX_TTL = 86400
 # Rate limits: (requests, per seconds).

@@ -26,12 +26,17 @@ def data_dir(tmp_path, settings):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Rate-limit counters must not leak from one test into the next."""
+    """Rate-limit counters and the polls' snapshots must not leak from one test into the
+    next (rolled-back rows come back with the same ids)."""
     from django.core.cache import cache
 
+    from live.services.snapshots import forget_all
+
     cache.clear()
+    forget_all()
     yield
     cache.clear()
+    forget_all()
 
 
 @pytest.fixture

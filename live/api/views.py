@@ -31,8 +31,9 @@ from live.services.media_grants import UnknownStream, media_to_sign
 from live.services.media_hosts import media_url, stream_media_base
 from live.services.rate_limits import RateLimited
 from live.services.recording_access import dvr_fields, replay_fields
+from live.services.snapshots import event_state
 from live.services.sources import InvalidCameraUrl, SourceUnavailable, ingest_for
-from live.services.states import last_broadcast, state_of
+from live.services.states import state_of
 from live.services.viewer_links import NotLive, mint_viewer_link
 
 ERROR_MEANINGS = {
@@ -241,11 +242,12 @@ class StatusView(APIView):
         # Not through a serializer field: those refuse NUL characters with a 400, and
         # a bad token is not an error here.
         raw_token = request.query_params.get("token", "")
-        # A live broadcast proves the event and camera exist: no other query on the hot path.
-        broadcast = live_broadcast(event_id, camera)
+        # The event's snapshot (snapshots.py): no query on the hot path but the key's.
+        snapshot = event_state(event_id)
+        broadcast = snapshot.live(camera)
         last = None
         if broadcast is None:
-            last = last_broadcast(get_camera_or_404(event_id, camera))
+            last = snapshot.last_of(snapshot.camera(camera) or get_camera_or_404(event_id, camera))
         answer = {
             **stream_state(broadcast),
             **health_of(broadcast),
@@ -253,11 +255,11 @@ class StatusView(APIView):
         }
         token_valid = False
         if raw_token and broadcast is not None:
-            access = check_viewer_access(event_id, raw_token, broadcast)
+            access = check_viewer_access(event_id, raw_token, broadcast, revoked=snapshot.revoked)
             if access.can_play:
                 token_valid = True
                 answer.update(access.live_fields())
-                answer.update(dvr_fields(access))
+                answer.update(dvr_fields(access, snapshot.is_recording))
         elif raw_token and last is not None:
             answer.update(replay_fields(event_id, raw_token, last))
             token_valid = "replayPath" in answer

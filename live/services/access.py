@@ -3,7 +3,7 @@
 import math
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone as dt_timezone
 from functools import cached_property
 
@@ -14,7 +14,7 @@ from live.services.media import PLAYLIST, MediaPath, sign_media_path
 from live.services.media_hosts import media_base, media_url
 from live.services.renditions import master_path
 from live.services.tokens import InvalidToken, ViewerToken, read_viewer_token
-from live.services.viewer_links import find_link
+from live.services.viewer_links import find_link, token_fingerprint
 
 # Media expiries are rounded up to this step so that viewers polling at about
 # the same time get the same URLs, which a CDN can then cache once.
@@ -28,10 +28,19 @@ class ViewerAccess:
     token: ViewerToken | None  # set only when the token admits the viewer
     # missing, malformed, invalid, expired, revoked, wrong_camera, or (v1 tokens) ended
     problem: str | None
-    link: ViewerLink | None = None
+    known_link: ViewerLink | None = None
     # Set when the link has expired but this viewer was already watching: the
     # session goes on, until this unix time at the latest, while the broadcast lasts.
     session_until: int | None = None
+    # Set when the check read revocations from the event's snapshot, not the link's row.
+    raw_token: str = field(default="", repr=False)
+
+    @cached_property
+    def link(self):
+        """The token's link row; looked up on first use when the check did not need it."""
+        if self.known_link is not None or not self.raw_token:
+            return self.known_link
+        return find_link(self.raw_token)
 
     @property
     def can_play(self):
@@ -99,14 +108,16 @@ class ViewerAccess:
 
 
 def check_viewer_access(
-    event_id, raw_token, broadcast, camera_id=None, viewer_id=None, now=None
+    event_id, raw_token, broadcast, camera_id=None, viewer_id=None, now=None, revoked=None
 ) -> ViewerAccess:
     """Access to one camera of the event through a viewer token.
 
     broadcast: the camera's live broadcast, None when it is not live. camera_id:
     the camera asked about (defaults to the broadcast's). viewer_id: the viewer
     page's id, which lets a viewer who was already watching go on past the link's
-    expiry (LIVE_VIEWER_SESSION_MAX_SECONDS).
+    expiry (LIVE_VIEWER_SESSION_MAX_SECONDS). revoked: the fingerprints of the
+    event's revoked links (live/services/snapshots.py), which spares the polls a
+    query per token; without it the link's own row is read.
     """
     if camera_id is None and broadcast is not None:
         camera_id = broadcast.camera_id
@@ -122,6 +133,10 @@ def check_viewer_access(
             return ViewerAccess(broadcast, None, "ended")
     elif token.camera_id is not None and token.camera_id != camera_id:
         return ViewerAccess(broadcast, None, "wrong_camera")
+    if revoked is not None and not expired:
+        if token_fingerprint(raw_token) in revoked:
+            return ViewerAccess(broadcast, None, "revoked", raw_token=raw_token)
+        return ViewerAccess(broadcast, token, None, raw_token=raw_token)
     link = find_link(raw_token)
     if link is not None and link.revoked_at is not None:
         return ViewerAccess(broadcast, None, "revoked", link)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from live.models import ApiKey, Broadcast, Clip, Event
 from live.services.prepared import PreparedLookup
+from live.services.snapshots import Snapshot
 
 _KEY_RE = re.compile(r"\Atc_([a-z0-9]{12})_([A-Za-z0-9_-]{32,64})\Z")
 # Writing last_used_at on every request would make each status poll a write.
@@ -106,9 +107,19 @@ def find_api_key(raw_key):
     return key
 
 
+def _is_scoped(prefix):
+    return _FIRST_SCOPE.first(prefix) is not None
+
+
+# Whether a key is limited to some events, per process for LIVE_STATE_CACHE_SECONDS: it
+# was status's second query (snapshots.py). Revocation is never kept: _ACTIVE_KEY runs on
+# every request; a change of a key's events shows in other processes within that time.
+_SCOPED = Snapshot(_is_scoped)
+
+
 def check_event_scope(key, event_id):
     """Raise OutOfScope unless ``key`` may act on ``event_id`` (a key with no events: any)."""
-    if _FIRST_SCOPE.first(key.prefix) is None:
+    if not _SCOPED.get(key.prefix):
         return
     if not key.events.filter(pk=event_id).exists():
         raise OutOfScope(f"This API key is not allowed to act on event {event_id!r}.")

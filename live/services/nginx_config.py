@@ -160,8 +160,11 @@ def check_options(options: NginxOptions) -> None:
         for name in names:
             if names.count(name) > 1:
                 raise NginxOptionError(f"--origin {name!r} is given twice")
-    elif options.origins or options.apps:
-        raise NginxOptionError("--origin and --app are for --role edge")
+    elif options.origins:
+        raise NginxOptionError("--origin is for --role edge")
+    elif options.apps and options.role != "app":
+        # An app nginx spreads requests over several app servers (docs/scaling.md).
+        raise NginxOptionError("--app is for --role edge and --role app")
     if options.playlist_window_ms not in PLAYLIST_WINDOWS_MS:
         raise NginxOptionError(
             f"--playlist-window-ms {options.playlist_window_ms}: one of "

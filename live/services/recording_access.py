@@ -24,9 +24,11 @@ def _at(timestamp):
     return datetime.fromtimestamp(timestamp, tz=dt_timezone.utc)
 
 
-def dvr_fields(access):
-    """``{dvrPath}`` for a viewer who may play the live broadcast, when it is recorded."""
-    if not access.can_play or not is_recording(access.broadcast):
+def dvr_fields(access, recording_now=is_recording):
+    """``{dvrPath}`` for a viewer who may play the live broadcast, when it is recorded.
+
+    recording_now: asks whether a broadcast is being recorded (a snapshot's, on polls)."""
+    if not access.can_play or not recording_now(access.broadcast):
         return {}
     expires = access.media_expires()
     return {

@@ -16,6 +16,7 @@ from live.models import Broadcast, ViewerLink
 from live.services import rate_limits, telemetry, webhooks
 from live.services.audience import watching_filter
 from live.services.prepared import PreparedLookup
+from live.services.snapshots import forget_all
 from live.services.tokens import NO_BROADCAST, mint_viewer_token, scope_for
 
 
@@ -134,5 +135,6 @@ def revoke_viewer_link(link, actor):
         if updated:
             webhooks.link_revoked(link, actor)  # the outbox row commits with the revocation
     if updated:
+        forget_all()  # this process's polls see it at once; the others within a second
         telemetry.emit("live.link_revoked", eventId=link.event_id, linkId=link.pk, actor=actor)
     return bool(updated)

@@ -14,11 +14,11 @@ from live.http import json_error, no_store, token_in_url
 from live.models import Event
 from live.services import rate_limits
 from live.services.access import check_viewer_access
-from live.services.cameras import cameras_of
 from live.services.rate_limits import RateLimited
 from live.services.schedules import countdown_key
 from live.services.recording_access import dvr_fields
-from live.services.states import last_broadcast, state_of
+from live.services.snapshots import event_state
+from live.services.states import state_of
 from live.services.tokens import InvalidToken, read_viewer_token
 from live.services.viewers import heartbeat, join_viewer, leave
 
@@ -71,20 +71,27 @@ def _choose(pairs, token_camera_id, requested):
 
 
 def viewer_context(event_id, raw_token, requested, viewer_id):
-    """Everything the page and its poll show: two queries for the cameras, one for the link."""
-    pairs = list(cameras_of(event_id))
+    """Everything the page and its poll show, from the event's snapshot (snapshots.py):
+    no query on the poll's hot path, whatever the number of cameras or links."""
+    snapshot = event_state(event_id)
+    pairs = snapshot.cameras
     if not pairs:
         raise Http404(f"No event with id {event_id!r}.")
     token_camera_id = _token_camera_id(event_id, raw_token)
     camera, broadcast, problem = _choose(pairs, token_camera_id, requested)
     access = check_viewer_access(
-        event_id, raw_token, broadcast, camera_id=camera.pk, viewer_id=viewer_id
+        event_id,
+        raw_token,
+        broadcast,
+        camera_id=camera.pk,
+        viewer_id=viewer_id,
+        revoked=snapshot.revoked,
     )
     problem = problem or access.problem
     camera_state = None
     if problem is None:
         # The camera's state, the same as the host page and the API show (live/states.py).
-        camera_state = state_of(broadcast, None if broadcast else last_broadcast(camera))
+        camera_state = state_of(broadcast, None if broadcast else snapshot.last_of(camera))
     state = problem or camera_state.code
     switcher = []
     if problem is None and token_camera_id is None and len(pairs) > 1:

@@ -5,23 +5,22 @@ camera sends it), so existing clients play on unchanged; the ladder adds
 ``<height>p/index.m3u8`` per rung and ``master.m3u8`` naming them all. Relative
 URIs inherit the folder's signature, sub-folders included.
 
-How a rung is made: each finished segment of the source playlist is transcoded
-by one short ffmpeg (decoded once, scaled once per rung, x264 veryfast
-zerolatency, AAC copied) into a segment of the same name in each rung's
-folder, timestamps kept (``-copyts``, no mux delay). Each rung's playlist is
-then the source playlist's own entries that have a rung segment: the same
-sequence numbers, durations, program date times and discontinuities, so hls.js
-switches rungs on aligned segments. Every rung segment starts with a keyframe
-because it is encoded alone.
+How a rung is made: one long-running ffmpeg per broadcast (rung_encoder.py) is fed
+each finished segment of the source playlist in order and cuts every rung where the
+source has a keyframe, timestamps kept. Each source segment starts on a keyframe, so
+its rung segment is the pieces between its first timestamp and the next segment's,
+renamed to the source segment's own name. Each rung's playlist is then the source
+playlist's own entries that have a rung segment: the same sequence numbers,
+durations, program date times and discontinuities, so hls.js switches rungs on
+aligned segments.
 
-Why from the segments and not a second long-running ffmpeg: the same input for
-SRT, RTSP and RTMP (nginx-rtmp writes the RTMP playlist; its ``live`` app lets
-127.0.0.1 play, but the packager may not share nginx's address or know its
-port), the source's height is known before anything is offered (only rungs
-below it are), and a long-running reader of a live playlist numbers and dates
-its own segments, so its rungs would not line up with the source. The price is
-one ffmpeg start per segment (measured in bench/ladder.py) and rungs about one
-segment behind the source.
+Why from the segments and not from the camera: the same input for SRT, RTSP and
+RTMP (nginx-rtmp writes the RTMP playlist; the packager may not share nginx's
+address), and the source's height is known before anything is offered (only rungs
+below it are). Why one ffmpeg and not one per segment: rung_encoder.py has the
+measurements (an ffmpeg start alone cost more than a tenth of a core per camera).
+A rung segment appears about one segment after the source's (a piece ends at the
+next keyframe).
 """
 
 import json
@@ -32,30 +31,32 @@ import time
 
 from django.conf import settings
 
+from live.services.media_playlist import render_playlist, write_atomically
 from live.services.paths import segments_kept_seconds
 from live.services.renditions import MASTER_PLAYLIST, RUNG_PLAYLIST, rung_folder_name
-from live.workers.ffmpeg_job import Job
-from live.services.media_playlist import render_playlist, write_atomically
+from live.workers.rung_encoder import (
+    AUDIO_KBPS,
+    PIECE_PREFIX,
+    RungEncoder,
+    first_pts,
+    rung_kbps,
+    rung_width,
+)
 
 logger = logging.getLogger("live.packager")
 
-AUDIO_KBPS = 128  # what the master adds for audio when the source does not say
 # Rung segments must list this many before master.m3u8 names the rung: a player
 # arriving at once then finds something to buffer on every rung.
 MIN_RUNG_SEGMENTS = 2
-# A rung falls behind by at most this many segments: older ones are skipped.
-MAX_BEHIND = 2
+# When the ladder first sees a broadcast it starts this many segments from the live edge.
+START_BEHIND = 2
+# Segments waiting for ffmpeg beyond this are skipped (it has fallen a window behind).
+MAX_BACKLOG = 8
 TRIM_EVERY_SECONDS = 5
-
-
-def rung_kbps(height):
-    """Video bitrate of a rung: about 1,000 kb/s at 480p, 250 at 240p (16:9, 30 fps)."""
-    return max(100, round(height * height * 0.0045 / 50) * 50)
-
-
-def rung_width(width, height, rung_height):
-    """Even width keeping the aspect ratio (what scale=-2 would pick)."""
-    return max(2, round(width * rung_height / height / 2) * 2)
+# Source segments that may be newer than a rung's newest before the rung counts as stalled.
+IN_FLIGHT = 3
+# Piece ends and segment starts are the same keyframe's time, printed to a microsecond.
+TOLERANCE = 0.02
 
 
 def rungs_for(source_height):
@@ -79,37 +80,6 @@ def probe_source(path):
         return None
 
 
-def rung_command(source_path, outputs, source_size):
-    """One ffmpeg: decode the segment once, one scaled x264 output per rung.
-
-    outputs: [(rung height, temporary output path)].
-    """
-    width, height = source_size
-    labels = [f"[v{rung}]" for rung, _ in outputs]
-    scales = ";".join(
-        f"[s{index}]scale={rung_width(width, height, rung)}:{rung}{labels[index]}"
-        for index, (rung, _) in enumerate(outputs)
-    )
-    splits = "".join(f"[s{index}]" for index in range(len(outputs)))
-    graph = f"[0:v:0]split={len(outputs)}{splits};{scales}"
-    command = [
-        "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error",
-        "-copyts", "-i", str(source_path), "-filter_complex", graph,
-    ]  # fmt: skip
-    for (rung, path), label in zip(outputs, labels):
-        kbps = rung_kbps(rung)
-        command += [
-            "-map", label, "-map", "0:a:0?",
-            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency",
-            "-pix_fmt", "yuv420p", "-profile:v", "main",
-            "-b:v", f"{kbps}k", "-maxrate", f"{kbps * 6 // 5}k", "-bufsize", f"{kbps}k",
-            # The source's own timestamps, unshifted: rungs line up with it.
-            "-enc_time_base:v", "-1", "-muxdelay", "0", "-muxpreload", "0",
-            "-c:a", "copy", "-f", "mpegts", str(path),
-        ]  # fmt: skip
-    return command
-
-
 def master_text(source_size, source_kbps, rungs):
     width, height = source_size
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
@@ -125,76 +95,167 @@ def master_text(source_size, source_kbps, rungs):
     return "\n".join(lines) + "\n"
 
 
+def rung_run(entries, made):
+    """The source entries a rung's playlist lists: the unbroken run of made segments up to
+    its newest, as long as no more than IN_FLIGHT newer source segments wait for it (a
+    rung segment is cut when the next source keyframe reaches ffmpeg, so the source's
+    newest is always still in flight)."""
+    flags = [made(entry.uri) for entry in entries]
+    if True not in flags:
+        return []
+    last = len(flags) - 1 - flags[::-1].index(True)
+    if len(flags) - 1 - last > IN_FLIGHT:
+        return []  # the rung has stalled: players stay on the others
+    first = last
+    while first > 0 and flags[first - 1]:
+        first -= 1
+    return list(entries[first : last + 1])
+
+
 class Ladder:
     """One broadcast's ladder: the packager ticks it every pass."""
 
     def __init__(self, folder, broadcast_id):
         self.folder, self.broadcast_id = folder, broadcast_id
-        self.job = None
-        self.done = None  # the sequence number of the newest segment handled
+        self.encoder = None
+        self.finishing = None  # (encoder, waiting) of the run before a discontinuity
+        self.fed = None  # the sequence number of the newest segment handed to ffmpeg
+        self.waiting = []  # [(entry, first timestamp)] fed, their rung segments not yet made
         self.probed = None  # (discontinuity number, (width, height), kb/s)
         self.written = {}  # file name -> text last written
         self.trimmed_at = 0.0
+
+    @property
+    def job(self):
+        """The running ffmpeg (bench/ladder.py waits for it), or None."""
+        return self.encoder.process if self.encoder is not None else None
 
     def tick(self, playlist, wanted=True):
         if not wanted:
             self.cancel()
             self._remove_master()
             return
-        if self.job is not None and self.job.poll() is not None:
-            self.job = None
         if playlist is None or not playlist.entries:
             return
-        if self.job is None:
-            self._start_next(playlist)
+        self._feed(playlist)
+        if self.encoder is not None:
+            self._assemble(self.encoder, self.waiting)
+        if self.finishing is not None and not self.finishing[0].running:
+            self._assemble(*self.finishing, final=True)
+            self.finishing = None
         self._publish(playlist)
         if time.monotonic() - self.trimmed_at > TRIM_EVERY_SECONDS:
             self.trimmed_at = time.monotonic()
             self._trim(playlist)
 
     def cancel(self):
-        if self.job is not None:
-            self.job.cancel()
-            self.job = None
+        for encoder in (self.encoder, self.finishing and self.finishing[0]):
+            if encoder is not None:
+                encoder.kill()
+        self.encoder, self.finishing, self.waiting = None, None, []
 
     @property
     def rungs(self):
         return rungs_for(self.probed[1][1]) if self.probed and self.probed[1] else []
 
-    def _start_next(self, playlist):
-        waiting = [
-            entry for entry in playlist.entries if self.done is None or entry.sequence > self.done
+    def _feed(self, playlist):
+        new = [
+            entry for entry in playlist.entries if self.fed is None or entry.sequence > self.fed
         ]
-        if not waiting:
-            return
-        entry = waiting[max(0, len(waiting) - MAX_BEHIND)]
-        self.done = entry.sequence
-        source = self.folder / entry.uri
+        if self.fed is None:
+            new = new[-START_BEHIND:]
+        for entry in new:
+            self.fed = entry.sequence
+            encoder = self.encoder
+            if (
+                encoder is None
+                or not encoder.running
+                or encoder.discontinuity != entry.discontinuity
+            ):
+                if not self._start_encoder(entry):
+                    continue
+                encoder = self.encoder
+            start = first_pts(self.folder / entry.uri)
+            if start is None:
+                continue
+            if encoder.queued >= MAX_BACKLOG:
+                logger.warning(
+                    "broadcast %s: ladder behind, %s skipped", self.broadcast_id, entry.uri
+                )
+                continue
+            encoder.feed(self.folder / entry.uri)
+            self.waiting.append((entry, start))
+
+    def _start_encoder(self, entry):
+        """A new ffmpeg from this segment on (first, after a discontinuity, after a crash)."""
+        if self.encoder is not None:
+            if self.encoder.running and self.encoder.discontinuity != entry.discontinuity:
+                # The run's last segment comes once ffmpeg has read the end and exited.
+                if self.finishing is not None:
+                    self.finishing[0].kill()
+                self.encoder.finish()
+                self.finishing = (self.encoder, self.waiting)
+            else:
+                logger.warning("broadcast %s: ladder ffmpeg exited", self.broadcast_id)
+                self.encoder.kill()
+            self.encoder, self.waiting = None, []
         if self.probed is None or self.probed[0] != entry.discontinuity:
-            found = probe_source(source)
+            found = probe_source(self.folder / entry.uri)
             if found is None:
-                return
+                return False
             self.probed = (entry.discontinuity, found[:2], found[2])
         if not self.rungs:
+            return False
+        label = f"broadcast {self.broadcast_id}: ladder"
+        self.encoder = RungEncoder(
+            self.folder, self.rungs, self.probed[1], entry.discontinuity, label
+        )
+        return True
+
+    def _assemble(self, encoder, waiting, final=False):
+        """Join each waiting segment's pieces, rung by rung, once ffmpeg has cut past it
+        (``waiting`` is consumed). final: ffmpeg has exited; the last takes what is left."""
+        encoder.collect()
+        while waiting:
+            (entry, start), following = waiting[0], waiting[1:]
+            until = following[0][1] if following else (float("inf") if final else None)
+            if until is None or not all(
+                any(end >= until - TOLERANCE for end, _ in encoder.pieces[rung])
+                for rung in encoder.rungs
+            ):
+                return  # ffmpeg has not cut past this segment on every rung yet
+            for rung in encoder.rungs:
+                mine = [piece for piece in encoder.pieces[rung] if piece[0] <= until + TOLERANCE]
+                encoder.pieces[rung] = encoder.pieces[rung][len(mine) :]
+                parts = [path for end, path in mine if end > start + TOLERANCE]
+                self._join(parts, self.folder / rung_folder_name(rung) / entry.uri)
+                for end, path in mine:
+                    if end <= start + TOLERANCE:
+                        path.unlink(missing_ok=True)  # from before this segment
+            waiting.pop(0)
+
+    @staticmethod
+    def _join(parts, final):
+        if not parts:
             return
-        outputs = []
-        for rung in self.rungs:
-            folder = self.folder / rung_folder_name(rung)
-            folder.mkdir(exist_ok=True)
-            outputs.append((rung, folder / f".{entry.uri}.tmp", folder / entry.uri))
-        command = rung_command(source, [(rung, tmp) for rung, tmp, _ in outputs], self.probed[1])
-        timeout = 5 + 4 * settings.LIVE_SEGMENT_SECONDS
-        label = f"broadcast {self.broadcast_id}: ladder segment {entry.uri}"
-        self.job = Job(command, [(tmp, final) for _, tmp, final in outputs], timeout, label)
+        try:
+            if len(parts) > 1:
+                # Further keyframes inside the source segment: MPEG-TS joins by concatenation.
+                with open(parts[0], "ab") as first:
+                    for part in parts[1:]:
+                        first.write(part.read_bytes())
+                        part.unlink()
+            os.chmod(parts[0], 0o644)  # nginx workers run as another user
+            os.replace(parts[0], final)
+        except FileNotFoundError:  # the folder went with its broadcast
+            pass
 
     def _publish(self, playlist):
         """Each rung's playlist from the source's entries, then master.m3u8 once all have some."""
         ready = True
         for rung in self.rungs:
             folder = self.folder / rung_folder_name(rung)
-            run = []
-            for entry in playlist.entries:
-                run = run + [entry] if (folder / entry.uri).is_file() else []
+            run = rung_run(playlist.entries, lambda uri: (folder / uri).is_file())
             if len(run) < MIN_RUNG_SEGMENTS:
                 ready = False
             if run:
@@ -228,7 +289,9 @@ class Ladder:
             except FileNotFoundError:
                 continue
             for item in entries:
-                if item.name.endswith(".ts") and item.name not in listed:
+                if item.name.endswith(".ts") and (
+                    item.name not in listed or item.name.startswith(PIECE_PREFIX)
+                ):
                     try:
                         if item.stat().st_mtime < cutoff:
                             os.unlink(item.path)

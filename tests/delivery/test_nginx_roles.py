@@ -130,7 +130,7 @@ def test_a_bad_origin_is_refused_naming_it(tmp_path, data_dir, value):
         (["--rtmp-listen", "1935\nx"], "--rtmp-listen"),
         (EDGE + ["--edge-cache-size", "1g; evil"], "--edge-cache-size"),
         (["--role", "origin", "--origin", "a=http://10.0.0.5:8080"], "for --role edge"),
-        (["--role", "app", "--app", "10.0.0.7:80"], "for --role edge"),
+        (["--role", "origin", "--app", "10.0.0.7:80"], "--app is for --role edge and --role app"),
         (["--role", "app", "--rtmp"], "no RTMP"),
         (EDGE + ["--rtmp"], "no RTMP"),
         (["--poll-cache-seconds", "-1"], "--poll-cache-seconds"),

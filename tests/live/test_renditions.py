@@ -1,12 +1,15 @@
 """The adaptive ladder's pure parts: rung choice, sizes, playlists, the master, masterPath."""
 
+import subprocess
+
 import pytest
 
 from live.models import Broadcast
 from live.services.media_playlist import parse_playlist, render_playlist
+from live.workers.rung_encoder import encoder_command, first_pts
 from live.workers.ladder import (
     master_text,
-    rung_command,
+    rung_run,
     rung_kbps,
     rung_width,
     rungs_for,
@@ -112,16 +115,38 @@ def test_the_master_lists_the_source_first_then_each_rung(settings):
     ]
 
 
-def test_the_rung_command_decodes_once_and_keeps_timestamps(tmp_path):
-    command = rung_command(tmp_path / "s1.ts", [(480, "a.ts"), (240, "b.ts")], (1280, 720))
+def test_the_rung_encoder_decodes_once_and_cuts_each_rung_where_the_source_has_keyframes(
+    tmp_path,
+):
+    command = encoder_command(tmp_path, [480, 240], (1280, 720))
 
-    assert command.count("-i") == 1
+    assert command.count("-i") == 1 and command[command.index("-i") + 1] == "pipe:0"
     assert "-copyts" in command
     graph = command[command.index("-filter_complex") + 1]
-    assert graph.startswith("[0:v:0]split=2")
-    assert "scale=854:480" in graph and "scale=426:240" in graph
+    assert graph.startswith("[0:v:0]scale=854:480")
+    assert "scale=426:240" in graph  # from the 480p picture, not the source
     assert command.count("libx264") == 2 and command.count("zerolatency") == 2
+    assert command.count("source") == 2  # -force_key_frames source, per rung
+    assert command.count("passthrough") == 2  # the source's frames and timestamps
     assert command.count("copy") == 2  # AAC as it came, into each rung
+    assert str(tmp_path / "240p" / ".pieces.csv") in command
+
+
+def test_first_pts_reads_a_segments_first_video_timestamp(tmp_path):
+    segment = tmp_path / "s1.ts"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=30",
+         "-t", "1", "-c:v", "libx264", "-output_ts_offset", "12.5", "-f", "mpegts", str(segment)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    probed = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "packet=pts_time", "-of", "csv=p=0", str(segment)],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.split()  # fmt: skip
+
+    assert first_pts(segment) == pytest.approx(float(probed[0].split(",")[0]), abs=1e-4)
+    assert first_pts(tmp_path / "missing.ts") is None
 
 
 @pytest.mark.django_db
@@ -168,3 +193,21 @@ def test_the_viewer_poll_hands_the_player_the_master_path_beside_the_playlist(
     (folder / "master.m3u8").write_text("#EXTM3U\n")
     found = paths()
     assert found["masterPath"] == found["path"].replace("index.m3u8", "master.m3u8")
+
+
+def test_a_rung_lists_its_unbroken_run_while_the_newest_source_segments_are_in_flight():
+    text = "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:10\n" + "".join(
+        f"#EXTINF:1.000,\ns{number}.ts\n" for number in range(10, 16)
+    )
+    entries = parse_playlist(text).entries
+
+    def listed(*numbers):
+        names = {f"s{number}.ts" for number in numbers}
+        return [entry.uri for entry in rung_run(entries, lambda uri: uri in names)]
+
+    assert listed(10, 11, 12, 13, 14) == ["s10.ts", "s11.ts", "s12.ts", "s13.ts", "s14.ts"]
+    assert listed(11, 12) == ["s11.ts", "s12.ts"]  # three newer still in flight
+    # After a hole only what follows it, so a player never skips a segment unknowingly.
+    assert listed(10, 12, 13, 14) == ["s12.ts", "s13.ts", "s14.ts"]
+    assert listed(10, 11) == []  # four behind: the rung has stalled
+    assert listed() == []

@@ -65,7 +65,7 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="URL",
-            help="edge: an app server (repeat)",
+            help="edge or app: an app server (repeat; app: instead of --upstream)",
         )
         parser.add_argument(
             "--edge-cache-size",
