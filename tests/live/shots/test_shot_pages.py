@@ -34,20 +34,24 @@ def test_a_tap_makes_a_marshal_shot_a_second_before_it(staff_user, event, live_m
     client.force_login(staff_user)
     before = timezone.now()
     answer = client.post(
-        f"/events/{event.pk}/live-host/shot", {"camera": "main", "player": "Ana", "hole": "4"}
+        f"/events/{event.pk}/live-host/shot",
+        {"camera": "main", "player": "Ana", "hole": "4"},
+        htmx=True,
     )
     assert answer.status_code == 201, answer.content
     assert "Ana" in answer.content.decode() and "saved" in answer.content.decode()
     shot = Shot.objects.get()
     assert shot.source == "marshal" and (shot.player, shot.hole) == ("Ana", 4)
-    lag = (before - shot.at).total_seconds()
-    assert 0.5 < lag <= 1.0 + 0.01
+    second = timedelta(seconds=1)  # LIVE_SHOT_TAP_LAG_SECONDS
+    assert before - second <= shot.at <= timezone.now() - second
 
 
 def test_a_bad_tap_says_why_and_makes_nothing(staff_user, event, live_mock):
     client = HtmxClient()
     client.force_login(staff_user)
-    answer = client.post(f"/events/{event.pk}/live-host/shot", {"camera": "main", "hole": "0"})
+    answer = client.post(
+        f"/events/{event.pk}/live-host/shot", {"camera": "main", "hole": "0"}, htmx=True
+    )
     assert answer.status_code == 400
     assert "error" in answer.content.decode()
     assert not Shot.objects.exists()
@@ -62,7 +66,8 @@ def test_the_viewer_page_lists_shots_filters_them_and_its_poll_adds_new_ones(
     page = Client().get(f"/events/{event.pk}/live-view", {"token": event_token})
     html = page.content.decode()
     assert page.status_code == 200 and 'id="shots"' in html
-    assert html.index("Ben") < html.index("Ana")  # newest first
+    listed = html[html.index('id="shot-list"') :]
+    assert listed.index("Ben") < listed.index("Ana")  # newest first
     assert html.count('class="shot"') == 2
 
     filtered = Client().get(
@@ -70,7 +75,7 @@ def test_the_viewer_page_lists_shots_filters_them_and_its_poll_adds_new_ones(
     )
     assert filtered.status_code == 200 and filtered.content.decode().count('class="shot"') == 1
 
-    after = page.context["shots"]["after"]
+    after = page.context["shots_view"]["after"]
     poll = {"token": event_token, "after": after}
     assert Client().get(f"/events/{event.pk}/live-view/shots", poll).status_code == 204
     newest = ready_shot(camera, 20, player="Cleo")
@@ -98,7 +103,8 @@ def test_the_share_page_follows_the_links_rules(event, live_mock, staff_user):
     html = page.content.decode()
     assert page.status_code == 200 and "Ana" in html and "clip.mp4" in html
     assert 'property="og:' not in html and page["Referrer-Policy"] == "no-referrer"
-    assert Client().get(url).status_code == 403
+    assert Client().get(url, HTTP_ACCEPT="text/html").status_code == 403
+    assert Client().get(url).status_code == 401  # no token, no key: the API's answer
     assert Client().get(url, {"token": token[:-2] + "xx"}).status_code == 403
     revoke_viewer_link(link, "staff:marshal")
     assert Client().get(url, {"token": token}).status_code == 403
@@ -109,7 +115,7 @@ def test_a_public_shot_page_has_open_graph_tags_and_a_camera_link_sees_its_camer
 ):
     shot = ready_shot(live_mock.camera, player="Ana", hole=9)
     Event.objects.filter(pk=event.pk).update(public_shots=True)
-    page = Client().get(f"/events/{event.pk}/shots/{shot.pk}")
+    page = Client().get(f"/events/{event.pk}/shots/{shot.pk}", HTTP_ACCEPT="text/html")
     html = page.content.decode()
     assert page.status_code == 200
     assert 'property="og:title" content="Ana · hole 9' in html

@@ -68,7 +68,7 @@ def test_a_shot_in_the_recording_is_cut_with_a_thumbnail_and_reported_ready(
         ({"hole": "seven"}, "hole"),
         ({"player": "x" * 101}, "player"),
         ({"note": "x" * 301}, "note"),
-        ({"player": "Tab\tbed"}, "player"),
+        ({"player": "a\x00b"}, "player"),
         ({"at": "2020-01-01T00:00:00Z"}, "at"),  # before any recording
     ],
 )
