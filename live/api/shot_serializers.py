@@ -45,7 +45,7 @@ class ShotResponse(serializers.Serializer):
     player = serializers.CharField(allow_blank=True)
     hole = serializers.IntegerField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
-    source = serializers.ChoiceField(choices=ShotSource.values)
+    source = serializers.ChoiceField(choices=ShotSource.choices)
     state = serializers.ChoiceField(choices=ClipState.values, help_text="Its clip's state")
     clipId = serializers.IntegerField()
     clipStart = serializers.DateTimeField()

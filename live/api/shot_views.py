@@ -4,7 +4,6 @@ player or hole afterwards and hide one (admin)."""
 from datetime import datetime, timezone as dt_timezone
 
 from django.http import Http404
-from django.views.decorators.csrf import csrf_exempt
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -19,7 +18,6 @@ from live.http import actor_of
 from live.models import ShotSource
 from live.services.shot_access import shot_media
 from live.services.shots import ShotError, hide_shot, record_shot, shots_of, update_shot
-from live.views.shots import shot_page
 
 LIST_LIMIT = 200
 
@@ -155,23 +153,3 @@ class ShotDetailView(APIView):
         shot = find_shot_or_404(event_id, shot_id)
         hide_shot(shot, actor_of(request))
         return Response(shot_answer(shot))
-
-
-_shot_detail = ShotDetailView.as_view()
-
-
-def wants_page(request):
-    """A person's browser (a shared link), not an API client: no key, and a token or
-    a wish for HTML."""
-    if request.method != "GET" or "X-API-Key" in request.headers:
-        return False
-    return "token" in request.GET or "text/html" in request.headers.get("Accept", "")
-
-
-@csrf_exempt  # as DRF's views: the API checks CSRF itself for staff sessions
-def shot_route(request, event_id, shot_id):
-    """``/events/<id>/shots/<shot>``: the shot's page for a shared link, the API's JSON
-    for everyone else."""
-    if wants_page(request):
-        return shot_page(request, event_id, shot_id)
-    return _shot_detail(request, event_id=event_id, shot_id=shot_id)

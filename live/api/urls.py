@@ -83,5 +83,5 @@ urlpatterns = [
         name="camera-shots",
     ),
     path("events/<slug:event_id>/shots", shot_views.ShotListView.as_view(), name="shots"),
-    path("events/<slug:event_id>/shots/<str:shot_id>", shot_views.shot_route, name="shot"),
+    # /events/<id>/shots/<shot> is in teecam/urls.py: a shot's page shares its path.
 ]
