@@ -103,7 +103,10 @@ def _with_media(shots, access, event):
     zone = event_zone(event)
     for shot in shots:
         shot.url, shot.thumbnail_url, _ = shot_media(shot, access.expires)
-        shot.local_at = timezone.localtime(shot.at, zone)
+        # Formatted here: templates would show an aware time in the site's zone.
+        local = timezone.localtime(shot.at, zone)
+        shot.local_time = local.strftime("%H:%M:%S %Z")
+        shot.local_when = f"{local.day} {local:%b %Y, %H:%M:%S %Z}"
     return shots
 
 
