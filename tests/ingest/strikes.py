@@ -43,6 +43,7 @@ class CameraClock:
 
     def __init__(self, log_path):
         self.origin = None
+        self.behind = 0.0  # how far the camera has fallen behind real time (a busy box)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._tail, args=(Path(log_path),), daemon=True)
         self.thread.start()
@@ -65,6 +66,7 @@ class CameraClock:
                 if match and int(match[1]) > 0:
                     origin = now - int(match[1]) / 1e6
                     self.origin = origin if self.origin is None else min(self.origin, origin)
+                    self.behind = origin - self.origin
 
     def wait(self, timeout=30):
         deadline = time.monotonic() + timeout
