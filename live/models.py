@@ -9,7 +9,11 @@ class Event(models.Model):
     # The sites that may frame /events/<id>/embed (CSP frame-ancestors); none: nobody.
     embed_origins = models.JSONField(default=list, blank=True)
     # Shots have a public page (Open Graph tags for message apps) without a viewer link.
-    public_shots = models.BooleanField(default=False)
+    public_shots = models.BooleanField(
+        default=False,
+        help_text="Shots get a public page (no viewer link needed) with a preview for "
+        "message apps.",
+    )
 
     class Meta:
         ordering = ["id"]
