@@ -38,6 +38,8 @@ STALE_CUT_SECONDS = 90
 WAIT_PAST_END_SECONDS = 30
 # Pending clips looked at per pass; shots waiting for their end stay pending.
 PENDING_SCAN = 50
+# The waiting clips whose early thumbnail this process has tried (early_thumbnail).
+_early_tried = set()
 
 
 def cut_command(list_file: Path, offset, duration, output: Path):
@@ -50,10 +52,11 @@ def cut_command(list_file: Path, offset, duration, output: Path):
 
 
 def strike_thumbnail_command(source: Path, offset, output: Path):
-    """The frame at ``offset`` seconds into ``source`` (decoded from the keyframe before)."""
+    """The frame at ``offset`` seconds into ``source``, decoded up to it: an input seek
+    in a lone MPEG-TS segment finds no frame (its timestamps start mid-stream)."""
     return [
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-ss", f"{offset:.3f}", "-i", str(source), "-map", "0:v:0", "-frames:v", "1",
+        "-i", str(source), "-ss", f"{offset:.3f}", "-map", "0:v:0", "-frames:v", "1",
         "-vf", f"scale=-2:'min({MAX_HEIGHT},ih)'", "-q:v", "5",
         "-f", "image2", "-update", "1", str(output),
     ]  # fmt: skip
@@ -131,7 +134,7 @@ def early_thumbnail(clip, pieces):
     """A waiting shot's ``thumb.jpg``, made from the strike's segment as soon as it is
     recorded: off the path from the clip's last segment to ready."""
     folder = live_output_dir() / clip.stream_name
-    if (folder / THUMBNAIL).exists():
+    if clip.pk in _early_tried or (folder / THUMBNAIL).exists():
         return
     strike = shots.strike_of(clip)
     if strike is None:
@@ -141,6 +144,7 @@ def early_thumbnail(clip, pieces):
     if piece is None:
         return
     folder.mkdir(parents=True, exist_ok=True)
+    _early_tried.add(clip.pk)  # once: a failure waits for the clip (cut_clip tries again)
     make_strike_thumbnail(piece.path, (at - piece.start).total_seconds(), folder)
 
 
