@@ -11,7 +11,7 @@ signed like any stream.
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -102,7 +102,8 @@ def on_arrival_clock(recording, pieces, start, end):
     if not errors or abs(min(errors)) > MAX_CLOCK_ERROR_SECONDS:
         return pieces
     shift = timedelta(seconds=min(errors))
-    return [Piece(piece.path, piece.start + shift, piece.duration) for piece in pieces]
+    # replace(): a piece keeps whatever else it carries (where it is stored, say).
+    return [replace(piece, start=piece.start + shift) for piece in pieces]
 
 
 def _recording_at(camera, start):
