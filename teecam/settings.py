@@ -323,6 +323,14 @@ LIVE_S3_ENDPOINT_URL = _recordings.endpoint_url
 LIVE_S3_REGION = _recordings.region
 # Finished recordings older than this many days are purged by the packager (None: kept).
 LIVE_RECORDING_RETENTION_DAYS = env_retention_days("LIVE_RECORDING_RETENTION_DAYS")
+
+# Shots (issue 24): a shot's clip runs from PRE seconds before the strike to POST after
+# it; a marshal's tap is taken as TAP_LAG seconds after the strike; a viewer page asks
+# for new shots every SHOTS_POLL seconds.
+LIVE_SHOT_PRE_SECONDS = env_int("LIVE_SHOT_PRE_SECONDS", 4)
+LIVE_SHOT_POST_SECONDS = env_int("LIVE_SHOT_POST_SECONDS", 8)
+LIVE_SHOT_TAP_LAG_SECONDS = env_int("LIVE_SHOT_TAP_LAG_SECONDS", 1)
+LIVE_SHOTS_POLL_SECONDS = env_int("LIVE_SHOTS_POLL_SECONDS", 2)
 # A packager that stops renewing its lease loses its broadcasts after this long.
 LIVE_PACKAGER_LEASE_SECONDS = env_int("LIVE_PACKAGER_LEASE_SECONDS", 10)
 # Each worker (packager, runwhip, scheduler, webhooks) writes its heartbeat this often;
