@@ -71,7 +71,7 @@ class EventAdminForm(forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = ["id", "name", "embed_origins"]
+        fields = ["id", "name", "embed_origins", "public_shots"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,12 @@ class Event(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The sites that may frame /events/<id>/embed (CSP frame-ancestors); none: nobody.
     embed_origins = models.JSONField(default=list, blank=True)
+    # Shots have a public page (Open Graph tags for message apps) without a viewer link.
+    public_shots = models.BooleanField(
+        default=False,
+        help_text="Shots get a public page (no viewer link needed) with a preview for "
+        "message apps.",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -213,6 +219,52 @@ class Clip(models.Model):
 
     def __str__(self):
         return f"clip {self.pk} of {self.camera} ({self.state})"
+
+
+class ShotSource(models.TextChoices):
+    MARSHAL = "marshal", "A marshal's tap"
+    API = "api", "The API"
+    AUDIO = "audio", "The sound of the strike"
+
+
+class Shot(models.Model):
+    """A tee shot: a moment on a camera (``at``, the strike), who hit it, and its clip.
+
+    ``ready_at`` is set with its clip's ready state (live/services/shots.py): viewers
+    see ready shots that are not hidden.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="shots")
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="shots")
+    clip = models.OneToOneField(Clip, on_delete=models.CASCADE, related_name="shot")
+    at = models.DateTimeField()
+    player = models.CharField(max_length=100, blank=True)
+    hole = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=16, choices=ShotSource.choices)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hole__isnull=True) | Q(hole__gte=1, hole__lte=99),
+                name="shot_hole_1_to_99",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["event", "-at"], name="shot_event_at_idx"),
+            # The viewer page's poll: shots ready since its newest.
+            models.Index(fields=["event", "ready_at"], name="shot_event_ready_idx"),
+        ]
+
+    def __str__(self):
+        return f"shot {self.pk} on {self.camera} at {self.at:%H:%M:%S}"
 
 
 class ViewerLink(models.Model):

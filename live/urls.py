@@ -2,6 +2,7 @@ from django.urls import path
 
 from live import views
 from live.views import clips as clip_views
+from live.views import shots as shot_views
 from live.views.embed import embed
 from live.views.schedule import host_schedule
 
@@ -33,6 +34,7 @@ urlpatterns = [
     ),
     path("events/<slug:event_id>/live-host/link", views.host_link, name="host-link"),
     path("events/<slug:event_id>/live-host/clip", clip_views.host_clip, name="host-clip"),
+    path("events/<slug:event_id>/live-host/shot", shot_views.host_shot, name="host-shot"),
     path("events/<slug:event_id>/live-host/links", views.host_links, name="host-links"),
     path(
         "events/<slug:event_id>/live-host/links/<int:link_id>/revoke",
@@ -43,6 +45,7 @@ urlpatterns = [
     path("events/<slug:event_id>/embed", embed, name="embed"),
     path("events/<slug:event_id>/live-view", views.viewer, name="viewer"),
     path("events/<slug:event_id>/live-view/state", views.viewer_state, name="viewer-state"),
+    path("events/<slug:event_id>/live-view/shots", shot_views.viewer_shots, name="viewer-shots"),
     path("events/<slug:event_id>/live-view/join", views.viewer_join, name="viewer-join"),
     path(
         "events/<slug:event_id>/live-view/heartbeat",

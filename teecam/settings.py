@@ -295,6 +295,13 @@ LIVE_RECONNECT_WINDOW_SECONDS = env_int("LIVE_RECONNECT_WINDOW_SECONDS", 60)
 LIVE_DVR_SECONDS = env_int("LIVE_DVR_SECONDS", 1800)
 LIVE_MIN_FREE_BYTES = env_int("LIVE_MIN_FREE_BYTES", 2 * 1024**3)
 LIVE_CLIP_MAX_SECONDS = env_int("LIVE_CLIP_MAX_SECONDS", 120)
+# Shots (issue 24): a shot's clip runs from PRE seconds before the strike to POST after
+# it; a marshal's tap is taken as TAP_LAG seconds after the strike; a viewer page asks
+# for new shots every SHOTS_POLL seconds.
+LIVE_SHOT_PRE_SECONDS = env_int("LIVE_SHOT_PRE_SECONDS", 4)
+LIVE_SHOT_POST_SECONDS = env_int("LIVE_SHOT_POST_SECONDS", 8)
+LIVE_SHOT_TAP_LAG_SECONDS = env_int("LIVE_SHOT_TAP_LAG_SECONDS", 1)
+LIVE_SHOTS_POLL_SECONDS = env_int("LIVE_SHOTS_POLL_SECONDS", 2)
 # A packager that stops renewing its lease loses its broadcasts after this long.
 LIVE_PACKAGER_LEASE_SECONDS = env_int("LIVE_PACKAGER_LEASE_SECONDS", 10)
 # This media host's public base for /hls/ (docs/scaling.md): its packager records it

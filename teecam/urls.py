@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from live.routes import shot_route
 from live.views import ingest as ingest_views
 from live.login_throttle import (
     ThrottledAdminAuthenticationForm,
@@ -39,6 +40,8 @@ urlpatterns = [
     path("ingest/rtmp/publish", ingest_views.rtmp_publish, name="rtmp-publish"),
     path("ingest/rtmp/publish-done", ingest_views.rtmp_publish_done, name="rtmp-publish-done"),
     path("metrics", metrics_view, name="metrics"),
+    # A shot's path: its page for a shared link, else the API's JSON (live/routes.py).
+    path("events/<slug:event_id>/shots/<str:shot_id>", shot_route, name="shot"),
     path("", include("live.api.urls")),
     path("", include("live.urls")),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from live.api import audience_views, integrations, recording_views, views
+from live.api import audience_views, integrations, recording_views, shot_views, views
 
 # The event routes act on the event's default camera ("main"), as they always did;
 # the camera routes beside them act on the camera they name.
@@ -77,4 +77,11 @@ urlpatterns = [
         recording_views.ClipDetailView.as_view(),
         name="clip",
     ),
+    path(
+        "events/<slug:event_id>/cameras/<slug:camera>/shots",
+        shot_views.ShotCreateView.as_view(),
+        name="camera-shots",
+    ),
+    path("events/<slug:event_id>/shots", shot_views.ShotListView.as_view(), name="shots"),
+    # /events/<id>/shots/<shot> is in teecam/urls.py: a shot's page shares its path.
 ]

@@ -74,6 +74,37 @@ def pieces_of(recording):
     return pieces
 
 
+# ffmpeg's program date-time counts from when it began writing, after probing its
+# input: 1.4 s behind the camera on the packager's 1 s SRT probe (measured with the
+# strike camera of tests/ingest/strikes.py). A segment's file is finished when the
+# next one begins, so its time on disk is when its end arrived: the least (file time
+# − listed end) over the pieces around a range is the listed clock's error.
+CLOCK_SAMPLE_SECONDS = 30
+MAX_CLOCK_ERROR_SECONDS = 5
+
+
+def on_arrival_clock(recording, pieces, start, end):
+    """``pieces`` moved onto the clock their files arrived by (see above), judged from
+    those within CLOCK_SAMPLE_SECONDS of ``start``–``end``; the mock's, and any whose
+    files say nothing sensible, as they are."""
+    if recording.broadcast.source == Source.MOCK or not pieces:
+        return pieces
+    margin = timedelta(seconds=CLOCK_SAMPLE_SECONDS)
+    errors = []
+    for piece in pieces:
+        if piece.end < start - margin or piece.start > end + margin:
+            continue
+        try:
+            written = piece.path.stat().st_mtime
+        except OSError:
+            continue
+        errors.append(written - piece.end.timestamp())
+    if not errors or abs(min(errors)) > MAX_CLOCK_ERROR_SECONDS:
+        return pieces
+    shift = timedelta(seconds=min(errors))
+    return [Piece(piece.path, piece.start + shift, piece.duration) for piece in pieces]
+
+
 def _recording_at(camera, start):
     return (
         Recording.objects.filter(

@@ -41,6 +41,7 @@ EVENT_TYPES = {
     "link.revoked": "a viewer link was revoked",
     "recording.ready": "a broadcast's recording can be watched",
     "clip.ready": "a clip can be watched",
+    "shot.ready": "a shot's clip can be watched (live/services/shots.py)",
 }
 
 

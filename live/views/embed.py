@@ -16,6 +16,8 @@ def allow_framing_by(response, event):
 
 @require_GET
 def embed(request, event_id):
-    # The same token rules as the viewer page: one page builder for both.
-    event, response = render_viewer_page(request, event_id, "live/embed.html")
+    # The same token rules as the viewer page: one page builder for both. ?view=shots:
+    # the event's shots instead of the player.
+    shots = request.GET.get("view") == "shots"
+    event, response = render_viewer_page(request, event_id, "live/embed.html", shots)
     return allow_framing_by(response, event)

@@ -21,6 +21,7 @@ from live.services.recording_access import dvr_fields
 from live.services.states import last_broadcast, state_of
 from live.services.tokens import InvalidToken, read_viewer_token
 from live.services.viewers import heartbeat, join_viewer, leave
+from live.views.shots import shots_view
 
 VIEWER_PROBLEMS = {
     # problem: (HTTP status, heading, explanation)
@@ -124,8 +125,9 @@ def viewer_context(event_id, raw_token, requested, viewer_id):
     }
 
 
-def render_viewer_page(request, event_id, template):
-    """(event, response): the viewer page or the embed, under one token rule and status."""
+def render_viewer_page(request, event_id, template, with_shots=True):
+    """(event, response): the viewer page or the embed, under one token rule and status;
+    with the Shots view (live/views/shots.py) where the link may see shots."""
     event = Event.objects.filter(pk=event_id).first()
     if event is None:
         raise Http404(f"No event with id {event_id!r}.")
@@ -135,6 +137,7 @@ def render_viewer_page(request, event_id, template):
     context["token"] = raw_token
     context["viewer_id"] = secrets.token_hex(12)
     context["heartbeat_seconds"] = settings.LIVE_VIEWER_HEARTBEAT_SECONDS
+    context["shots_view"] = shots_view(event, raw_token, request.GET) if with_shots else None
     status = context["problem"][0] if context["problem"] else 200
     return event, token_in_url(render(request, template, context, status=status))
 

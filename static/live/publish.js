@@ -48,6 +48,8 @@
     part(panel, "off").hidden = busy || !st.stream;
     part(panel, "stop").hidden = part(panel, "stop-help").hidden = !sending(st);
     part(panel, "stats").hidden = st.phase !== "live";
+    var shot = part(panel, "shot"); // the marshal's Shot button, while this device sends
+    if (shot) shot.hidden = st.phase !== "live";
     var video = part(panel, "preview");
     video.hidden = !st.stream;
     if (video.srcObject !== (st.stream || null)) video.srcObject = st.stream || null;

@@ -1,0 +1,87 @@
+"""Shots on a live SRT camera, with the real chain: the camera's audio carries a strike
+every 20 s; the packager records and cuts; a viewer waits on the page in Chromium.
+
+One test for the whole path (it is the slow part of issue 24's tests): an API shot at
+a strike is cut as soon as the recording holds its end, its MP4 lasts 12 s and sounds
+the strike 4 s in (± 0.5 s, ffprobe and ffmpeg on the file), its thumbnail is there,
+``shot.ready`` is queued, and a viewer page opened before the shot shows it without a
+reload at 375 px and plays it inline.
+"""
+
+import json
+import subprocess
+import time
+from datetime import datetime, timezone as dt_timezone
+
+import pytest
+
+from live.models import Shot, WebhookDelivery
+from live.services.webhooks import create_endpoint
+from tests.ingest.support import marked_pids
+from tests.ingest.strikes import CameraClock, first_strike_in, strike_camera_command
+from tests.processes import wait_for
+
+pytestmark = [pytest.mark.ingest, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FIRST_STRIKE, EVERY = 12.0, 20.0
+
+
+def ffprobe_duration(path):
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert probe.returncode == 0, probe.stderr
+    return float(json.loads(probe.stdout)["format"]["duration"])
+
+
+def test_a_shot_at_a_strike_is_cut_around_it_and_appears_on_a_waiting_viewers_page(
+    api, event, start_packager, procs, data_dir, new_context, live_server, settings
+):
+    settings.LIVE_SHOTS_POLL_SECONDS = 1
+    settings.LIVE_WEBHOOK_ALLOW_PRIVATE = True
+    create_endpoint("http://127.0.0.1:9/hook", types="shot.ready")
+    start_packager()
+    started = api.start(event.pk, "srt")
+    assert started.status == 201, started.text
+    answer = started.json()
+    wait_for(lambda: marked_pids(answer["broadcastId"]), 10, "the packager's SRT listener")
+    camera = procs.start(
+        "strike-camera", strike_camera_command(answer["ingest"]["url"], EVERY, FIRST_STRIKE)
+    )
+    clock = CameraClock(next(path for _, each, path in procs.started if each is camera))
+    origin = clock.wait()
+    minted = api.token(event.pk).json()
+    page = new_context(viewport={"width": 375, "height": 812}).new_page()
+    page.goto(f"{live_server.url}{minted['viewerUrl']}")
+    page.locator("#shots").wait_for()
+
+    strike = origin + FIRST_STRIKE
+    wait_for(lambda: time.time() > strike + 0.5, FIRST_STRIKE + 5, "the strike")
+    clock.stop()
+    at = datetime.fromtimestamp(strike, tz=dt_timezone.utc).isoformat()
+    made = api.call("POST", f"/events/{event.pk}/cameras/main/shots", {"at": at})
+    assert made.status == 202, made.text
+    shot = Shot.objects.get(pk=made.json()["id"])
+
+    ready = Shot.objects.filter(pk=shot.pk, ready_at__isnull=False)
+    wait_for(ready.exists, 40, "the shot's clip to be ready")
+    clip = shot.clip
+    clip.refresh_from_db()
+    mp4 = data_dir / "hls" / clip.stream_name / "clip.mp4"
+    assert abs(ffprobe_duration(mp4) - 12.0) <= 0.5
+    heard = first_strike_in(mp4)
+    assert heard is not None and abs(heard - 4.0) <= 0.5, heard
+    assert (data_dir / "hls" / clip.stream_name / "thumb.jpg").stat().st_size > 1000
+    assert WebhookDelivery.objects.filter(type="shot.ready").count() == 1
+
+    row = page.locator(f"#shot-{shot.pk}")
+    row.wait_for(timeout=20_000)  # by the page's own poll: no reload
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    video = row.locator("video")
+    video.evaluate("(v) => { v.muted = true; return v.play(); }")
+    page.wait_for_function(
+        f"() => document.querySelector('#shot-{shot.pk} video').currentTime > 1.0",
+        timeout=20_000,
+    )
+    assert page.evaluate("document.fullscreenElement") is None  # inline
