@@ -48,6 +48,7 @@ from live.services.paths import LOG_SUFFIX, output_dir_for
 from live.workers.ingest_health import write_health
 from live.workers.leases import Leases
 from live.workers.media_jobs import MediaJobs
+from live.workers.shot_listener import ShotListeners
 from live.services.media import PLAYLIST
 from live.workers.simulcast import Simulcaster
 from live.workers.samples import take_samples_safely
@@ -94,6 +95,7 @@ class Packager:
         self.stopping = False
         self.simulcast = Simulcaster(self.owner, self.lease_seconds)
         self.media_jobs = MediaJobs()  # ladder rungs and thumbnails (media_jobs.py)
+        self.shot_listeners = ShotListeners()  # auto_shots cameras (shot_listener.py)
 
     # The loop -----------------------------------------------------------
 
@@ -122,6 +124,7 @@ class Packager:
             self.stop_child(broadcast_id)
         self.simulcast.shutdown()
         self.media_jobs.close()
+        self.shot_listeners.close()
         PackagerLease.objects.filter(owner=self.owner).delete()
         logger.info("packager %s stopped", self.owner)
 
@@ -150,7 +153,9 @@ class Packager:
             recorder.keep_or_trim(broadcast, disk_trouble)
             write_health(broadcast, now)
             self.media_jobs.tick(broadcast)
+            self.shot_listeners.tick(broadcast)
         self.media_jobs.end_pass()
+        self.shot_listeners.end_pass()
         recorder.finish_stopped()
         clip_cutter.cut_pending_clips()
         self.remove_stale_output(live)
