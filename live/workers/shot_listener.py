@@ -148,6 +148,7 @@ class ShotListeners:
         output = self.scratch / f"{broadcast.pk}.pcm"
         listener.batch, listener.warm = new, warm
         listener.next_piece = new[-1][0] + 1
+        logger.debug("broadcast %s: hearing pieces %s-%s", broadcast.pk, new[0][0], new[-1][0])
         listener.job = Job(
             decode_command(list_file, output.with_suffix(".tmp")),
             [(output.with_suffix(".tmp"), output)],
@@ -162,22 +163,26 @@ class ShotListeners:
         skip = round(listener.warm.duration * SAMPLE_RATE) if listener.warm else 0
         pcm = pcm[skip:]
         # The batch's pieces on the cutter's clock (judged around them, as the cutter does).
-        pieces = [piece for _, piece in listener.batch]
-        clock = on_arrival_clock(recording, pieces, pieces[0].start, pieces[-1].end)
+        everything = pieces_of(recording)
+        first, last = listener.batch[0][0], listener.batch[-1][0]
+        moved = on_arrival_clock(
+            recording, everything, everything[first].start, everything[last].end
+        )
+        clock = moved[first : last + 1]
         detector = listener.detector
         for index, piece in enumerate(clock):
             begin = round(sum(p.duration for p in clock[:index]) * SAMPLE_RATE)
             end = None if index == len(clock) - 1 else begin + round(piece.duration * SAMPLE_RATE)
             samples = pcm[begin:end]
-            listener.heard.append(Heard(detector.seconds_fed, len(samples) / SAMPLE_RATE, piece.start))
+            listener.heard.append(
+                Heard(detector.seconds_fed, len(samples) / SAMPLE_RATE, piece.start)
+            )
             listener.heard = listener.heard[-16:]
             for strike in detector.feed(samples):
                 self._shoot(listener, broadcast, strike)
 
     def _shoot(self, listener, broadcast, strike):
-        stretch = next(
-            (h for h in reversed(listener.heard) if h.fed_from <= strike), None
-        )
+        stretch = next((h for h in reversed(listener.heard) if h.fed_from <= strike), None)
         if stretch is None:
             return
         at = stretch.start + timedelta(seconds=strike - stretch.fed_from)
