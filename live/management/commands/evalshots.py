@@ -54,9 +54,10 @@ def decode(path):
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise CommandError(f"--media: ffmpeg could not read {path}: {exc}")
     if done.returncode != 0:
-        why = done.stderr.decode(errors="replace").strip().splitlines()
-        reason = why[-1][:200] if why else f"ffmpeg exited with {done.returncode}"
-        if "matches no streams" in reason:
+        why = done.stderr.decode(errors="replace")
+        lines = why.strip().splitlines()
+        reason = lines[-1][:200] if lines else f"ffmpeg exited with {done.returncode}"
+        if "matches no streams" in why:
             reason = "it has no audio track"
         raise CommandError(f"--media: cannot read {path}: {reason}")
     samples = np.frombuffer(done.stdout[: len(done.stdout) // 2 * 2], dtype="<i2")
