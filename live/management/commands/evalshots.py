@@ -136,9 +136,7 @@ class Command(BaseCommand):
         out(f"  false shots per 10 min {figures['false_per_10_min']:.2f}")
         if figures["delays"]:
             p50, p95 = np.percentile(figures["delays"], [50, 95])
-            out(
-                f"  delay (audio after the strike until it is known) p50 {p50:.2f} s, p95 {p95:.2f} s"
-            )
+            out(f"  delay (audio needed after the strike) p50 {p50:.2f} s, p95 {p95:.2f} s")
         if figures["missed"]:
             out("  missed at " + ", ".join(f"{t:.2f}" for t in figures["missed"][:20]))
         if figures["false_at"]:
