@@ -40,6 +40,7 @@ QUIET_BEFORE_DB = 20.0
 BOUNCE_SHARE = 1.0
 LOOKAHEAD_SECONDS = (TAIL_FRAMES[1] + 4) * HOP / SAMPLE_RATE
 DEFAULT_THRESHOLD_DB = 12.0
+BLOCK_SAMPLES = SAMPLE_RATE // 2
 DEFAULT_MERGE_SECONDS = 3.0
 
 
@@ -74,6 +75,11 @@ class StrikeDetector:
             samples = samples.astype(np.float32) / 32768.0
         else:
             samples = samples.astype(np.float32, copy=False)
+        if len(samples) > BLOCK_SAMPLES:  # judged block by block: frames are kept 3.4 s
+            found = []
+            for start in range(0, len(samples), BLOCK_SAMPLES):
+                found += self.feed(samples[start : start + BLOCK_SAMPLES])
+            return found
         self.samples_fed += len(samples)
         data = np.concatenate([self.pending, samples])
         count = 0 if len(data) < FRAME else 1 + (len(data) - FRAME) // HOP
