@@ -1,4 +1,4 @@
-"""The strike detector (live/workers/strikes.py) on short synthetic signals (bench/tee_audio.py)."""
+"""The strike detector (live/workers/strikes.py) on short synthetic signals (bench/tee_audio)."""
 
 import numpy as np
 import pytest
