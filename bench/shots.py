@@ -115,6 +115,25 @@ def report(name, values):
     )
 
 
+def cut_delays(shots):
+    """Per ready shot: from the moment the segment holding its clip's end was on disk to
+    ready (the packager's pass, the cut and the thumbnail), read from this world's files."""
+    from live.models import Clip
+    from live.workers.clip_cutter import clip_pieces
+
+    delays = []
+    for shot in shots:
+        if not shot["readyAt"]:
+            continue
+        clip = Clip.objects.select_related("recording__broadcast").get(pk=shot["clipId"])
+        end = clip.start.timestamp() + clip.duration
+        last = next((p for p in clip_pieces(clip) if p.end.timestamp() >= end), None)
+        if last is not None:
+            written = last.path.stat().st_mtime
+            delays.append(datetime.fromisoformat(shot["readyAt"]).timestamp() - written)
+    return delays
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--strikes", type=int, default=20)
@@ -200,6 +219,7 @@ def main():
             world.stop("camera")
 
         load = os.getloadavg()
+        cutting = cut_delays(shots)
         if clock.behind > 0.5:
             print(
                 f"warning: the camera fell {clock.behind:.1f} s behind real time: the "
@@ -233,6 +253,7 @@ def main():
         for source in sources:
             print(report(f"{source}: clip ready", ready.get(source, [])))
             print(report(f"{source}: shown on a waiting viewer's page", shown.get(source, [])))
+        print(report("its last segment on disk → clip ready (cut, thumbnail)", cutting))
         if missed:
             print(f"\nmissed: {len(missed)} ({', '.join(s for s, _ in missed)})")
             for shot in shots:

@@ -49,11 +49,11 @@ def cut_command(list_file: Path, offset, duration, output: Path):
     ]  # fmt: skip
 
 
-def strike_thumbnail_command(clip_file: Path, offset, output: Path):
-    """The frame at ``offset`` seconds into the clip (decoded from the keyframe before)."""
+def strike_thumbnail_command(source: Path, offset, output: Path):
+    """The frame at ``offset`` seconds into ``source`` (decoded from the keyframe before)."""
     return [
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-ss", f"{offset:.3f}", "-i", str(clip_file), "-map", "0:v:0", "-frames:v", "1",
+        "-ss", f"{offset:.3f}", "-i", str(source), "-map", "0:v:0", "-frames:v", "1",
         "-vf", f"scale=-2:'min({MAX_HEIGHT},ih)'", "-q:v", "5",
         "-f", "image2", "-update", "1", str(output),
     ]  # fmt: skip
@@ -97,8 +97,8 @@ def cut_clip(clip, pieces=None):
     os.chmod(output, 0o644)  # nginx's workers read as another user
     os.replace(output, folder / CLIP_FILE)
     strike = shots.strike_of(clip)
-    if strike is not None:
-        make_strike_thumbnail(folder, strike)
+    if strike is not None and not (folder / THUMBNAIL).exists():
+        make_strike_thumbnail(folder / CLIP_FILE, strike, folder)
     now = timezone.now()
     with transaction.atomic():
         Clip.objects.filter(pk=clip.pk).update(
@@ -127,12 +127,30 @@ def _run_cut(pieces, offset, duration, output):
     return f"ffmpeg failed: {done.stderr.strip()[-150:]}" if done.returncode != 0 else ""
 
 
-def make_strike_thumbnail(folder, offset):
-    """``thumb.jpg`` at the strike, beside clip.mp4; a shot without one still plays."""
+def early_thumbnail(clip, pieces):
+    """A waiting shot's ``thumb.jpg``, made from the strike's segment as soon as it is
+    recorded: off the path from the clip's last segment to ready."""
+    folder = live_output_dir() / clip.stream_name
+    if (folder / THUMBNAIL).exists():
+        return
+    strike = shots.strike_of(clip)
+    if strike is None:
+        return
+    at = clip.start + timedelta(seconds=strike)
+    piece = next((p for p in pieces if p.start <= at < p.end), None)
+    if piece is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    make_strike_thumbnail(piece.path, (at - piece.start).total_seconds(), folder)
+
+
+def make_strike_thumbnail(source, offset, folder):
+    """``thumb.jpg`` in ``folder`` from the frame ``offset`` seconds into ``source``; a
+    shot without one still plays."""
     scratch = folder / f".{THUMBNAIL}.tmp"
     try:
         done = subprocess.run(
-            strike_thumbnail_command(folder / CLIP_FILE, offset, scratch),
+            strike_thumbnail_command(source, offset, scratch),
             capture_output=True,
             text=True,
             timeout=CUT_TIMEOUT_SECONDS,
@@ -163,7 +181,9 @@ def cut_pending_clips(limit=4):
         if clip.recording_id not in pieces_by_recording:
             pieces_by_recording[clip.recording_id] = pieces_of(clip.recording)
         pieces = pieces_by_recording[clip.recording_id]
-        if not recorded_through(clip, clip_pieces(clip, pieces), now):
+        placed = clip_pieces(clip, pieces)
+        if not recorded_through(clip, placed, now):
+            early_thumbnail(clip, placed)
             continue
         if Clip.objects.filter(pk=clip.pk, state=ClipState.PENDING).update(
             state=ClipState.CUTTING
