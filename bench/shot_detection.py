@@ -1,7 +1,9 @@
 """Bench: the strike detector (live/workers/strikes.py) on labelled synthetic tee-box audio.
 
-    .venv/bin/python bench/shot_detection.py [--seed 2] [--clips 4] [--seconds 120]
-                                             [--thresholds 12,15,18]
+    .venv/bin/python bench/shots.py detection [--seed 2] [--clips 4] [--seconds 120]
+                                              [--thresholds 12,15,18]
+
+(``bench/shot_detection.py`` takes the same options.)
 
 ``bench/tee_audio.py`` builds the set: per SNR tier (6, 10, 15, 20, 30 dB) ``--clips``
 clips of ``--seconds`` with strikes (driver, wood, iron) every 10-30 s, in wind, crowd
