@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from django.utils import timezone
 
-from live.models import Recording, RecordingState, ShotSource
+from live.models import Recording, RecordingState, Shot, ShotSource
 from live.services.clips import on_arrival_clock, pieces_of
 from live.services.shots import ShotError, record_shot
 from live.workers.ffmpeg_job import Job
@@ -83,12 +83,16 @@ class ShotListeners:
         self.seen.add(broadcast.pk)
         listener = self.listeners.get(broadcast.pk)
         if listener is None or listener.threshold_db != camera.auto_shots_threshold:
-            if listener is not None:
+            resume = -1
+            if listener is not None:  # a new threshold: hear on from where it was
+                running = listener.job is not None
+                resume = listener.batch[0][0] if running else listener.next_piece
                 self._drop(broadcast.pk)
             listener = Listener(
                 broadcast.pk,
                 camera.auto_shots_threshold,
                 StrikeDetector(threshold_db=camera.auto_shots_threshold),
+                next_piece=resume,
             )
             self.listeners[broadcast.pk] = listener
         try:
@@ -186,6 +190,13 @@ class ShotListeners:
         if stretch is None:
             return
         at = stretch.start + timedelta(seconds=strike - stretch.fed_from)
+        # Heard already (a packager that took the broadcast over hears its last seconds
+        # again): one shot per strike.
+        merge = timedelta(seconds=listener.detector.merge_seconds)
+        if Shot.objects.filter(
+            camera=broadcast.camera, source=ShotSource.AUDIO, at__range=(at - merge, at + merge)
+        ).exists():
+            return
         try:
             shot = record_shot(broadcast.camera, at, source=ShotSource.AUDIO, actor="audio")
         except ShotError as exc:
