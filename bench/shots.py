@@ -1,5 +1,8 @@
 """Bench: how fast a tee shot becomes a clip a viewer can watch (issue 24, item 5).
 
+``bench/shots.py detection [--seed 2]`` measures the strike detector instead, on
+labelled synthetic tee-box audio (``bench/shot_detection.py``; no processes).
+
     .venv/bin/python bench/shots.py [--strikes 20] [--every 20] [--sources marshal,api]
                                     [--db sqlite|postgres]
 
@@ -135,6 +138,11 @@ def cut_delays(shots):
 
 
 def main():
+    if sys.argv[1:2] == ["detection"]:  # the detector on synthetic audio (shot_detection.py)
+        from shot_detection import main as detection
+
+        sys.argv.pop(1)
+        return detection()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--strikes", type=int, default=20)
     parser.add_argument("--every", type=float, default=20.0)

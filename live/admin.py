@@ -110,7 +110,7 @@ class CameraAdmin(admin.ModelAdmin):
     form = CameraAdminForm
     list_display = [
         "slug", "name", "event", "position", "source", "auto_start", "ladder", "record",
-        "srt_port",
+        "auto_shots", "srt_port",
     ]  # fmt: skip
     list_filter = ["event", "source"]
     search_fields = ["slug", "name", "event__id"]
@@ -118,7 +118,10 @@ class CameraAdmin(admin.ModelAdmin):
     actions = ["rotate_keys"]
 
     def get_fields(self, request, obj=None):
-        editable = ["name", "position", "source", "auto_start", "record"]
+        editable = [
+            "name", "position", "source", "auto_start", "record", "auto_shots",
+            "auto_shots_threshold",
+        ]  # fmt: skip
         if obj is None:
             return ["event", "slug", *editable, "camera_url"]
         # The adaptive ladder (renditions.py) is switched per camera once it exists.
@@ -150,7 +153,11 @@ class CameraAdmin(admin.ModelAdmin):
             self.message_user(request, str(exc), messages.ERROR)
             made = Camera.objects.get(event=obj.event, slug=obj.slug)
         Camera.objects.filter(pk=made.pk).update(
-            position=obj.position, auto_start=obj.auto_start, record=obj.record
+            position=obj.position,
+            auto_start=obj.auto_start,
+            record=obj.record,
+            auto_shots=obj.auto_shots,
+            auto_shots_threshold=obj.auto_shots_threshold,
         )
         obj.pk = made.pk
 

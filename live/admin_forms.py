@@ -18,7 +18,7 @@ class CameraAdminForm(forms.ModelForm):
         model = Camera
         fields = [
             "event", "slug", "name", "position", "source", "auto_start", "ladder", "record",
-            "camera_url",
+            "auto_shots", "auto_shots_threshold", "camera_url",
         ]  # fmt: skip
 
     def clean_slug(self):

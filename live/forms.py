@@ -1,7 +1,7 @@
 from django import forms
 
 from live.models import DEFAULT_CAMERA
-from live.services.cameras import MAX_NAME_LENGTH
+from live.services.cameras import AUTO_SHOTS_THRESHOLD_RANGE, MAX_NAME_LENGTH
 from live.services.sources import MAX_CAMERA_URL_LENGTH, offered_sources
 
 LINK_LIFETIMES = [
@@ -89,6 +89,16 @@ class CameraEditForm(forms.Form):
     )
     auto_start = forms.BooleanField(
         label="Go live when the camera connects (RTMP)", required=False
+    )
+    auto_shots = forms.BooleanField(
+        label="Make a shot at each strike heard (automatic shots)", required=False
+    )
+    auto_shots_threshold = forms.FloatField(
+        label="Strike threshold (dB above the noise floor)",
+        required=False,
+        min_value=AUTO_SHOTS_THRESHOLD_RANGE[0],
+        max_value=AUTO_SHOTS_THRESHOLD_RANGE[1],
+        error_messages={"invalid": "Give a number of dB from 6 to 40."},
     )
 
 

@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -79,6 +80,15 @@ class Camera(models.Model):
     last_refused_reason = models.CharField(max_length=200, blank=True)
     # Keep every broadcast's segments as a recording (replay, rewind, clips).
     record = models.BooleanField(default=True)
+    # Opt-in: the packager listens to the recorded audio and makes a shot (source
+    # "audio") at each strike louder than the threshold above the noise floor.
+    auto_shots = models.BooleanField(default=False)
+    auto_shots_threshold = models.FloatField(
+        default=12.0,
+        validators=[MinValueValidator(6.0), MaxValueValidator(40.0)],
+        help_text="How far a strike must jump above the running noise floor, in dB "
+        "(6 to 40; raise it where the tee box is loud).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

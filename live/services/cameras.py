@@ -143,7 +143,32 @@ def create_camera(event, slug, name, source=Source.MOCK, camera_url="", actor=""
     return camera
 
 
-def update_camera(camera, name=None, source=None, camera_url=None, auto_start=None):
+AUTO_SHOTS_THRESHOLD_RANGE = (6.0, 40.0)  # dB above the noise floor
+
+
+def clean_auto_shots_threshold(value):
+    """A strike threshold in dB (6–40) as a float; InvalidCamera naming it otherwise."""
+    low, high = AUTO_SHOTS_THRESHOLD_RANGE
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if isinstance(value, bool) or number is None or not low <= number <= high:
+        raise InvalidCamera(
+            "auto_shots_threshold", f"Give a number of dB from {low:g} to {high:g}."
+        )
+    return number
+
+
+def update_camera(
+    camera,
+    name=None,
+    source=None,
+    camera_url=None,
+    auto_start=None,
+    auto_shots=None,
+    auto_shots_threshold=None,
+):
     fields = []
     if name is not None:
         camera.name = _clean_name(name)
@@ -162,6 +187,12 @@ def update_camera(camera, name=None, source=None, camera_url=None, auto_start=No
     if auto_start is not None:
         camera.auto_start = bool(auto_start)
         fields.append("auto_start")
+    if auto_shots_threshold is not None:
+        camera.auto_shots_threshold = clean_auto_shots_threshold(auto_shots_threshold)
+        fields.append("auto_shots_threshold")
+    if auto_shots is not None:
+        camera.auto_shots = bool(auto_shots)
+        fields.append("auto_shots")
     if fields:
         camera.save(update_fields=fields)
     if facts_of(camera.source).srt_port:

@@ -92,6 +92,9 @@ def host_edit_camera(request, event_id):
             # Left empty, the stored URL (and its password) stays.
             camera_url=data["camera_url"] or None,
             auto_start=data["auto_start"],
+            auto_shots=data["auto_shots"],
+            # Left empty, the stored threshold stays.
+            auto_shots_threshold=data["auto_shots_threshold"],
         )
     except InvalidCamera as exc:
         form.add_error("camera_url" if exc.field == "cameraUrl" else exc.field, str(exc))

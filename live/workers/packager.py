@@ -49,6 +49,7 @@ from live.services.paths import LOG_SUFFIX, output_dir_for
 from live.workers.ingest_health import write_health
 from live.workers.leases import Leases
 from live.workers.media_jobs import MediaJobs
+from live.workers.shot_listener import ShotListeners
 from live.workers.storage_sync import StorageSync
 from live.services.media import PLAYLIST
 from live.workers.simulcast import Simulcaster
@@ -98,6 +99,7 @@ class Packager:
         self.media_jobs = MediaJobs()  # ladder rungs and thumbnails (media_jobs.py)
         # Uploads to object storage, in a thread of its own (storage_sync.py, uploader.py).
         self.storage = StorageSync()
+        self.shot_listeners = ShotListeners()  # auto_shots cameras (shot_listener.py)
 
     # The loop -----------------------------------------------------------
 
@@ -129,6 +131,7 @@ class Packager:
         self.simulcast.shutdown()
         self.media_jobs.close()
         self.storage.close()
+        self.shot_listeners.close()
         PackagerLease.objects.filter(owner=self.owner).delete()
         logger.info("packager %s stopped", self.owner)
 
@@ -158,7 +161,9 @@ class Packager:
             self.storage.held(broadcast)
             write_health(broadcast, now)
             self.media_jobs.tick(broadcast)
+            self.shot_listeners.tick(broadcast)
         self.media_jobs.end_pass()
+        self.shot_listeners.end_pass()
         recorder.finish_stopped(self.storage.finish_absent)
         clip_cutter.cut_pending_clips()
         self.storage.end_pass()

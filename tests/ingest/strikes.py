@@ -1,7 +1,9 @@
 """A camera whose audio carries tee-shot strikes, and its clock (shots tests, bench/shots.py).
 
-The strike is a 40 ms burst of noise, well above a quiet tone, every ``every``
-seconds from ``first``. ``CameraClock`` reads ffmpeg's ``-progress`` reports: the
+The strike is a 40 ms burst of noise with the club head's ring (a 4.2 kHz tone
+dying over about 100 ms; the audio detector, live/workers/strikes.py, takes a burst
+without a ring for a clap), well above a quiet tone, every ``every`` seconds from
+``first``. ``CameraClock`` reads ffmpeg's ``-progress`` reports: the
 least delayed ``now − out_time`` is the wall-clock time of the camera's zero, so a
 strike at ``first + k × every`` happened at ``origin + first + k × every``.
 """
@@ -20,7 +22,8 @@ def strike_audio(every, first):
     phase = f"mod(t+{every - first},{every})"
     return (
         f"aevalsrc='0.02*sin(2*PI*440*t)"
-        f"+if(lt({phase},0.04),0.9*(2*random(0)-1)*exp(-{phase}*60),0)':s=44100:c=mono"
+        f"+if(lt({phase},0.04),0.9*(2*random(0)-1)*exp(-{phase}*60),0)"
+        f"+if(lt({phase},0.3),0.3*sin(2*PI*4200*t)*exp(-{phase}*35),0)':s=44100:c=mono"
     )
 
 
