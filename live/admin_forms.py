@@ -21,6 +21,18 @@ class CameraAdminForm(forms.ModelForm):
             "auto_shots", "auto_shots_threshold", "camera_url",
         ]  # fmt: skip
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty (automatic shots off, or an older form): the model's default.
+        if "auto_shots_threshold" in self.fields:
+            self.fields["auto_shots_threshold"].required = False
+
+    def clean_auto_shots_threshold(self):
+        value = self.cleaned_data.get("auto_shots_threshold")
+        if value is None:
+            return Camera._meta.get_field("auto_shots_threshold").get_default()
+        return value
+
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
         if not SLUG_RE.match(slug):

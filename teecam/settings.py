@@ -194,6 +194,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several choice sets share a field name (source, state): each gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "CameraSourceEnum": "live.models.Source",
+        "ShotSourceEnum": "live.models.ShotSource",
+        "RecordingStateEnum": "live.models.RecordingState",
+        "ClipStateEnum": "live.models.ClipState",
+        "CameraStateEnum": "live.api.serializers.STATES",
+        "LinkStateEnum": "live.api.serializers.LINK_STATES",
+    },
     # Event ids are slugs: anything else in their place is a 404 from the URL resolver.
     "PATH_CONVERTER_OVERRIDES": {"slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}},
 }

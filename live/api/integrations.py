@@ -31,7 +31,7 @@ class ScheduleRequest(serializers.Serializer):
     startAt = AwareDateTimeField(help_text="When the camera starts (ISO 8601 with its zone)")
     stopAt = AwareDateTimeField(help_text="When it stops (after startAt, within 24 h)")
     source = serializers.ChoiceField(
-        choices=Source.values, required=False, help_text="Default: the camera's default source"
+        choices=Source.choices, required=False, help_text="Default: the camera's default source"
     )
 
 

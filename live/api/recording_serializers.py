@@ -15,7 +15,7 @@ class RecordingResponse(serializers.Serializer):
     stoppedAt = serializers.DateTimeField(allow_null=True)
     durationSeconds = serializers.FloatField()
     bytes = serializers.IntegerField()
-    state = serializers.ChoiceField(choices=RecordingState.values)
+    state = serializers.ChoiceField(choices=RecordingState.choices)
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
@@ -38,7 +38,7 @@ class ClipRequest(serializers.Serializer):
 class ClipResponse(serializers.Serializer):
     id = serializers.IntegerField()
     camera = serializers.CharField()
-    state = serializers.ChoiceField(choices=ClipState.values)
+    state = serializers.ChoiceField(choices=ClipState.choices)
     start = serializers.DateTimeField()
     duration = serializers.FloatField()
     bytes = serializers.IntegerField()

@@ -50,7 +50,7 @@ STATE_HELP = (
 
 
 class StartRequest(serializers.Serializer):
-    source = serializers.ChoiceField(choices=Source.values)
+    source = serializers.ChoiceField(choices=Source.choices)
     cameraUrl = serializers.CharField(
         required=False,
         allow_blank=True,

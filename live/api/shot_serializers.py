@@ -46,7 +46,7 @@ class ShotResponse(serializers.Serializer):
     hole = serializers.IntegerField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
     source = serializers.ChoiceField(choices=ShotSource.choices)
-    state = serializers.ChoiceField(choices=ClipState.values, help_text="Its clip's state")
+    state = serializers.ChoiceField(choices=ClipState.choices, help_text="Its clip's state")
     clipId = serializers.IntegerField()
     clipStart = serializers.DateTimeField()
     clipDuration = serializers.FloatField()

@@ -122,9 +122,11 @@ def test_broadcasts_with_no_picture_are_listed_apart_not_as_failed(event):
         broadcast=broadcast, started_at=NOON_UTC, state=RecordingState.FAILED,
         problem=NOTHING_RECORDED,
     )  # fmt: skip
-    html = Template("{% load recordings %}{% camera_clips camera %}").render(
-        Context({"camera": camera})
-    )
+    from live.services.overview import overview_of
+    from live.views.console import camera_status
+
+    card = camera_status(camera, None, overview_of(event.pk))
+    html = Template("{% load recordings %}{% camera_clips card %}").render(Context({"card": card}))
     assert "1 broadcast with no picture received" in html
     assert "Failed" not in html
     assert 'data-testid="recordings"' not in html

@@ -3,6 +3,7 @@
 from django.template import Context, Template
 
 from live.services.lifecycle import stop_broadcast
+from live.services.overview import overview_of
 from live.services.recording_playlists import parse_playlist
 from live.services.viewer_links import mint_viewer_link
 from live.views.console import camera_status
@@ -61,7 +62,7 @@ def test_the_viewer_page_of_an_ended_broadcast_offers_the_replay(client, event, 
 
 def test_the_clips_partial_lists_clips_and_why_recording_stopped(event, live_mock, settings):
     settings.LIVE_MIN_FREE_BYTES = 2**62  # more than any disk has free
-    card = camera_status(live_mock.camera, live_mock)
+    card = camera_status(live_mock.camera, live_mock, overview_of(event.pk))
     html = Template("{% load recordings %}{% camera_clips card %}").render(Context({"card": card}))
     assert "LIVE_MIN_FREE_BYTES" in html
 

@@ -259,7 +259,7 @@ def test_a_stored_replay_its_thumbnail_and_a_clip_play_from_the_bucket(
     assert client.get(sign.json()["url"]).status_code == 200
 
     start = playlist.entries[1].program_time
-    clip = create_clip(broadcast.camera, start, 3, "test")
+    clip, _ = create_clip(broadcast.camera, start, 3, "test")
     assert cut_pending_clips() == 1
     clip.refresh_from_db()
     assert clip.state == ClipState.READY, clip.error
