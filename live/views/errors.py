@@ -11,7 +11,15 @@ _JSON_PATHS = re.compile(
 )
 
 
+# A shot's path is the API's and a shared link's page (live/routes.py): JSON unless a
+# browser asks for the page.
+_SHOT_PATHS = re.compile(r"^/events/[^/]+/shots(/|$)")
+
+
 def _wants_json(request):
+    if _SHOT_PATHS.match(request.path):
+        wants_page = "token" in request.GET or "text/html" in request.headers.get("Accept", "")
+        return "X-API-Key" in request.headers or not wants_page
     return bool(_JSON_PATHS.match(request.path))
 
 

@@ -107,6 +107,12 @@ def test_the_embed_fills_frames_of_every_size(live_server, event, parent_site, n
     for frame in embeds:
         assert_video_plays(frame)
         assert frame.evaluate("document.querySelector('.site-header')") is None
+        # In a phone-sized frame the controls rest after 3 s untouched (player_fade.js):
+        # a touch on the picture brings them back, as a visitor's would.
+        frame.evaluate(
+            "document.querySelector('video')"
+            ".dispatchEvent(new PointerEvent('pointermove', {bubbles: true}))"
+        )
         layout = frame.evaluate(LAYOUT_JS)
         width, height = layout["frame"]
         scroll_width, scroll_height, client_width, client_height = layout["scroll"]

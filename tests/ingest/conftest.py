@@ -156,6 +156,19 @@ def nginx(procs, live_server, tmp_path, settings):
     return Nginx(http_port, rtmp_port, config, prefix)
 
 
+def udp_bound(port):
+    """A UDP socket is bound to ``port`` on this host (/proc/net/udp and udp6)."""
+    wanted = f":{port:04X}"
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        if any(row.split()[1].endswith(wanted) for row in rows if len(row.split()) > 1):
+            return True
+    return False
+
+
 @pytest.fixture
 def camera(procs):
     """camera(url, muxer, **options) -> Popen of an ffmpeg camera simulator.
@@ -167,6 +180,11 @@ def camera(procs):
 
     def start(url, muxer, name="camera", reconnect=False, **options):
         command = camera_command(url, muxer, **options)
+        if url.startswith("srt://") and not reconnect:
+            # An SRT caller gives up at once if nobody listens yet: on a busy box the
+            # packager's listener may come up after the test asks for the camera.
+            port = int(urlsplit(url).port)
+            wait_for(lambda: udp_bound(port), 20, f"the SRT listener on {port}")
         if reconnect:
             reconnecting.append(ReconnectingCamera(procs, name, command))
             return reconnecting[-1]

