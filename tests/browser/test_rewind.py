@@ -9,6 +9,7 @@ import pytest
 from live.models import Broadcast, Source
 from live.services.lifecycle import start_broadcast
 from live.services.viewer_links import mint_viewer_link
+from tests.processes import PATIENCE
 from tests.browser.conftest import assert_video_plays
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,7 +40,7 @@ PRESS_JS = """() => new Promise((resolve) => {
 
 
 def press_back_30(page):
-    page.wait_for_function(f"() => ({BEHIND_JS})() !== null", timeout=30_000)
+    page.wait_for_function(f"() => ({BEHIND_JS})() !== null", timeout=30_000 * PATIENCE)
     return page.evaluate(PRESS_JS)
 
 

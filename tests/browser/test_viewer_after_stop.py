@@ -13,6 +13,7 @@ from live.models import Broadcast, Source
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.schedules import set_schedule
 from live.services.viewer_links import mint_viewer_link
+from tests.processes import PATIENCE
 from tests.browser.conftest import assert_video_plays
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,7 +47,7 @@ def test_ended_within_5_s_then_the_replay_is_offered_under_the_countdown(
     set_schedule(camera, start_at, start_at + timedelta(hours=1), actor="test")
     stopped = time.monotonic()
     stop_broadcast(event, "test")
-    page.get_by_text("This broadcast has ended").wait_for(timeout=30_000)
+    page.get_by_text("This broadcast has ended").wait_for(timeout=30_000 * PATIENCE)
     took = time.monotonic() - stopped
     print(f"ended shown {took:.1f} s after Stop")
     assert took <= 5, f"the page said it ended {took:.1f} s after Stop"
@@ -60,7 +61,7 @@ def test_ended_within_5_s_then_the_replay_is_offered_under_the_countdown(
     assert not [url for url in requests if url.endswith("/recording.m3u8")]
 
     offer.click()
-    page.wait_for_function(REPLAY_PLAYS_JS, timeout=20_000)
+    page.wait_for_function(REPLAY_PLAYS_JS, timeout=20_000 * PATIENCE)
     assert replay.evaluate("v => !v.muted")  # asked for: with sound
     assert [url for url in requests if url.endswith("/recording.m3u8")]
 

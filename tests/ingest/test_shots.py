@@ -17,6 +17,7 @@ import pytest
 
 from live.models import Shot, WebhookDelivery
 from live.services.webhooks import create_endpoint
+from tests.processes import PATIENCE
 from tests.ingest.support import marked_pids
 from tests.ingest.strikes import CameraClock, first_strike_in, strike_camera_command
 from tests.processes import wait_for
@@ -76,7 +77,7 @@ def test_a_shot_at_a_strike_is_cut_around_it_and_appears_on_a_waiting_viewers_pa
     assert WebhookDelivery.objects.filter(type="shot.ready").count() == 1
 
     row = page.locator(f"#shot-{shot.pk}")
-    row.wait_for(timeout=30_000)  # by the page's own poll: no reload
+    row.wait_for(timeout=30_000 * PATIENCE)  # by the page's own poll: no reload
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     video = row.locator("video")
     video.evaluate("(v) => { v.muted = true; return v.play(); }")

@@ -146,7 +146,7 @@ def playing(page, timeout=30):
     page.wait_for_function(
         "() => { const v = document.querySelector('#live-video');"
         " return v && v.videoWidth > 0 && v.currentTime > 0.5; }",
-        timeout=timeout * 1000,
+        timeout=timeout * 1000 * PATIENCE,
     )
     # The poll may swap the player in for a new one meanwhile: null-safe.
     before = page.evaluate(
@@ -156,7 +156,7 @@ def playing(page, timeout=30):
         "(before) => { const v = document.querySelector('#live-video');"
         " return !!v && v.currentTime > before + 1; }",
         arg=before,
-        timeout=timeout * 1000,
+        timeout=timeout * 1000 * PATIENCE,
     )
 
 
