@@ -24,6 +24,24 @@ class ClipForm(forms.Form):
     seconds = forms.TypedChoiceField(choices=CLIP_LENGTHS, coerce=int, label="Clip the last")
 
 
+# The host page's answer to each refusal of a clip: the API's statuses, on the card.
+REFUSAL_STATUS = {ClipRangeError: 400, RateLimited: 429, NoSpace: 507}
+
+
+def _refused(request, event, camera, exc):
+    response = render_console(
+        request,
+        event,
+        status=REFUSAL_STATUS[type(exc)],
+        camera=camera.slug,
+        camera_error=str(exc),
+        focus="error",
+    )
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @staff_required
 @require_POST
 def host_clip(request, event_id):
@@ -34,20 +52,8 @@ def host_clip(request, event_id):
     seconds = form.cleaned_data["seconds"]
     try:
         create_recent_clip(camera, seconds, actor_of(request))
-    except ClipRangeError as exc:
-        return render_console(
-            request, event, status=400, camera=camera.slug, camera_error=str(exc), focus="error"
-        )
-    except RateLimited as exc:
-        response = render_console(
-            request, event, status=429, camera=camera.slug, camera_error=str(exc), focus="error"
-        )
-        response["Retry-After"] = str(exc.retry_after)
-        return response
-    except NoSpace as exc:
-        return render_console(
-            request, event, status=507, camera=camera.slug, camera_error=str(exc), focus="error"
-        )
+    except (ClipRangeError, RateLimited, NoSpace) as exc:
+        return _refused(request, event, camera, exc)
     return render_console(
         request,
         event,
@@ -80,20 +86,8 @@ def host_recording_mp4(request, event_id):
         if recording is None:
             raise ClipRangeError("recording", "This camera has no such recording.")
         export_recording(recording, actor_of(request))
-    except ClipRangeError as exc:
-        return render_console(
-            request, event, status=400, camera=camera.slug, camera_error=str(exc), focus="error"
-        )
-    except RateLimited as exc:
-        response = render_console(
-            request, event, status=429, camera=camera.slug, camera_error=str(exc), focus="error"
-        )
-        response["Retry-After"] = str(exc.retry_after)
-        return response
-    except NoSpace as exc:
-        return render_console(
-            request, event, status=507, camera=camera.slug, camera_error=str(exc), focus="error"
-        )
+    except (ClipRangeError, RateLimited, NoSpace) as exc:
+        return _refused(request, event, camera, exc)
     return render_console(
         request,
         event,
