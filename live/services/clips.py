@@ -153,15 +153,20 @@ def create_clip(camera, start, duration, actor):
     if reused is not None:
         return reused, True
     _check_space()
-    clip = Clip.objects.create(
+    return new_clip(camera, recording, start, duration, actor), False
+
+
+def new_clip(camera, recording, start, duration, actor, name=None):
+    """A pending clip with a media folder of its own (``clip-<20 hex>`` unless named):
+    every clip, shot and recording MP4 is made here."""
+    return Clip.objects.create(
         camera=camera,
         recording=recording,
-        stream_name=f"clip-{secrets.token_hex(10)}",
+        stream_name=name or f"clip-{secrets.token_hex(10)}",
         start=start,
         duration=duration,
         created_by=actor,
     )
-    return clip, False
 
 
 def _spend_budget(camera, actor):
@@ -287,13 +292,13 @@ def export_recording(recording, actor):
     if not pieces:
         raise ClipRangeError("recording", "The recording holds no segments.")
     _check_space()
-    return Clip.objects.create(
-        camera=camera,
-        recording=recording,
-        stream_name=f"{export_prefix(recording)}{secrets.token_hex(8)}",
-        start=pieces[0].start,
-        duration=(pieces[-1].end - pieces[0].start).total_seconds(),
-        created_by=actor,
+    return new_clip(
+        camera,
+        recording,
+        pieces[0].start,
+        (pieces[-1].end - pieces[0].start).total_seconds(),
+        actor,
+        name=f"{export_prefix(recording)}{secrets.token_hex(8)}",
     )
 
 

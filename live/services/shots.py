@@ -11,7 +11,6 @@ visible to viewers and ``shot.ready`` is queued for webhooks.
 """
 
 import re
-import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -19,8 +18,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from live.models import Clip, Recording, RecordingState, Shot, ShotSource
-from live.services.clips import EDGE_SLACK_SECONDS, pieces_of
+from live.models import Recording, RecordingState, Shot, ShotSource
+from live.services.clips import EDGE_SLACK_SECONDS, new_clip, pieces_of
 from live.services.recordings import PLAYABLE
 from live.services.webhooks import emit_webhook
 
@@ -131,14 +130,7 @@ def record_shot(camera, at, *, source, player="", hole=None, note="", actor="") 
         raise ShotError("at", "No recording of this camera covers that time.")
     start, duration = clip_range(recording, at, now)
     with transaction.atomic():
-        clip = Clip.objects.create(
-            camera=camera,
-            recording=recording,
-            stream_name=f"clip-{secrets.token_hex(10)}",
-            start=start,
-            duration=duration,
-            created_by=actor or f"shot:{source}",
-        )
+        clip = new_clip(camera, recording, start, duration, actor or f"shot:{source}")
         return Shot.objects.create(
             event_id=camera.event_id,
             camera=camera,
