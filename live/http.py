@@ -67,3 +67,11 @@ def absolute_url(request, path):
     if settings.LIVE_PUBLIC_URL:
         return f"{settings.LIVE_PUBLIC_URL}{path}"
     return request.build_absolute_uri(path)
+
+
+def wants_page(request):
+    """A person's browser (a shared link), not an API client: no key, and a token or
+    a wish for HTML. Decides a shot's path, which the API and a page share."""
+    if request.method != "GET" or "X-API-Key" in request.headers:
+        return False
+    return "token" in request.GET or "text/html" in request.headers.get("Accept", "")

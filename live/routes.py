@@ -5,17 +5,10 @@ import each other (pyproject.toml's layers), so the one path they share is chose
 from django.views.decorators.csrf import csrf_exempt
 
 from live.api.shot_views import ShotDetailView
+from live.http import wants_page
 from live.views.shots import shot_page
 
 _shot_detail = ShotDetailView.as_view()
-
-
-def wants_page(request):
-    """A person's browser (a shared link), not an API client: no key, and a token or
-    a wish for HTML."""
-    if request.method != "GET" or "X-API-Key" in request.headers:
-        return False
-    return "token" in request.GET or "text/html" in request.headers.get("Accept", "")
 
 
 @csrf_exempt  # as DRF's own views: the API checks CSRF itself for staff sessions

@@ -4,7 +4,7 @@ import re
 
 from django.shortcuts import render
 
-from live.http import json_error
+from live.http import json_error, wants_page
 
 _JSON_PATHS = re.compile(
     r"^/(events/[^/]+/(live/|cameras(/|$)|links(/|$)|recordings(/|$)|clips(/|$))|media/|hls/|api/)"
@@ -18,8 +18,7 @@ _SHOT_PATHS = re.compile(r"^/events/[^/]+/shots(/|$)")
 
 def _wants_json(request):
     if _SHOT_PATHS.match(request.path):
-        wants_page = "token" in request.GET or "text/html" in request.headers.get("Accept", "")
-        return "X-API-Key" in request.headers or not wants_page
+        return not wants_page(request)
     return bool(_JSON_PATHS.match(request.path))
 
 
