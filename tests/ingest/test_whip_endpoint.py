@@ -183,7 +183,9 @@ def test_an_unknown_camera_is_404(whip_camera):
     assert run(scenario).status == 404
 
 
-def test_requests_over_the_per_address_budget_get_429_with_retry_after(whip_camera, settings):
+def test_requests_over_the_per_address_budget_get_429_with_retry_after(
+    whip_camera, settings, still_rate_clock
+):
     settings.LIVE_RATE_LIMITS = {**settings.LIVE_RATE_LIMITS, "whip": (3, 60)}
 
     async def scenario(client):
@@ -198,7 +200,7 @@ def test_requests_over_the_per_address_budget_get_429_with_retry_after(whip_came
     assert int(statuses[-1][1]) > 0
 
 
-def test_wrong_keys_spend_the_addresss_failure_budget(whip_camera, settings):
+def test_wrong_keys_spend_the_addresss_failure_budget(whip_camera, settings, still_rate_clock):
     settings.LIVE_RATE_LIMITS = {**settings.LIVE_RATE_LIMITS, "ingest-failure": (2, 60)}
     start_broadcast(whip_camera, "livekit", "staff:marshal")
 

@@ -115,7 +115,9 @@ def test_a_viewer_watching_when_the_link_expires_keeps_sending_heartbeats(
     assert Viewer.objects.count() == 1
 
 
-def test_heartbeats_are_rate_limited_per_page(event, on_air, viewer_token, settings):
+def test_heartbeats_are_rate_limited_per_page(
+    event, on_air, viewer_token, settings, still_rate_clock
+):
     settings.LIVE_RATE_LIMITS = {**settings.LIVE_RATE_LIMITS, "heartbeat": (3, 60)}
     answers = [
         post(HEARTBEAT, {"token": viewer_token, "viewer": PAGE}).status_code for _ in range(4)

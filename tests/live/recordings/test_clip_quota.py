@@ -42,7 +42,7 @@ def test_a_fractional_duration_is_still_a_number(admin_api, event, live_mock):
 
 
 @pytest.fixture
-def tight_limits(settings):
+def tight_limits(settings, still_rate_clock):
     settings.LIVE_RATE_LIMITS = {
         **settings.LIVE_RATE_LIMITS,
         "clip-key": (2, 60),
