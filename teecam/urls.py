@@ -19,6 +19,9 @@ from live.views.metrics import metrics_view
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
+    # The polled routes (status, the viewer poll) are in these two: tried first.
+    path("", include("live.api.urls")),
+    path("", include("live.urls")),
     # Before admin.site.urls: the same view, answering 429 while locked out.
     path("admin/login/", with_lockout_status(admin.site.login)),
     path("admin/", admin.site.urls),
@@ -44,8 +47,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # A shot's path: its page for a shared link, else the API's JSON (live/routes.py).
     path("events/<slug:event_id>/shots/<str:shot_id>", shot_route, name="shot"),
-    path("", include("live.api.urls")),
-    path("", include("live.urls")),
 ]
 
 

@@ -7,13 +7,15 @@ from live.services import rate_limits
 from live.services.apikeys import find_api_key
 
 HEADER = "X-API-Key"
+META_KEY = "HTTP_X_API_KEY"
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """``X-API-Key: tc_…``; ``request.auth`` becomes the ApiKey row."""
 
     def authenticate(self, request):
-        raw = request.headers.get(HEADER)
+        # META, not request.headers: that builds a dict of every header per request.
+        raw = request.META.get(META_KEY)
         if raw is None:
             return None
         address = client_address(request)

@@ -16,8 +16,11 @@ from live.services.media import PLAYLIST
 LOG_SUFFIX = ".ffmpeg.log"  # <data>/hls/.<stream name>.ffmpeg.log, beside its folder
 
 
+HLS_FOLDER = "hls"
+
+
 def live_output_dir() -> Path:
-    return Path(settings.LIVE_STREAM_DATA_DIR) / "hls"
+    return Path(settings.LIVE_STREAM_DATA_DIR) / HLS_FOLDER
 
 
 def output_dir_for(broadcast) -> Path:

@@ -4,8 +4,12 @@ The packager makes them (live/workers/ladder.py, which says how); request code a
 here for the signed master playlist.
 """
 
+import os
+
+from django.conf import settings
+
 from live.services.media import MediaPath, sign_media_path
-from live.services.paths import output_dir_for
+from live.services.paths import HLS_FOLDER
 
 MASTER_PLAYLIST = "master.m3u8"
 RUNG_PLAYLIST = "index.m3u8"
@@ -23,6 +27,8 @@ def master_path(broadcast, expires):
     """
     if broadcast is None or not broadcast.is_live:
         return None
-    if not (output_dir_for(broadcast) / MASTER_PLAYLIST).is_file():
+    # os.path, not pathlib: building the Path was most of this function's cost.
+    folder = os.path.join(settings.LIVE_STREAM_DATA_DIR, HLS_FOLDER, broadcast.stream_name)
+    if not os.path.isfile(os.path.join(folder, MASTER_PLAYLIST)):
         return None
     return sign_media_path(MediaPath(broadcast.stream_name, MASTER_PLAYLIST), expires)

@@ -2,7 +2,8 @@
 
 The camera pushes SRT to the packager; the packager's push copies the live HLS
 output to the target, which records what arrives; ffprobe decodes it. Killing the
-target leaves the camera's HLS going while the push retries on its own, and\nresumes when the target is back.
+target leaves the camera's HLS going while the push retries on its own, and
+resumes when the target is back.
 """
 
 import os
@@ -127,7 +128,9 @@ def test_a_push_delivers_a_decodable_stream_and_a_dead_target_only_retries(
     # to catch in /proc on a busy box; the target coming back is what proves it.)
     _, second_record = start_target(procs, tmp_path, port, name="target-again")
     resumed = second_record / f"{STREAM_KEY}.flv"
-    wait_for(lambda: resumed.exists() and resumed.stat().st_size > 50_000, 45, "the push to resume")
+    wait_for(
+        lambda: resumed.exists() and resumed.stat().st_size > 50_000, 45, "the push to resume"
+    )
     wait_for(lambda: SimulcastTarget.objects.get(pk=target_id).state == "sending", 10, "sending")
     assert first_push not in push_pids(target_id)
 
