@@ -107,7 +107,7 @@ class StrikeDetector:
         jumps = ks[full[ks] - full[ks - 2] >= self.threshold_db * 0.5]
         found = []
         for k in jumps:
-            if not self._is_strike(full, int(k)):
+            if self._rejects(full, int(k)):
                 continue
             seconds = ((k + first) * HOP + FRAME / 2) / SAMPLE_RATE
             if self.last_strike is None or seconds - self.last_strike >= self.merge_seconds:
@@ -115,35 +115,36 @@ class StrikeDetector:
                 self.last_strike = seconds
         return found
 
-    def _is_strike(self, full, k):
+    def _rejects(self, full, k):
+        """The name of the first test onset frame ``k`` fails, or None for a strike."""
         floor = float(
             np.median(full[max(0, k - FLOOR_GAP_FRAMES - FLOOR_FRAMES) : k - FLOOR_GAP_FRAMES])
         )
         threshold = self.threshold_db
         if full[k] - floor < threshold or full[k - 2] - floor >= threshold:
-            return False
+            return "above floor"
         peak = k + int(np.argmax(full[k : k + 4]))
         rise = full[peak] - floor
         before = np.median(full[k - BEFORE_FRAMES[0] : k - BEFORE_FRAMES[1]]) - floor
         if before > max(threshold / 2, rise - QUIET_BEFORE_DB):
-            return False
+            return "quiet before"
         ring = full[peak + RING_FRAMES[0] : peak + RING_FRAMES[1]].mean() - floor
         if ring < min(rise - RING_DROP_DB, threshold):
-            return False
+            return "ring"
         tail = np.median(full[peak + TAIL_FRAMES[0] : peak + TAIL_FRAMES[1]]) - floor
         if tail > max(threshold / 2, rise - TAIL_FALL_DB):
-            return False
+            return "tail"
         # A second hit soon after: a dropped club bouncing.
         after = full[peak + RING_FRAMES[1] : peak + TAIL_FRAMES[1]]
         if (
             np.max(after[2:] - after[:-2]) >= threshold * BOUNCE_SHARE
             and np.max(after) - floor >= threshold
         ):
-            return False
+            return "bounce"
         # Broadband: each bin against its own floor (only now: it costs a median per bin).
         spectra = np.array(self.spectra)[-len(full) :]
         bin_floor = np.median(
             spectra[max(0, k - FLOOR_GAP_FRAMES - FLOOR_FRAMES) : k - FLOOR_GAP_FRAMES], axis=0
         )
         share = np.mean(spectra[peak] - bin_floor >= threshold / 2)
-        return share >= BROADBAND_SHARE
+        return None if share >= BROADBAND_SHARE else "broadband"
