@@ -180,11 +180,10 @@ class StrikeDetector:
         tail = np.median(full[peak + TAIL_FRAMES[0] : peak + TAIL_FRAMES[1]]) - floor
         if tail > max(TAIL_NEAR_DB, rise - TAIL_FALL_DB):
             return "tail"
-        for band, top in ((full, peak), (treble, treble_peak)):
-            after = band[top + ALONE_FRAMES[0] - 2 : top + ALONE_FRAMES[1]]
-            onsets = after[2:][after[2:] - after[:-2] >= threshold / 2]
-            if len(onsets) and onsets.max() >= band[top] - ALONE_DB:
-                return "alone"
+        after = full[peak + ALONE_FRAMES[0] - 2 : peak + ALONE_FRAMES[1]]
+        onsets = after[2:][after[2:] - after[:-2] >= threshold / 2]
+        if len(onsets) and onsets.max() >= full[peak] - ALONE_DB:
+            return "alone"
         # Broadband: each bin against its own floor (only now: it costs a median per bin).
         history = np.array(spectra)[offset:]
         bin_floor = np.median(history[floor_frames], axis=0)
