@@ -31,8 +31,6 @@ A strike is known ``LOOKAHEAD_SECONDS`` after it (the "alone" test): the detecto
 own delay. bench/shots.py measures it on synthetic tee-box audio.
 """
 
-from collections import deque
-
 import numpy as np
 
 SAMPLE_RATE = 16000
@@ -78,9 +76,9 @@ class StrikeDetector:
         self.bass_band = (freqs >= BASS_HZ[0]) & (freqs < BASS_HZ[1])
         self.bins = (freqs >= BROADBAND_HZ[0]) & (freqs < BROADBAND_HZ[1])
         self.treble_bins = self.treble_band[self.bins]  # the treble among the kept bins
-        keep = FLOOR_FRAMES + FLOOR_GAP_FRAMES + LOOKAHEAD_FRAMES + 8
-        self.levels = deque(maxlen=keep)  # per frame: (all, treble, bass) in dB
-        self.spectra = deque(maxlen=keep)  # per frame: the broadband bins in dB
+        self.keep = FLOOR_FRAMES + FLOOR_GAP_FRAMES + LOOKAHEAD_FRAMES + 8
+        self.levels = np.zeros((0, 3))  # per frame: (all, treble, bass) in dB
+        self.spectra = np.zeros((0, int(self.bins.sum())))  # per frame: the broadband bins in dB
         self.pending = np.zeros(0, dtype=np.float32)  # samples not yet in a frame
         self.frames = 0  # frames made so far
         self.checked = 0  # frames judged as onsets so far
@@ -118,8 +116,9 @@ class StrikeDetector:
                     axis=1,
                 )
             )
-            self.levels.extend(levels)
-            self.spectra.extend(_db(power[:, self.bins]))
+            # Arrays, not deques: the judging slices them, and a copy of 3.5 s is cheap.
+            self.levels = np.concatenate([self.levels, levels])[-self.keep :]
+            self.spectra = np.concatenate([self.spectra, _db(power[:, self.bins])])[-self.keep :]
             self.frames += count
         self.pending = data[count * HOP :]
         return self._examine()
@@ -131,7 +130,7 @@ class StrikeDetector:
         if end <= begin:
             return []
         self.checked = end
-        levels = np.array(self.levels)
+        levels = self.levels
         full = levels[:, 0]
         ks = np.arange(begin, end) - first
         # Cheap first: a jump within 8 ms; only those few frames are judged in full.
@@ -169,11 +168,10 @@ class StrikeDetector:
         ):
             return "quiet before"
         spectra = self.spectra
-        offset = len(spectra) - len(levels)
-        ring = np.mean(
-            [spectra[offset + peak + i][self.treble_bins] for i in range(*RING_FRAMES)], axis=0
+        ring = spectra[peak + RING_FRAMES[0] : peak + RING_FRAMES[1], self.treble_bins].mean(
+            axis=0
         )
-        if np.max(ring) - np.max(spectra[offset + peak][self.treble_bins]) < -RING_DROP_DB:
+        if np.max(ring) - np.max(spectra[peak, self.treble_bins]) < -RING_DROP_DB:
             bass_floor = float(np.median(bass[floor_frames]))
             if bass[peak + RING_FRAMES[0] : peak + RING_FRAMES[1]].mean() - bass_floor < THUD_DB:
                 return "ring"
@@ -185,7 +183,6 @@ class StrikeDetector:
         if len(onsets) and onsets.max() >= full[peak] - ALONE_DB:
             return "alone"
         # Broadband: each bin against its own floor (only now: it costs a median per bin).
-        history = np.array(spectra)[offset:]
-        bin_floor = np.median(history[floor_frames], axis=0)
-        share = np.mean(history[peak] - bin_floor >= threshold / 2)
+        bin_floor = np.median(spectra[floor_frames], axis=0)
+        share = np.mean(spectra[peak] - bin_floor >= threshold / 2)
         return None if share >= BROADBAND_SHARE else "broadband"
