@@ -74,3 +74,9 @@ def test_a_strike_is_known_within_the_lookahead():
             known_at = detector.seconds_fed
             break
     assert known_at is not None and known_at - 5.0 <= LOOKAHEAD_SECONDS + 0.05
+
+
+def test_a_dropped_club_bouncing_is_not_a_strike():
+    rng = np.random.default_rng(13)
+    drops = [(3.0 + 4 * i, tee_audio.dropped_club(rng), 15) for i in range(3)]
+    assert detect(scene(rng, drops, seconds=16.0)) == []
