@@ -20,8 +20,9 @@ within 8 ms is a candidate onset; it is a strike if it passes, in this order:
   over its floor (the turf);
 - **short**: 120-240 ms after the peak the sound is back near the floor (speech,
   applause and wind go on);
-- **alone**: no second onset 60-340 ms after the peak comes within 8 dB of it, in
-  all or in the treble (a dropped club bounces, applause claps on);
+- **alone**: no second onset 60-340 ms after the peak comes within 8 dB of it (a
+  dropped club bounces, applause claps on; judged on the whole band, as the treble's
+  own chirps and fricatives would reject weak strikes);
 - **broadband**: at least 60 % of the bins from 250 Hz to 7.5 kHz are
   ``threshold_db / 2`` over their own floor at the peak (birdsong and vowels fill a
   part of it);
