@@ -76,7 +76,9 @@ def tick_worker(folder, rungs, thumbnails, seconds):
     listed_at, delays = {}, []
     # Every source segment listed during the run, and what each rung made of it.
     seen, made, misaligned = {}, {rung: set() for rung in rungs or []}, 0
-    every = set()  # every segment of the lowest rung, listed in time or not
+    # Every segment file each rung wrote, seen while it lasted, in time or not: a rung
+    # segment that came after its source left the playlist is late, not missing.
+    written = {rung: set() for rung in rungs or []}
     start_self = resource.getrusage(resource.RUSAGE_SELF)
     start_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     deadline = time.monotonic() + seconds
@@ -96,9 +98,11 @@ def tick_worker(folder, rungs, thumbnails, seconds):
                         start = first_pts(rung_file)
                         if start is None or abs(start - seen[entry.uri][1]) > 0.001:
                             misaligned += 1
+            for rung in rungs:
+                written[rung].update(
+                    path.name for path in (folder / rung_folder_name(rung)).glob("[!.]*.ts")
+                )
             lowest = folder / rung_folder_name(rungs[-1])
-            if lowest.is_dir():
-                every.update(path.name for path in lowest.glob("[!.]*.ts"))
             for name, when in list(listed_at.items()):
                 if (lowest / name).exists():
                     delays.append(time.monotonic() - when)
@@ -122,13 +126,18 @@ def tick_worker(folder, rungs, thumbnails, seconds):
     counted = [
         uri for uri, (sequence, _) in seen.items() if sequences[2] <= sequence < sequences[-2]
     ]
-    missing = sum(1 for rung in made for uri in counted if uri not in made[rung])
+    missing = sum(1 for rung in made for uri in counted if uri not in written[rung])
+    late = sum(
+        1 for rung in made for uri in counted if uri in written[rung] and uri not in made[rung]
+    )
+    every = written[rungs[-1]] if rungs else set()
     made_seconds = len(every) * settings.LIVE_SEGMENT_SECONDS
     print(
         json.dumps(
             {
                 "made": sum(len(uris) for uris in made.values()),
                 "missing": missing,
+                "late": late,
                 "misaligned": misaligned,
                 "cpu_per_video_second": (
                     cpu(end_children, start_children) / made_seconds if made_seconds else None
@@ -238,7 +247,7 @@ def main():
         f"{args.hog} CPU hog(s) beside it; load average {load_before:.2f} at the start, "
         f"{os.getloadavg()[0]:.2f} at the end"
     )
-    header = "| variant | copy ffmpeg CPU / RSS | rung ffmpeg CPU per second of video | jobs CPU per wall second | tick loop CPU | largest job RSS | rung delay (median) | rung segments made / missing / misaligned |"  # noqa: E501
+    header = "| variant | copy ffmpeg CPU / RSS | rung ffmpeg CPU per second of video | jobs CPU per wall second | tick loop CPU | largest job RSS | rung delay (median) | rung segments made / missing / late / misaligned |"  # noqa: E501
     print(header)
     print("|---|---|---|---|---|---|---|---|")
     for name, copy_cpu, copy_rss, found in rows:
@@ -247,7 +256,11 @@ def main():
         delay = f"{found['delay']:.2f} s" if found["delay"] is not None else "—"
         per_video = found["cpu_per_video_second"]
         per_video = f"**{per_video * 100:.1f} %**" if per_video is not None else "—"
-        made = f"{found['made']} / {found['missing']} / {found['misaligned']}" if jobs else "—"
+        made = (
+            f"{found['made']} / {found['missing']} / {found['late']} / {found['misaligned']}"
+            if jobs
+            else "—"
+        )
         print(
             f"| {name.strip()} | {copy_cpu * 100:.1f} % / {copy_rss:.0f} MB | {per_video} "
             f"| {jobs * 100:.1f} % | {found['loop_cpu'] * 100:.1f} % | {job_rss} | {delay} "

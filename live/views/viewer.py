@@ -158,8 +158,10 @@ def viewer(request, event_id):
 def viewer_state(request, event_id):
     """The polled partial. 204 while nothing changed; 286 stops polling at the end.
 
-    On the hot path (nothing changed) this is three indexed queries whatever the
-    number of cameras: the cameras, their live broadcasts, and the token's link.
+    On the hot path (nothing changed) it asks no query, whatever the number of cameras
+    or links: the event's snapshot (snapshots.py) holds what it reads. What it costs is
+    in docs/performance.md (the profile: Django's routing and middleware, the token's
+    check, the signing).
     """
     raw_token = request.GET.get("token", "")
     viewer_id = request.GET.get("viewer", "")
@@ -171,11 +173,7 @@ def viewer_state(request, event_id):
         response = HttpResponse(status=204)
         if access.can_play:
             # The player swaps in freshly signed media URLs (static/live/player.js).
-            fields = access.live_fields()
-            paths = {"path": fields["hlsUrl"]}
-            if "masterUrl" in fields:
-                paths["masterPath"] = fields["masterUrl"]  # the adaptive ladder
-            trigger_client_event(response, "teecam:hls-path", paths)
+            trigger_client_event(response, "teecam:hls-path", access.player_urls())
         return token_in_url(response)
     response = render(request, "live/_viewer_state.html", context)
     if context["problem"]:

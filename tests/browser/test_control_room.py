@@ -1,6 +1,7 @@
 """Experience II in Chromium: times in the event's own zone on every page, a link minted
 while nothing is live that plays once the camera goes live, and the control room with
-18 cameras on one screen (1280×800), as a list on a phone, polled once per interval."""
+18 cameras on one screen (1280×800) with a Shot button on each live tile, as a list on
+a phone, polled once per interval."""
 
 import os
 import re
@@ -11,11 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from live.models import Broadcast, Camera, Health, Recording, Source
+from live.models import Broadcast, Camera, Health, Recording, Shot, Source
 from live.services.cameras import create_camera, default_camera, note_refused_publish
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.schedules import set_schedule
 from tests.browser.conftest import assert_video_plays, log_in
+from tests.processes import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -144,8 +146,15 @@ def test_eighteen_cameras_fit_one_screen_and_the_poll_is_one_request(
     assert sorted(first) == ["tee-11", "tee-14", "tee-2", "tee-5", "tee-8"]
     page.locator("#tile-tee-11 .tile-name a").click()
     page.locator("#camera-tee-11").wait_for()
-    assert page.evaluate("document.activeElement.id") == "camera-tee-11-name"
+    # Focus moves once htmx settles the swap (20 ms after the card appears).
+    page.wait_for_function("() => document.activeElement.id === 'camera-tee-11-name'")
     assert "Check the stream key" in page.get_by_test_id("refusal").inner_text()
+
+    # A live tile's own Shot button: above the link that opens its card, no taller tile.
+    page.locator("#tile-tee-4").get_by_role("button", name="Shot on Tee 4").click()
+    wait_for(lambda: Shot.objects.filter(camera__slug="tee-4").exists(), 10, "the tile's shot")
+    assert Shot.objects.get().source == "marshal"
+    assert "camera=tee-4" not in page.url  # the tap did not open tee 4's card
 
     phone = new_context(viewport={"width": 375, "height": 812}).new_page()
     log_in(phone, live_server.url, "marshal", "pw-marshal-123", f"/events/{event.pk}/live-host")

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from live.models import Broadcast, BroadcastSample, Camera, Source
+from live.models import Broadcast, BroadcastSample, Camera, Shot, Source
 from live.services.cameras import create_camera, note_refused_publish
 from live.services.lifecycle import start_broadcast, stop_broadcast
 from live.services.viewers import join_viewer
@@ -113,3 +113,21 @@ def test_a_refused_encoder_is_said_in_the_status_line_with_what_to_do(staff_htmx
     note_refused_publish(camera.ingest_name, "203.0.113.7", "wrong stream key")
     html = staff_htmx.get(HOST).content.decode()
     assert "Check the stream key in the encoder" in html
+
+
+def test_an_on_air_tile_has_its_own_shot_button_and_a_tap_makes_a_shot(staff_htmx, event):
+    live = create_camera(event, "tee-2", "Tee 2")
+    broadcast, _ = start_broadcast(live, Source.MOCK, "test")
+    # Recorded for a minute already: the tap's moment (a second ago) is in the recording.
+    broadcast.recording.started_at = timezone.now() - timedelta(seconds=60)
+    broadcast.recording.save()
+    create_camera(event, "tee-3", "Tee 3")  # off air: nothing to clip
+    html = staff_htmx.get(HOST, {"view": "room"}).content.decode()
+    tiles = {slug: part for slug, part in re.findall(r'id="tile-([\w-]+)"(.*?)</li>', html, re.S)}
+
+    assert 'data-camera="tee-2"' in tiles["tee-2"] and "Shot<span" in tiles["tee-2"]
+    assert 'action="/events/open-2026/live-host/shot"' in tiles["tee-2"]
+    assert "data-shot-form" not in tiles["tee-3"]
+    tapped = staff_htmx.post(f"{HOST}/shot", {"camera": "tee-2"}, htmx=True)
+    assert tapped.status_code == 201, tapped.content
+    assert Shot.objects.get().camera_id == live.pk
