@@ -65,7 +65,7 @@ def tick_worker(folder, rungs, thumbnails, seconds):
 
     from live.services.media_playlist import read_playlist
     from live.services.renditions import rung_folder_name
-    from live.workers.ladder import Ladder
+    from live.workers.ladder import START_BEHIND, Ladder
     from live.workers.rung_encoder import first_pts
     from live.workers.thumbnailer import Thumbnailer
 
@@ -74,6 +74,7 @@ def tick_worker(folder, rungs, thumbnails, seconds):
     ladder = Ladder(folder, 0) if rungs else None
     thumbnailer = Thumbnailer(folder, 0) if thumbnails else None
     listed_at, delays = {}, []
+    first_newest = None  # the newest source segment when the ladder first ticked
     # Every source segment listed during the run, and what each rung made of it.
     seen, made, misaligned = {}, {rung: set() for rung in rungs or []}, 0
     # Every segment file each rung wrote, seen while it lasted, in time or not: a rung
@@ -87,6 +88,8 @@ def tick_worker(folder, rungs, thumbnails, seconds):
         if playlist and playlist.newest:
             listed_at.setdefault(playlist.newest.uri, time.monotonic())
         if ladder:
+            if playlist and playlist.newest and first_newest is None:
+                first_newest = playlist.newest.sequence
             ladder.tick(playlist)
             for entry in playlist.entries if playlist else ():
                 if entry.uri not in seen:
@@ -121,11 +124,11 @@ def tick_worker(folder, rungs, thumbnails, seconds):
     def cpu(end, begin):
         return (end.ru_utime + end.ru_stime) - (begin.ru_utime + begin.ru_stime)
 
-    # The first START_BEHIND-odd segments predate the ladder; the last two are in flight.
+    # Segments listed before the ladder started are not its to make (it begins
+    # START_BEHIND segments back, as a camera's ladder does); the last two are in flight.
     sequences = sorted(sequence for sequence, _ in seen.values())
-    counted = [
-        uri for uri, (sequence, _) in seen.items() if sequences[2] <= sequence < sequences[-2]
-    ]
+    first = (first_newest if first_newest is not None else sequences[0]) - START_BEHIND + 1
+    counted = [uri for uri, (sequence, _) in seen.items() if first <= sequence < sequences[-2]]
     missing = sum(1 for rung in made for uri in counted if uri not in written[rung])
     late = sum(
         1 for rung in made for uri in counted if uri in written[rung] and uri not in made[rung]
