@@ -98,7 +98,12 @@ def test_start_on_one_server_is_seen_on_the_other_and_so_is_stop(shared, data_di
     assert on_b.json()["broadcastId"] == started.json()["broadcastId"]
 
     token = a.token(event.pk).json()["token"]
-    with_token = b.status(event.pk, token).json()
+    # Every worker of b keeps its own snapshot: the one answering may not have seen it yet.
+    with_token = wait_for(
+        lambda: "hlsPath" in (answer := b.status(event.pk, token).json()) and answer,
+        5,
+        "b to sign the playlist",
+    )
     assert with_token["hlsPath"].startswith("/hls/")
     # The signed playlist it names plays from either server.
     for server in (a, b):
