@@ -190,11 +190,13 @@ class ShotListeners:
         if stretch is None:
             return
         at = stretch.start + timedelta(seconds=strike - stretch.fed_from)
-        # Heard already (a packager that took the broadcast over hears its last seconds
-        # again): one shot per strike.
+        # One shot per strike, whoever told it first: a marshal's tap or the API (the
+        # listener hears a strike a segment late, so they usually come first), or this
+        # listener already (a packager that took the broadcast over hears its last
+        # seconds again). A hidden one counts: staff took that strike out.
         merge = timedelta(seconds=listener.detector.merge_seconds)
         if Shot.objects.filter(
-            camera=broadcast.camera, source=ShotSource.AUDIO, at__range=(at - merge, at + merge)
+            camera=broadcast.camera, at__range=(at - merge, at + merge)
         ).exists():
             return
         try:
