@@ -88,19 +88,6 @@ class ViewerAccess:
             return None
         return master_path(self.broadcast, self.media_expires())
 
-    def player_urls(self, now=None):
-        """What the viewer poll's 204 hands the player: the signed playlist's URL and the
-        ladder's master (``masterPath``) under one expiry; {} when nothing may be played.
-        Only these: the poll's hot path skips live_fields' times and paths."""
-        path, expires = self.signed_playlist(now)
-        if path is None:
-            return {}
-        urls = {"path": media_url(self.media_base, path)}
-        master = master_path(self.broadcast, expires)
-        if master is not None:
-            urls["masterPath"] = media_url(self.media_base, master)
-        return urls
-
     def live_fields(self, now=None):
         """What status adds for a token that may play: the signed playlist (and the
         ladder's master) under one expiry, also as URLs on the media host serving them."""

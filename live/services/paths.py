@@ -6,6 +6,7 @@ name>.ffmpeg.log`` beside it); recordings, clips and thumbnails live in that fol
 fallback file server and nginx read it.
 """
 
+import os
 from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
 
@@ -25,6 +26,12 @@ def live_output_dir() -> Path:
 
 def output_dir_for(broadcast) -> Path:
     return live_output_dir() / broadcast.stream_name
+
+
+def output_file_name(broadcast, name) -> str:
+    """``output_dir_for(broadcast) / name`` as a string: status and the viewer poll ask
+    for the ladder's master on every request, and building the Path was most of it."""
+    return os.path.join(settings.LIVE_STREAM_DATA_DIR, HLS_FOLDER, broadcast.stream_name, name)
 
 
 def segments_kept_seconds():

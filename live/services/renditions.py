@@ -6,10 +6,8 @@ here for the signed master playlist.
 
 import os
 
-from django.conf import settings
-
 from live.services.media import MediaPath, sign_media_path
-from live.services.paths import HLS_FOLDER
+from live.services.paths import output_file_name
 
 MASTER_PLAYLIST = "master.m3u8"
 RUNG_PLAYLIST = "index.m3u8"
@@ -27,8 +25,6 @@ def master_path(broadcast, expires):
     """
     if broadcast is None or not broadcast.is_live:
         return None
-    # os.path, not pathlib: building the Path was most of this function's cost.
-    folder = os.path.join(settings.LIVE_STREAM_DATA_DIR, HLS_FOLDER, broadcast.stream_name)
-    if not os.path.isfile(os.path.join(folder, MASTER_PLAYLIST)):
+    if not os.path.isfile(output_file_name(broadcast, MASTER_PLAYLIST)):
         return None
     return sign_media_path(MediaPath(broadcast.stream_name, MASTER_PLAYLIST), expires)

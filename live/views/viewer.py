@@ -173,7 +173,11 @@ def viewer_state(request, event_id):
         response = HttpResponse(status=204)
         if access.can_play:
             # The player swaps in freshly signed media URLs (static/live/player.js).
-            trigger_client_event(response, "teecam:hls-path", access.player_urls())
+            fields = access.live_fields()
+            paths = {"path": fields["hlsUrl"]}
+            if "masterUrl" in fields:
+                paths["masterPath"] = fields["masterUrl"]  # the adaptive ladder
+            trigger_client_event(response, "teecam:hls-path", paths)
         return token_in_url(response)
     response = render(request, "live/_viewer_state.html", context)
     if context["problem"]:
