@@ -148,16 +148,22 @@ def shots_view(event, raw_token, query, access=None):
     }
 
 
+def _event_access(request, event_id):
+    """(event, the request's token, what that token may see of its shots); 404 without
+    the event."""
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        raise Http404(f"No event with id {event_id!r}.")
+    raw_token = request.GET.get("token", "")
+    return event, raw_token, shot_access(event, raw_token)
+
+
 @require_GET
 def viewer_shots(request, event_id):
     """The Shots view's poll and filter. With ``after``: only shots ready since, to put on
     top, and 204 when there are none (the steady state: the token's link and one indexed
     query); without: the whole list, for the filter. 286 stops a void link's poll."""
-    event = Event.objects.filter(pk=event_id).first()
-    if event is None:
-        raise Http404(f"No event with id {event_id!r}.")
-    raw_token = request.GET.get("token", "")
-    access = shot_access(event, raw_token)
+    event, raw_token, access = _event_access(request, event_id)
     if not access.ok:
         return token_in_url(HttpResponse(status=HttpResponseStopPolling.status_code))
     form = ShotFilterForm(request.GET)
@@ -188,11 +194,7 @@ def viewer_shots(request, event_id):
 def shot_page(request, event_id, shot_id):
     """``/events/<id>/shots/<shot>?token=…``: one shot under the viewer link's rules, or
     public, with Open Graph tags for message apps' previews, when the event allows it."""
-    event = Event.objects.filter(pk=event_id).first()
-    if event is None:
-        raise Http404(f"No event with id {event_id!r}.")
-    raw_token = request.GET.get("token", "")
-    access = shot_access(event, raw_token)
+    event, raw_token, access = _event_access(request, event_id)
     if not access.ok:
         page = render(request, "live/shot.html", {"event": event, "problem": True}, status=403)
         return token_in_url(page)
