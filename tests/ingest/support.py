@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
+from tests.ingest.strikes import CameraClock, strike_camera_command
 from tests.processes import stop_process, wait_for
 
 from live.workers.packager import find_marked_processes
@@ -234,3 +235,17 @@ def playlist_entries(text):
             entries.append((sequence, line, discontinuity))
             sequence, discontinuity = sequence + 1, False
     return entries
+
+
+def start_strike_camera(api, event, procs, every, first):
+    """The event's main camera started on SRT and a strike camera (tests/ingest/strikes.py)
+    sending to it once the packager listens: (the camera's clock, its origin)."""
+    started = api.start(event.pk, "srt")
+    assert started.status == 201, started.text
+    answer = started.json()
+    wait_for(lambda: marked_pids(answer["broadcastId"]), 30, "the packager's SRT listener")
+    camera = procs.start(
+        "strike-camera", strike_camera_command(answer["ingest"]["url"], every, first)
+    )
+    clock = CameraClock(next(path for _, each, path in procs.started if each is camera))
+    return clock, clock.wait()

@@ -11,8 +11,7 @@ import time
 import pytest
 
 from live.models import Camera, Shot
-from tests.ingest.strikes import CameraClock, strike_camera_command
-from tests.ingest.support import marked_pids
+from tests.ingest.support import start_strike_camera
 from tests.processes import wait_for
 
 pytestmark = [pytest.mark.ingest, pytest.mark.django_db(transaction=True)]
@@ -25,15 +24,7 @@ def test_the_packager_makes_an_audio_shot_at_each_strike_it_hears(
 ):
     Camera.objects.filter(event=event, slug="main").update(auto_shots=True)
     start_packager()
-    started = api.start(event.pk, "srt")
-    assert started.status == 201, started.text
-    answer = started.json()
-    wait_for(lambda: marked_pids(answer["broadcastId"]), 30, "the packager's SRT listener")
-    camera = procs.start(
-        "strike-camera", strike_camera_command(answer["ingest"]["url"], EVERY, FIRST_STRIKE)
-    )
-    clock = CameraClock(next(path for _, each, path in procs.started if each is camera))
-    origin = clock.wait()
+    clock, origin = start_strike_camera(api, event, procs, EVERY, FIRST_STRIKE)
     shots = Shot.objects.filter(event=event, source="audio")
     wait_for(lambda: shots.count() >= 2, FIRST_STRIKE + EVERY + 40, "two audio shots")
     clock.stop()

@@ -18,8 +18,8 @@ import pytest
 from live.models import Shot, WebhookDelivery
 from live.services.webhooks import create_endpoint
 from tests.processes import PATIENCE
-from tests.ingest.support import marked_pids
-from tests.ingest.strikes import CameraClock, first_strike_in, strike_camera_command
+from tests.ingest.strikes import first_strike_in
+from tests.ingest.support import start_strike_camera
 from tests.processes import wait_for
 
 pytestmark = [pytest.mark.ingest, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,15 +43,7 @@ def test_a_shot_at_a_strike_is_cut_around_it_and_appears_on_a_waiting_viewers_pa
     settings.LIVE_WEBHOOK_ALLOW_PRIVATE = True
     create_endpoint("http://127.0.0.1:9/hook", types="shot.ready")
     start_packager()
-    started = api.start(event.pk, "srt")
-    assert started.status == 201, started.text
-    answer = started.json()
-    wait_for(lambda: marked_pids(answer["broadcastId"]), 30, "the packager's SRT listener")
-    camera = procs.start(
-        "strike-camera", strike_camera_command(answer["ingest"]["url"], EVERY, FIRST_STRIKE)
-    )
-    clock = CameraClock(next(path for _, each, path in procs.started if each is camera))
-    origin = clock.wait()
+    clock, origin = start_strike_camera(api, event, procs, EVERY, FIRST_STRIKE)
     minted = api.token(event.pk).json()
     page = new_context(viewport={"width": 375, "height": 812}).new_page()
     page.goto(f"{live_server.url}{minted['viewerUrl']}")
