@@ -156,6 +156,11 @@ def assert_no_axe_violations(page, disable=()):
     context made with ``bypass_csp=True``."""
     page.add_script_tag(path=str(AXE))
     assert page.evaluate("typeof window.axe") == "object", "axe did not load: bypass_csp=True?"
+    # Not halfway through a fade (the player's controls go idle with a 0.4 s opacity
+    # transition): axe would measure the contrast of text half faded.
+    page.wait_for_function(
+        "() => document.getAnimations().every((a) => !(a instanceof CSSTransition))"
+    )
     violations = page.evaluate(
         """(disabled) => axe.run(document, {
             resultTypes: ['violations'],
