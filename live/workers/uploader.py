@@ -37,6 +37,7 @@ from live.services.recording_playlists import (
     recording_lock,
     render,
 )
+from live.services.media_playlist import write_atomically
 from live.services.thumbnails import THUMBNAIL
 
 logger = logging.getLogger("live.storage")
@@ -89,7 +90,9 @@ def part_of(folder: Path):
         return path.read_text().strip()
     except FileNotFoundError:
         part = f"p{secrets.token_hex(4)}"
-        path.write_text(part)
+        # Whole or not at all: an empty name, read mid-write or left by a crash, would
+        # put this part's keys at the recording's top level.
+        write_atomically(path, part)
         return part
 
 

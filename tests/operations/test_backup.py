@@ -6,6 +6,7 @@ site then plays the replay through the old link and takes the old keys."""
 
 import hashlib
 import json
+import re
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -87,7 +88,13 @@ def _run(command, env):
     return result.stdout
 
 
+# dumpdata writes times to the millisecond, so a time whose microseconds are under 1,000
+# is "…34.000Z" in the backup and, restored as exactly 34 s, "…34Z" after: the same time.
+_WHOLE_SECOND = re.compile(r'(\d\d:\d\d:\d\d)\.000(?=Z|[+-]\d\d:\d\d|")')
+
+
 def _rows(text):
+    text = _WHOLE_SECOND.sub(r"\1", text)
     return sorted(json.dumps(row, sort_keys=True) for row in json.loads(text))
 
 
