@@ -15,6 +15,7 @@ import subprocess
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from live.models import Broadcast, Event, PackagerLease
 from live.services.apikeys import create_api_key
@@ -141,23 +142,40 @@ def lease_host(broadcast):
     return lease.media_host if lease else None
 
 
+VIDEO_STATE = """() => { const v = document.querySelector('#live-video');
+  if (!v) return {video: null, url: location.href};
+  return {url: location.href, hls: v._hls ? v._hls.url : null, src: v.currentSrc,
+          readyState: v.readyState, networkState: v.networkState, paused: v.paused,
+          currentTime: v.currentTime, videoWidth: v.videoWidth,
+          error: v.error && v.error.message, live: v.dataset.hlsSrc}; }"""
+
+
 def playing(page, timeout=30):
-    """Waits until the page's video shows pictures and its time moves on."""
-    page.wait_for_function(
-        "() => { const v = document.querySelector('#live-video');"
-        " return v && v.videoWidth > 0 && v.currentTime > 0.5; }",
-        timeout=timeout * 1000 * PATIENCE,
-    )
-    # The poll may swap the player in for a new one meanwhile: null-safe.
-    before = page.evaluate(
-        "() => { const v = document.querySelector('#live-video'); return v ? v.currentTime : 0; }"
-    )
-    page.wait_for_function(
-        "(before) => { const v = document.querySelector('#live-video');"
-        " return !!v && v.currentTime > before + 1; }",
-        arg=before,
-        timeout=timeout * 1000 * PATIENCE,
-    )
+    """Waits until the page's video shows pictures and its time moves on; if it does
+    not, says what the video and the page's console were doing."""
+    console = []
+    page.on("console", lambda message: console.append(message.text))
+    try:
+        page.wait_for_function(
+            "() => { const v = document.querySelector('#live-video');"
+            " return v && v.videoWidth > 0 && v.currentTime > 0.5; }",
+            timeout=timeout * 1000 * PATIENCE,
+        )
+        # The poll may swap the player in for a new one meanwhile: null-safe.
+        before = page.evaluate(
+            "() => { const v = document.querySelector('#live-video');"
+            " return v ? v.currentTime : 0; }"
+        )
+        page.wait_for_function(
+            "(before) => { const v = document.querySelector('#live-video');"
+            " return !!v && v.currentTime > before + 1; }",
+            arg=before,
+            timeout=timeout * 1000 * PATIENCE,
+        )
+    except PlaywrightTimeout as error:
+        raise AssertionError(
+            f"not playing: {page.evaluate(VIDEO_STATE)}; console: {console[-20:]}"
+        ) from error
 
 
 def loaded_from(page):
