@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from live.api.views import StatusView
 from live.routes import shot_route
 from live.views import ingest as ingest_views
 from live.login_throttle import (
@@ -19,9 +20,17 @@ from live.views.metrics import metrics_view
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
-    # The polled routes (status, the viewer poll) are in these two: tried first.
-    path("", include("live.api.urls")),
+    # The polled routes come first and flat: Django tries routes in order, and each
+    # include it passes through costs a resolver level (docs/performance.md).
+    path("events/<slug:event_id>/live/status", StatusView.as_view(), name="status"),
+    path(
+        "events/<slug:event_id>/cameras/<slug:camera>/live/status",
+        StatusView.as_view(),
+        name="camera-status",
+    ),
+    # The viewer's poll is the first of these.
     path("", include("live.urls")),
+    path("", include("live.api.urls")),
     # Before admin.site.urls: the same view, answering 429 while locked out.
     path("admin/login/", with_lockout_status(admin.site.login)),
     path("admin/", admin.site.urls),

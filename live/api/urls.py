@@ -4,16 +4,14 @@ from live.api import audience_views, integrations, recording_views, shot_views, 
 
 # The event routes act on the event's default camera ("main"), as they always did;
 # the camera routes beside them act on the camera they name. Grouped under their shared
-# prefixes, status first: Django tries routes in order (docs/performance.md).
+# prefixes; status, polled by every viewer, is in teecam/urls.py, tried first.
 event_live_routes = [
-    path("status", views.StatusView.as_view(), name="status"),
     path("start", views.StartView.as_view(), name="start"),
     path("stop", views.StopView.as_view(), name="stop"),
     path("token", views.TokenView.as_view(), name="token"),
 ]
 
 camera_routes = [
-    path("live/status", views.StatusView.as_view(), name="camera-status"),
     path("live/start", views.StartView.as_view(), name="camera-start"),
     path("live/stop", views.StopView.as_view(), name="camera-stop"),
     path("live/token", views.TokenView.as_view(), name="camera-token"),

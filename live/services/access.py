@@ -107,8 +107,24 @@ class ViewerAccess:
         return fields
 
 
+def read_token(event_id, raw_token, now=None):
+    """(claims, InvalidToken or None): the token read once, for a caller that needs its
+    claims before asking check_viewer_access (which then takes them as ``read``)."""
+    try:
+        return read_viewer_token(raw_token, event_id, now=now), None
+    except InvalidToken as exc:
+        return exc.claims, exc
+
+
 def check_viewer_access(
-    event_id, raw_token, broadcast, camera_id=None, viewer_id=None, now=None, revoked=None
+    event_id,
+    raw_token,
+    broadcast,
+    camera_id=None,
+    viewer_id=None,
+    now=None,
+    revoked=None,
+    read=None,
 ) -> ViewerAccess:
     """Access to one camera of the event through a viewer token.
 
@@ -117,17 +133,17 @@ def check_viewer_access(
     page's id, which lets a viewer who was already watching go on past the link's
     expiry (LIVE_VIEWER_SESSION_MAX_SECONDS). revoked: the fingerprints of the
     event's revoked links (live/services/snapshots.py), which spares the polls a
-    query per token; without it the link's own row is read.
+    query per token; without it the link's own row is read. read: ``read_token``'s
+    answer for this token, when the caller has it.
     """
     if camera_id is None and broadcast is not None:
         camera_id = broadcast.camera_id
     expired = False
-    try:
-        token = read_viewer_token(raw_token, event_id, now=now)
-    except InvalidToken as exc:
-        if exc.reason != "expired" or not viewer_id or broadcast is None:
-            return ViewerAccess(broadcast, None, exc.reason)
-        token, expired = exc.claims, True
+    token, invalid = read or read_token(event_id, raw_token, now)
+    if invalid is not None:
+        if invalid.reason != "expired" or not viewer_id or broadcast is None:
+            return ViewerAccess(broadcast, None, invalid.reason)
+        expired = True
     if token.bound_to_broadcast:
         if broadcast is None or broadcast.pk != token.broadcast_id:
             return ViewerAccess(broadcast, None, "ended")

@@ -13,13 +13,12 @@ from live.forms import JoinForm
 from live.http import json_error, no_store, token_in_url
 from live.models import Event
 from live.services import rate_limits
-from live.services.access import check_viewer_access
+from live.services.access import check_viewer_access, read_token
 from live.services.rate_limits import RateLimited
 from live.services.schedules import countdown_key
 from live.services.recording_access import dvr_fields
 from live.services.snapshots import event_state
 from live.services.states import state_of
-from live.services.tokens import InvalidToken, read_viewer_token
 from live.services.viewers import heartbeat, join_viewer, leave
 from live.views.shots import shots_view
 
@@ -48,14 +47,6 @@ VIEWER_PROBLEMS = {
 }
 
 
-def _token_camera_id(event_id, raw_token):
-    """The camera a camera link is for (None otherwise), read before access is checked."""
-    try:
-        return read_viewer_token(raw_token, event_id).camera_id
-    except InvalidToken as exc:
-        return exc.claims.camera_id if exc.claims else None
-
-
 def _choose(pairs, token_camera_id, requested):
     """(camera, broadcast, problem): the camera asked for, the link's own, or the first live."""
     if requested:
@@ -78,7 +69,9 @@ def viewer_context(event_id, raw_token, requested, viewer_id):
     pairs = snapshot.cameras
     if not pairs:
         raise Http404(f"No event with id {event_id!r}.")
-    token_camera_id = _token_camera_id(event_id, raw_token)
+    # Read once: the camera a camera link is for (None otherwise) decides which camera.
+    read = read_token(event_id, raw_token)
+    token_camera_id = read[0].camera_id if read[0] else None
     camera, broadcast, problem = _choose(pairs, token_camera_id, requested)
     access = check_viewer_access(
         event_id,
@@ -87,6 +80,7 @@ def viewer_context(event_id, raw_token, requested, viewer_id):
         camera_id=camera.pk,
         viewer_id=viewer_id,
         revoked=snapshot.revoked,
+        read=read,
     )
     problem = problem or access.problem
     camera_state = None
