@@ -29,6 +29,9 @@ HOLE_RANGE = (1, 99)
 # A shot may be told a little ahead of the server's clock (a phone's clock, the
 # network): up to this much after now counts as now.
 FUTURE_SLACK_SECONDS = 2
+# One strike, told twice: the audio listener keeps no second shot within this of any
+# shot, and a tap or an API call this near an audio shot names that shot.
+MERGE_SECONDS = 3.0
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -118,12 +121,21 @@ def clip_range(recording, at, now):
 
 
 def record_shot(camera, at, *, source, player="", hole=None, note="", actor="") -> Shot:
-    """A new shot of ``camera`` at ``at`` with its pending clip; ShotError otherwise."""
+    """A new shot of ``camera`` at ``at`` with its pending clip; ShotError otherwise.
+
+    A marshal's tap or an API call within MERGE_SECONDS of a visible shot the
+    microphone already made is that strike: the audio shot (whose time is the sound
+    itself) is returned, with the player, hole and note it was told.
+    """
     if source not in ShotSource.values:
         raise ShotError("source", f"Must be one of {', '.join(ShotSource.values)}.")
     if not isinstance(at, datetime) or timezone.is_naive(at):
         raise ShotError("at", "Must be a date and time with its offset (ISO 8601).")
     player, hole, note = clean_player(player), clean_hole(hole), clean_note(note)
+    if source != ShotSource.AUDIO:
+        heard = _heard_shot(camera, at, player=player, hole=hole, note=note)
+        if heard is not None:
+            return heard
     now = timezone.now()
     recording = recording_at(camera, at)
     if recording is None:
@@ -142,6 +154,26 @@ def record_shot(camera, at, *, source, player="", hole=None, note="", actor="") 
             source=source,
             created_by=actor or source,
         )
+
+
+def _heard_shot(camera, at, **told):
+    """The visible audio shot nearest ``at`` within MERGE_SECONDS, named with what was
+    told (blank values leave its own), or None."""
+    merge = timedelta(seconds=MERGE_SECONDS)
+    with transaction.atomic():
+        near = list(
+            Shot.objects.select_for_update().filter(
+                camera=camera,
+                source=ShotSource.AUDIO,
+                hidden_at__isnull=True,
+                at__range=(at - merge, at + merge),
+            )
+        )
+        if not near:
+            return None
+        shot = min(near, key=lambda candidate: abs(candidate.at - at))
+        update_shot(shot, {name: value for name, value in told.items() if value})
+    return shot
 
 
 def update_shot(shot, changes):

@@ -49,6 +49,8 @@ def describe(shot, event):
         parts.append(shot.player)
     if shot.hole:
         parts.append(f"hole {shot.hole}")
+    if shot.source == ShotSource.AUDIO:  # a tap that named the shot the microphone made
+        parts[0] += " (heard by the microphone)"
     return " · ".join(parts)
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from live.models import Recording, RecordingState, Shot, ShotSource
 from live.services.clips import on_arrival_clock, pieces_of
-from live.services.shots import ShotError, record_shot
+from live.services.shots import MERGE_SECONDS, ShotError, record_shot
 from live.workers.ffmpeg_job import Job
 from live.workers.strikes import SAMPLE_RATE, StrikeDetector
 
@@ -194,7 +194,7 @@ class ShotListeners:
         # listener hears a strike a segment late, so they usually come first), or this
         # listener already (a packager that took the broadcast over hears its last
         # seconds again). A hidden one counts: staff took that strike out.
-        merge = timedelta(seconds=listener.detector.merge_seconds)
+        merge = timedelta(seconds=MERGE_SECONDS)
         if Shot.objects.filter(
             camera=broadcast.camera, at__range=(at - merge, at + merge)
         ).exists():

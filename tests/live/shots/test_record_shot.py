@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from live.models import ClipState, WebhookDelivery
-from live.services.shots import ShotError, record_shot
+from live.models import ClipState, Shot, WebhookDelivery
+from live.services.shots import ShotError, hide_shot, record_shot
 from live.workers.clip_cutter import cut_pending_clips
 
 
@@ -59,3 +59,30 @@ def test_a_moment_outside_any_recording_names_at(event, live_mock):
         with pytest.raises(ShotError) as refused:
             record_shot(live_mock.camera, at, source="api")
         assert refused.value.field == "at"
+
+
+def test_a_told_shot_near_an_audio_shot_names_it_and_leaves_what_it_was_not_told(event, live_mock):
+    now = timezone.now()
+    heard = record_shot(live_mock.camera, now - timedelta(seconds=10), source="audio")
+    record_shot(live_mock.camera, now - timedelta(seconds=9), source="api", player="Ana", hole=3)
+    told = record_shot(
+        live_mock.camera, now - timedelta(seconds=12), source="marshal", note="Fade"
+    )
+    assert told.pk == heard.pk and told.at == heard.at
+    heard.refresh_from_db()
+    assert (heard.player, heard.hole, heard.note) == ("Ana", 3, "Fade")
+    assert Shot.objects.count() == 1
+
+    # Outside the window, or beside a shot staff hid, a told shot is a shot of its own.
+    far = record_shot(live_mock.camera, now - timedelta(seconds=5), source="marshal")
+    assert far.pk != heard.pk and far.source == "marshal"
+    hide_shot(heard, "staff:test")
+    again = record_shot(live_mock.camera, now - timedelta(seconds=10), source="api")
+    assert again.pk not in (heard.pk, far.pk) and Shot.objects.count() == 3
+
+
+def test_two_told_shots_of_one_moment_stay_two(event, live_mock):
+    at = timezone.now() - timedelta(seconds=10)
+    first = record_shot(live_mock.camera, at, source="marshal")
+    second = record_shot(live_mock.camera, at, source="api")
+    assert first.pk != second.pk  # only the microphone's guesses are merged into

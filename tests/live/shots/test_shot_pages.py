@@ -46,6 +46,22 @@ def test_a_tap_makes_a_marshal_shot_a_second_before_it(staff_user, event, live_m
     assert before - second <= shot.at <= timezone.now() - second
 
 
+def test_a_tap_after_the_microphone_heard_the_strike_names_that_shot(staff_user, event, live_mock):
+    heard = record_shot(live_mock.camera, timezone.now() - timedelta(seconds=2), source="audio")
+    client = HtmxClient()
+    client.force_login(staff_user)
+    answer = client.post(
+        f"/events/{event.pk}/live-host/shot",
+        {"camera": "main", "player": "Ana", "hole": "4"},
+        htmx=True,
+    )
+    assert answer.status_code == 201, answer.content
+    assert "heard by the microphone" in answer.content.decode()
+    (shot,) = Shot.objects.all()
+    assert shot.pk == heard.pk and shot.at == heard.at and shot.source == "audio"
+    assert (shot.player, shot.hole) == ("Ana", 4)
+
+
 def test_a_bad_tap_says_why_and_makes_nothing(staff_user, event, live_mock):
     client = HtmxClient()
     client.force_login(staff_user)
