@@ -112,10 +112,27 @@ def _with_media(shots, access, event):
     return shots
 
 
-def _marker(shots):
-    """The newest ``ready_at`` the page shows, µs since the epoch: the poll's "after"."""
-    newest = max((shot.ready_at for shot in shots), default=None)
+def _newest(shots):
+    """The newest ``ready_at`` of ``shots``, or None. Taken first, and what is shown is
+    held to it: a shot ready a moment later is the next poll's."""
+    return shots.order_by("-ready_at").values_list("ready_at", flat=True).first()
+
+
+def _marker(newest):
+    """The poll's "after": ``_newest`` of every shot the link sees (the filter's choices
+    change with any of them), µs since the epoch."""
     return str(int(newest.timestamp() * 1_000_000)) if newest else "0"
+
+
+def _choices(everything, wanted):
+    """The filter's players and holes (those of the shots the link sees), and the chosen."""
+    choices = list(everything.order_by().values_list("player", "hole").distinct()[:500])
+    return {
+        "players": sorted({player for player, _ in choices if player}, key=str.casefold),
+        "holes": sorted({hole for _, hole in choices if hole}),
+        "player": wanted.get("player") or "",
+        "hole": wanted.get("hole") or "",
+    }
 
 
 def _filtered(shots, wanted):
@@ -135,17 +152,15 @@ def shots_view(event, raw_token, query, access=None):
     form = ShotFilterForm(query)
     wanted = form.cleaned_data if form.is_valid() else {}
     everything = shots_for(event.pk, access)
-    choices = list(everything.order_by().values_list("player", "hole").distinct()[:500])
-    shots = _with_media(list(_filtered(everything, wanted)[:LIST_MAX]), access, event)
+    newest = _newest(everything)
+    shown = _filtered(everything.filter(ready_at__lte=newest), wanted) if newest else []
+    shots = _with_media(list(shown[:LIST_MAX]), access, event)
     return {
         "event": event,
         "token": "" if access.public else raw_token,
         "shots": shots,
-        "after": _marker(shots),
-        "players": sorted({player for player, _ in choices if player}, key=str.casefold),
-        "holes": sorted({hole for _, hole in choices if hole}),
-        "player": wanted.get("player") or "",
-        "hole": wanted.get("hole") or "",
+        "after": _marker(newest),
+        **_choices(everything, wanted),
         "poll_seconds": settings.LIVE_SHOTS_POLL_SECONDS,
     }
 
@@ -176,16 +191,22 @@ def viewer_shots(request, event_id):
         view = shots_view(event, raw_token, request.GET, access)
         return token_in_url(render(request, "live/_shot_list.html", {"view": view}))
     since = datetime.fromtimestamp(int(after) / 1_000_000, tz=dt_timezone.utc)
-    shots = _filtered(shots_for(event.pk, access), form.cleaned_data)
-    new = list(shots.filter(ready_at__gt=since).order_by("-ready_at", "-pk")[:NEW_SHOTS_MAX])
-    if not new:
+    everything = shots_for(event.pk, access)
+    newest = _newest(everything.filter(ready_at__gt=since))
+    if newest is None:
         return token_in_url(HttpResponse(status=204))
+    # Something is new: the shots that match the filter go on top (perhaps none), and
+    # the filter's choices are sent again, since a new shot may name a new player.
+    wanted = form.cleaned_data
+    new = _filtered(everything.filter(ready_at__gt=since, ready_at__lte=newest), wanted)
+    new = list(new.order_by("-ready_at", "-pk")[:NEW_SHOTS_MAX])
     new.sort(key=lambda shot: (shot.at, shot.pk), reverse=True)
     view = {
         "event": event,
         "token": "" if access.public else raw_token,
         "shots": _with_media(new, access, event),
-        "after": _marker(new),
+        "after": _marker(newest),
+        **_choices(everything, wanted),
     }
     return token_in_url(render(request, "live/_shot_items.html", {"view": view}))
 

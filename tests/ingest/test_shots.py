@@ -5,7 +5,7 @@ One test for the whole path (it is the slow part of issue 24's tests): an API sh
 a strike is cut as soon as the recording holds its end, its MP4 lasts 12 s and sounds
 the strike 4 s in (± 0.5 s, ffprobe and ffmpeg on the file), its thumbnail is there,
 ``shot.ready`` is queued, and a viewer page opened before the shot shows it without a
-reload at 375 px and plays it inline.
+reload at 375 px (its filter learning the shot's player and hole) and plays it inline.
 """
 
 import json
@@ -53,7 +53,8 @@ def test_a_shot_at_a_strike_is_cut_around_it_and_appears_on_a_waiting_viewers_pa
     wait_for(lambda: time.time() > strike + 0.5, FIRST_STRIKE + 5, "the strike")
     clock.stop()
     at = datetime.fromtimestamp(strike, tz=dt_timezone.utc).isoformat()
-    made = api.call("POST", f"/events/{event.pk}/cameras/main/shots", {"at": at})
+    body = {"at": at, "player": "Ana Lopez", "hole": 3}
+    made = api.call("POST", f"/events/{event.pk}/cameras/main/shots", body)
     assert made.status == 202, made.text
     shot = Shot.objects.get(pk=made.json()["id"])
 
@@ -71,6 +72,10 @@ def test_a_shot_at_a_strike_is_cut_around_it_and_appears_on_a_waiting_viewers_pa
     row = page.locator(f"#shot-{shot.pk}")
     row.wait_for(timeout=30_000 * PATIENCE)  # by the page's own poll: no reload
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # The filter learnt the new player and hole from the same poll (out of band).
+    options = page.locator("#shots-player option").all_inner_texts()
+    assert options == ["Everyone", "Ana Lopez"], options
+    assert page.locator("#shots-hole option").all_inner_texts() == ["All", "3"]
     video = row.locator("video")
     video.evaluate("(v) => { v.muted = true; return v.play(); }")
     page.wait_for_function(

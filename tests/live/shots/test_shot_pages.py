@@ -102,6 +102,33 @@ def test_the_viewer_page_lists_shots_filters_them_and_its_poll_adds_new_ones(
     assert 'hx-swap-oob="true"' in body
 
 
+def test_a_filtered_poll_learns_new_players_and_holes_and_then_is_quiet(
+    event, live_mock, event_token
+):
+    camera = live_mock.camera
+    ready_shot(camera, 40, player="Ana", hole=1)
+    view = (
+        Client()
+        .get(f"/events/{event.pk}/live-view", {"token": event_token, "player": "Ana"})
+        .context["shots_view"]
+    )
+    poll = {"token": event_token, "player": "Ana", "after": view["after"]}
+    assert Client().get(f"/events/{event.pk}/live-view/shots", poll).status_code == 204
+
+    ready_shot(camera, 20, player="Cleo", hole=7)  # not Ana's: nothing goes on top
+    added = Client().get(f"/events/{event.pk}/live-view/shots", poll)
+    body = added.content.decode()
+    assert added.status_code == 200 and 'class="shot"' not in body
+    # The filter's choices, out of band, with Ana still chosen.
+    assert '<select id="shots-player" hx-swap-oob="innerHTML">' in body
+    assert '<option value="Cleo">Cleo</option>' in body
+    assert '<option value="Ana" selected>Ana</option>' in body
+    assert '<option value="7">7</option>' in body
+    # The marker moved past Cleo's shot: the next poll is quiet again.
+    poll["after"] = added.context["view"]["after"]
+    assert Client().get(f"/events/{event.pk}/live-view/shots", poll).status_code == 204
+
+
 def test_a_void_link_sees_no_shots_and_its_poll_stops(event, live_mock):
     ready_shot(live_mock.camera)
     page = Client().get(f"/events/{event.pk}/live-view", {"token": "nope"})
