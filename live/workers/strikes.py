@@ -12,9 +12,10 @@ Two steps, and why:
 
 - **the threshold decides what is loud enough**: a frame whose level jumps
   ``threshold_db / 2`` within 8 ms, and whose peak is ``threshold_db`` over the floor
-  in all the band or in the treble (a far strike keeps its click in the treble while
-  wind fills the bass), is a candidate. This is the camera's sensitivity knob, in the
-  dB a club can read off its own footage: higher, fewer shots.
+  in all the band, or 6 dB more in the treble (a far strike keeps its click in the
+  treble while wind fills the bass; the treble's floor is lower), is a candidate.
+  This is the camera's sensitivity knob, in the dB a club can read off its own
+  footage: higher, fewer shots.
 - **a fitted model decides what is a strike**: hand rules (a ring, a short tail, no
   bounce, broadband) each held most of the time, but a far strike failed one by a few
   dB and a dropped club, a clap or a car door passed them all by a few, so they found
