@@ -10,7 +10,8 @@ the clip cutter cuts by (``on_arrival_clock``), so the clip is around the strike
 
 Reading the recording rather than the camera keeps the listener out of the ingest
 path, one code path for every ingest, like the ladder and the thumbnails. The
-cost: a strike is heard once the segment holding it (and 0.26 s after it) is
+cost: a strike is heard once the segment holding it (and 0.51 s after it,
+strikes.LOOKAHEAD_SECONDS) is
 finished, so about one segment after the strike. A camera without a recording
 (``record`` off) is not listened to: a shot is cut from the recording.
 """
