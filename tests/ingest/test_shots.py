@@ -76,6 +76,9 @@ def test_a_shot_at_a_strike_is_cut_around_it_and_appears_on_a_waiting_viewers_pa
     options = page.locator("#shots-player option").all_inner_texts()
     assert options == ["Everyone", "Ana Lopez"], options
     assert page.locator("#shots-hole option").all_inner_texts() == ["All", "3"]
+    # ...and kept what the viewer had chosen (everyone): the new options choose nothing.
+    assert page.locator("#shots-player").input_value() == ""
+    assert page.locator("#shots-hole").input_value() == ""
     video = row.locator("video")
     video.evaluate("(v) => { v.muted = true; return v.play(); }")
     page.wait_for_function(

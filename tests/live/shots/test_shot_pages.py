@@ -120,7 +120,7 @@ def test_a_filtered_poll_learns_new_players_and_holes_and_then_is_quiet(
     body = added.content.decode()
     assert added.status_code == 200 and 'class="shot"' not in body
     # The filter's choices, out of band, with Ana still chosen.
-    assert '<select id="shots-player" hx-swap-oob="innerHTML">' in body
+    assert '<select id="shots-player" name="player" hx-swap-oob="true">' in body
     assert '<option value="Cleo">Cleo</option>' in body
     assert '<option value="Ana" selected>Ana</option>' in body
     assert '<option value="7">7</option>' in body
