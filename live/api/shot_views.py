@@ -68,6 +68,9 @@ class ShotCreateView(APIView):
         },
         parameters=[RETRY_AFTER],
         summary="A shot at `at` (default now) on the camera, and its clip (admin)",
+        description="Within 3 s of a visible shot the camera's microphone made (source "
+        "`audio`), that shot is the answer: it keeps its time and source and takes the "
+        "player, hole and note given (blank ones leave its own).",
     )
     def post(self, request, event_id, camera):
         camera = get_camera_or_404(event_id, camera)
