@@ -21,8 +21,9 @@ Two steps, and why:
   dB and a dropped club, a clap or a car door passed them all by a few, so they found
   four in five far strikes at three false shots per 10 minutes. The same measures as
   numbers (live/workers/strike_features.py) go to small boosted trees
-  (strike_model.json) fitted on labelled synthetic tee-box audio by
-  ``bench/shot_detection.py fit``, on seeds the bench does not report.
+  (strike_model.json) fitted on labelled synthetic tee-box audio, with the live test
+  camera's kind of strike mixed in (fitted on tee_audio's alone it missed half of
+  them), by ``bench/shot_detection.py fit``, on seeds the bench does not report.
 
 Transients within ``merge_seconds`` of a strike are that shot. A strike is known
 ``LOOKAHEAD_SECONDS`` after it (the model reads 480 ms past the peak for a bounce or

@@ -1,10 +1,14 @@
 """The strike detector (live/workers/strikes.py) on short synthetic signals (bench/tee_audio)."""
 
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 
 from bench import tee_audio
 from live.workers.strikes import LOOKAHEAD_SECONDS, SAMPLE_RATE, StrikeDetector
+from tests.ingest.strikes import strike_audio
 
 
 def scene(rng, sounds, seconds=12.0, level=0.008):
@@ -80,3 +84,24 @@ def test_a_dropped_club_bouncing_is_not_a_strike():
     rng = np.random.default_rng(13)
     drops = [(3.0 + 4 * i, tee_audio.dropped_club(rng), 15) for i in range(3)]
     assert detect(scene(rng, drops, seconds=16.0)) == []
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
+def test_every_strike_of_the_live_test_camera_is_found():
+    # The SRT test camera's audio (bench/shots.py, tests/ingest) as the listener hears
+    # it: AAC, then 16 kHz mono s16le. Its strike is not tee_audio's; the model must
+    # know it too (bench/shot_detection.py live-strikes runs a longer one).
+    encode = subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", strike_audio(6, 3),
+         "-t", "60", "-c:a", "aac", "-b:a", "96k", "-f", "adts", "-"],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    decoded = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-f", "aac", "-i", "-",
+         "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"],
+        stdin=encode.stdout, capture_output=True, check=True, timeout=30,
+    )  # fmt: skip
+    encode.stdout.close()
+    encode.wait()
+    found = detect(np.frombuffer(decoded.stdout, dtype=np.int16))
+    assert [round(t) for t in found] == list(range(3, 60, 6)), found
