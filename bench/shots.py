@@ -215,9 +215,12 @@ def main():
                 elif source == "api":
                     time.sleep(max(0.0, strike + 0.5 - time.time()))
                     post_api(port, key, strike)
+                else:  # audio: the camera's own detector tells it; keep to the strikes' pace
+                    time.sleep(max(0.0, strike + 0.5 - time.time()))
                 told.append((source, strike))
                 print(f"strike {index + 1}/{options.strikes}: {source}", file=sys.stderr)
-            time.sleep(options.every)  # the last clip is cut and shown
+            # The last clip is cut and shown: a whole interval after the last strike.
+            time.sleep(max(0.0, told[-1][1] + options.every - time.time()))
             shots = shots_now(port, key)
             seen = page.evaluate("window.shotSeen")
         finally:
