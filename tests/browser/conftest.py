@@ -157,7 +157,13 @@ def assert_no_axe_violations(page, disable=()):
     page.add_script_tag(path=str(AXE))
     assert page.evaluate("typeof window.axe") == "object", "axe did not load: bypass_csp=True?"
     # Not halfway through a fade (the player's controls go idle with a 0.4 s opacity
-    # transition): axe would measure the contrast of text half faded.
+    # transition): axe would measure the contrast of text half faded. Waiting for no
+    # transition was not enough: the idle timer could start one while axe ran. With
+    # transitions off, a change of state is whole at once (opacity 0 is skipped by axe).
+    page.add_style_tag(
+        content="*, *::before, *::after { transition: none !important; "
+        "animation: none !important; }"
+    )
     page.wait_for_function(
         "() => document.getAnimations().every((a) => !(a instanceof CSSTransition))"
     )
