@@ -284,6 +284,40 @@ def add_cameras(live=("tee-1",)):
     time.sleep(1.5)
 
 
+TELEMETRY_LEVELS = {"off": ["WARNING"], "on": ["INFO"], "both": ["WARNING", "INFO"]}
+
+
+def telemetry_servers(world, telemetry):
+    """(telemetry "off"/"on", port, gunicorn name, event token) for each level asked
+    (``TELEMETRY_LEVELS``): LIVE_TELEMETRY_LEVEL is read when Django starts, so each
+    level gets its own gunicorn, stopped after its turn. The first one starts the mock
+    broadcast and the event's other cameras (4 cameras, 2 live)."""
+    token = None
+    for level in TELEMETRY_LEVELS[telemetry]:
+        name = f"gunicorn-{level.lower()}"
+        port = world.gunicorn(workers=2, telemetry=level, name=name)
+        if token is None:
+            token, _ = start_mock_broadcast(port, world.admin_key)
+            add_cameras()
+        yield ("on" if level == "INFO" else "off"), port, name, token
+        world.stop(name)
+
+
+def ratio_rows(telemetry, bare, label, result):
+    """The two table rows of a side-by-side comparison with the bare view: requests/s,
+    p99, errors, CPU per request, and on the endpoint's row its ratio and CPU ratio."""
+    ratio = result.ok_per_second / bare.ok_per_second
+    cpu_ratio = bare.cpu_us_per_request / result.cpu_us_per_request
+    return [
+        [name, telemetry, f"{r.ok_per_second:,.0f}", f"{r.latency_p99_ms:.1f}",
+         r.non_2xx_3xx + r.errors, f"{r.cpu_us_per_request:,.0f}"] + extra
+        for name, r, extra in (
+            ("bare JSON view", bare, ["", ""]),
+            (label, result, [f"**{ratio:.2f}**", f"**{cpu_ratio:.2f}**"]),
+        )
+    ]  # fmt: skip
+
+
 def mint_links(count, ttl=86400):
     """``count`` event links minted by the service in this process, without the API's
     minting rate limit (60 a minute per key), so a bench can give every viewer its own."""

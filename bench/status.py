@@ -20,11 +20,11 @@ import argparse
 from harness import (
     EVENT_ID,
     World,
-    add_cameras,
     compare,
     machine_note,
     markdown_table,
-    start_mock_broadcast,
+    ratio_rows,
+    telemetry_servers,
 )
 
 GOAL = 0.8
@@ -39,17 +39,10 @@ def main():
     parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
 
-    levels = {"off": ["WARNING"], "on": ["INFO"], "both": ["WARNING", "INFO"]}[args.telemetry]
     rows = []
     with World(args.db) as world:
         world.setup_django()
-        token = None
-        for level in levels:
-            name = f"gunicorn-{level.lower()}"
-            port = world.gunicorn(workers=2, telemetry=level, name=name)
-            if token is None:
-                token, _ = start_mock_broadcast(port, world.admin_key)
-                add_cameras()
+        for telemetry, port, name, token in telemetry_servers(world, args.telemetry):
             base = f"http://127.0.0.1:{port}"
             results = compare(
                 {
@@ -64,27 +57,7 @@ def main():
                 connections=args.connections,
                 cpu_pid=world.pid(name),
             )
-            bare, status = results["bare"], results["status"]
-            ratio = status.ok_per_second / bare.ok_per_second
-            telemetry = "on" if level == "INFO" else "off"
-            for label, result in (("bare JSON view", bare), ("status?token=", status)):
-                rows.append(
-                    [
-                        label,
-                        telemetry,
-                        f"{result.ok_per_second:,.0f}",
-                        f"{result.latency_p99_ms:.1f}",
-                        result.non_2xx_3xx + result.errors,
-                        f"{result.cpu_us_per_request:,.0f}",
-                        f"**{ratio:.2f}**" if result is status else "",
-                        (
-                            f"**{bare.cpu_us_per_request / status.cpu_us_per_request:.2f}**"
-                            if result is status
-                            else ""
-                        ),
-                    ]
-                )
-            world.stop(name)
+            rows += ratio_rows(telemetry, results["bare"], "status?token=", results["status"])
     print(
         f"\n### status vs bare ({args.db}, gunicorn 2 sync workers, wrk -t2 "
         f"-c{args.connections}, {args.rounds}x{args.seconds}s each; goal ratio >= {GOAL})\n"

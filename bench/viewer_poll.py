@@ -21,12 +21,12 @@ import re
 from harness import (
     EVENT_ID,
     World,
-    add_cameras,
     compare,
     http,
     machine_note,
     markdown_table,
-    start_mock_broadcast,
+    ratio_rows,
+    telemetry_servers,
 )
 
 GOAL = 0.8
@@ -55,17 +55,10 @@ def main():
     parser.add_argument("--connections", type=int, default=64)
     args = parser.parse_args()
 
-    levels = {"off": ["WARNING"], "on": ["INFO"], "both": ["WARNING", "INFO"]}[args.telemetry]
     rows = []
     with World(args.db) as world:
         world.setup_django()
-        token = None
-        for level in levels:
-            name = f"gunicorn-{level.lower()}"
-            port = world.gunicorn(workers=2, telemetry=level, name=name)
-            if token is None:
-                token, _ = start_mock_broadcast(port, world.admin_key)
-                add_cameras()
+        for telemetry, port, name, token in telemetry_servers(world, args.telemetry):
             base = f"http://127.0.0.1:{port}"
             poll_url = f"{base}{poll_path_of(port, token)}"
             results = compare(
@@ -74,19 +67,10 @@ def main():
                 seconds=args.seconds,
                 connections=args.connections,
                 cpu_pid=world.pid(name),
-            )  # fmt: skip
-            bare, poll = results["bare"], results["poll"]
-            ratio = poll.ok_per_second / bare.ok_per_second
-            cpu = poll.cpu_us_per_request
-            telemetry = "on" if level == "INFO" else "off"
-            for label, r in (("bare JSON view", bare), ("live-view/state (204)", poll)):
-                rows.append(
-                    [label, telemetry, f"{r.ok_per_second:,.0f}", f"{r.latency_p99_ms:.1f}",
-                     r.non_2xx_3xx + r.errors, f"{r.cpu_us_per_request:,.0f}"]
-                    + ([f"**{ratio:.2f}**", f"**{bare.cpu_us_per_request / cpu:.2f}**"]
-                       if r is poll else ["", ""])
-                )  # fmt: skip
-            world.stop(name)
+            )
+            rows += ratio_rows(
+                telemetry, results["bare"], "live-view/state (204)", results["poll"]
+            )
     print(
         f"\n### viewer poll vs bare ({args.db}, gunicorn 2 sync workers, wrk -t2 "
         f"-c{args.connections}, {args.rounds}x{args.seconds}s each; goal ratio >= {GOAL})\n"
