@@ -159,14 +159,15 @@ def assert_no_axe_violations(page, disable=()):
     # Not halfway through a fade (the player's controls go idle with a 0.4 s opacity
     # transition): axe would measure the contrast of text half faded. Waiting for no
     # transition was not enough: the idle timer could start one while axe ran. With
-    # transitions off, a change of state is whole at once (opacity 0 is skipped by axe).
+    # transitions off (which also ends any running one), a change of state is whole at
+    # once, and axe skips what is at opacity 0.
     page.add_style_tag(
         content="*, *::before, *::after { transition: none !important; "
         "animation: none !important; }"
     )
-    page.wait_for_function(
+    assert page.evaluate(
         "() => document.getAnimations().every((a) => !(a instanceof CSSTransition))"
-    )
+    ), "a CSS transition still runs"
     violations = page.evaluate(
         """(disabled) => axe.run(document, {
             resultTypes: ['violations'],
