@@ -108,6 +108,12 @@ def topology(procs, tmp_path, run_id):
         output = str((tmp_path / f"media-{name}" / "hls").resolve())
         scope = hashlib.sha256(output.encode()).hexdigest()[:16]
         hosts[name] = {"packager": packager, "nginx": origin, "port": port, "scope": scope}
+    # Both packagers polling before a camera starts: a new camera goes to an idle host
+    # only if that host's packager is already up (on a busy box, Django's start-up took
+    # long enough for the other host to take both cameras).
+    for host in hosts.values():
+        packager = host["packager"]
+        wait_for(lambda p=packager: "starting" in procs.log_of(p), 60, "a packager to start")
     origins = [f"--origin={name}=http://127.0.0.1:{host['port']}" for name, host in hosts.items()]
     edge_env = app_env(tmp_path / "edge-data")
     for index, port in enumerate(edge_ports):
